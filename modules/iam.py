@@ -1,0 +1,179 @@
+"""IAM roles of the platform.
+
+- Studio execution role (seed 3.2.2 and 3.5.2): AmazonSageMakerFullAccess as
+  in the seed, plus EMR discovery and presigned UI URLs, the Service Catalog
+  calls Studio makes to list and launch EMR products, and S3 on this
+  platform's buckets only (not the seed's AmazonS3FullAccess).
+- EMR service role and EMR instance role + profile (seed 3.1.2's
+  EMR_DefaultRole / EMR_EC2_DefaultRole), on the v2 managed policy.
+- Service Catalog launch role (seed 3.4): creates and deletes the EMR
+  cluster's CloudFormation stack, passing exactly the two EMR roles.
+
+Every name derives from the domain and region (IAM is account-wide), so
+several domains coexist. Policies are JSON templates whose ``${...}`` parts
+Terraform fills in; so interpolated expressions must not contain quotes.
+"""
+import json
+from dataclasses import dataclass
+from typing import Optional
+
+from constructs import Construct
+from cdktf_cdktf_provider_aws.iam_instance_profile import IamInstanceProfile
+from cdktf_cdktf_provider_aws.iam_role import IamRole
+from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
+from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
+
+from modules.tf import count_when, expr, one
+
+
+# Services documented to send aws:SourceAccount when they assume a role; EC2
+# and Service Catalog launch roles are assumed without it.
+SERVICES_SENDING_SOURCE_ACCOUNT = {"sagemaker.amazonaws.com", "elasticmapreduce.amazonaws.com"}
+
+
+@dataclass(frozen=True)
+class PlatformIamProps:
+    """Every field is a bare Terraform expression (see ``modules.tf``)."""
+
+    name_prefix: str
+    """Prefix of every role name: domain and region."""
+    partition: str
+    account_id: str
+    region: str
+    artifacts_bucket_arn: str
+    data_bucket_arn: str
+    emr_enabled: str
+    """Condition: false leaves out the EMR roles and the launch role."""
+    permissions_boundary_arn: str
+    """Null: no boundary."""
+
+
+def _statement(sid: str, actions, resources, condition: Optional[dict] = None) -> dict:
+    statement = {"Sid": sid, "Effect": "Allow", "Action": sorted(actions), "Resource": resources}
+    if condition:
+        statement["Condition"] = condition
+    return statement
+
+
+def _policy(*statements: dict) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)}, indent=2)
+
+
+class PlatformIam(Construct):
+    """Exposes role ARNs and names as expressions: ``studio_execution_role_arn``,
+    ``emr_service_role_arn``, ``emr_service_role_name``, ``emr_instance_role_arn``,
+    ``emr_instance_profile_name``, ``launch_role_arn`` (the EMR ones null
+    without EMR)."""
+
+    def __init__(self, scope: Construct, id: str, props: PlatformIamProps) -> None:
+        super().__init__(scope, id)
+        self._props = props
+        p = props
+        arn = f"arn:${{{p.partition}}}"
+        regional = f"${{{p.region}}}:${{{p.account_id}}}"
+        emr_cluster = f"{arn}:elasticmapreduce:{regional}:cluster/*"
+        with_emr = count_when(p.emr_enabled)
+        artifacts, data = f"${{{p.artifacts_bucket_arn}}}", f"${{{p.data_bucket_arn}}}"
+
+        studio = self._role("studio_execution", "studio-execution", "sagemaker.amazonaws.com", None,
+                            "Studio execution role: notebooks, EMR discovery, EMR products")
+        self._managed(studio, "studio_sagemaker_full_access", "AmazonSageMakerFullAccess", None)
+        self._inline(studio, "emr-discovery", None, _policy(
+            _statement("AllowPresignedUrl", [
+                "elasticmapreduce:DescribeCluster", "elasticmapreduce:ListInstanceGroups",
+                "elasticmapreduce:ListInstances", "elasticmapreduce:CreatePersistentAppUI",
+                "elasticmapreduce:DescribePersistentAppUI", "elasticmapreduce:GetPersistentAppUIPresignedURL",
+                "elasticmapreduce:GetOnClusterAppUIPresignedURL"],
+                [emr_cluster, f"{arn}:elasticmapreduce:{regional}:persistent-app-ui/*"]),
+            # ListClusters has no resource type: AWS allows only "*".
+            _statement("AllowClusterDiscovery", ["elasticmapreduce:ListClusters"], "*"),
+            _statement("AllowSagemakerProjectManagement", ["sagemaker:CreateProject", "sagemaker:DeleteProject"],
+                       f"{arn}:sagemaker:{regional}:project/*"),
+        ))
+        self._inline(studio, "emr-products", None, _policy(
+            # Search and listing calls have no resource type: AWS allows only "*".
+            _statement("AllowEMRTemplateDiscovery", [
+                "servicecatalog:SearchProducts", "servicecatalog:SearchProvisionedProducts",
+                "servicecatalog:ListLaunchPaths", "servicecatalog:DescribeRecord",
+                "servicecatalog:ListRecordHistory"], "*"),
+            _statement("AllowEMRProductLaunch", [
+                "servicecatalog:DescribeProduct", "servicecatalog:DescribeProductView",
+                "servicecatalog:DescribeProvisioningParameters", "servicecatalog:ProvisionProduct",
+                "servicecatalog:DescribeProvisionedProduct", "servicecatalog:UpdateProvisionedProduct",
+                "servicecatalog:TerminateProvisionedProduct"],
+                [f"{arn}:catalog:{regional}:product/*", f"{arn}:servicecatalog:{regional}:*/*"]),
+        ))
+        self._inline(studio, "platform-buckets", None, _policy(
+            _statement("ListPlatformBuckets", ["s3:ListBucket", "s3:GetBucketLocation"], [artifacts, data]),
+            _statement("ReadArtifacts", ["s3:GetObject"], [f"{artifacts}/*"]),
+            _statement("ReadWriteData", ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], [f"{data}/*"]),
+        ))
+
+        instance = self._role("emr_instance", "emr-instance", "ec2.amazonaws.com", with_emr,
+                              "EMR instance role (EMR_EC2_DefaultRole) of this domain's clusters")
+        instance_profile = IamInstanceProfile(self, "emr_instance_profile", count=with_emr,
+                                              name=self._name("emr-instance"), role=expr(one(instance, "name")))
+        self._inline(instance, "emr-nodes", with_emr, _policy(
+            _statement("ListPlatformBuckets", ["s3:ListBucket", "s3:GetBucketLocation"], [artifacts, data]),
+            _statement("ReadBootstrapScripts", ["s3:GetObject"], [f"{artifacts}/*"]),
+            _statement("ReadWriteDataAndLogs", ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], [f"{data}/*"]),
+            _statement("DescribeOwnCluster", [
+                "elasticmapreduce:DescribeCluster", "elasticmapreduce:ListBootstrapActions",
+                "elasticmapreduce:ListInstanceGroups", "elasticmapreduce:ListInstances",
+                "elasticmapreduce:ListSteps"], emr_cluster),
+        ))
+
+        service = self._role("emr_service", "emr-service", "elasticmapreduce.amazonaws.com", with_emr,
+                             "EMR service role (EMR_DefaultRole) of this domain's clusters")
+        self._managed(service, "emr_service_policy_v2", "service-role/AmazonEMRServicePolicy_v2", with_emr)
+        # The v2 service policy leaves passing the instance role to the account.
+        self._inline(service, "pass-instance-role", with_emr, _policy(
+            _statement("PassInstanceRole", ["iam:PassRole"], f"${{{one(instance, 'arn')}}}",
+                       {"StringEquals": {"iam:PassedToService": "ec2.amazonaws.com"}})))
+
+        launch = self._role("launch", "emr-launch", "servicecatalog.amazonaws.com", with_emr,
+                            "Service Catalog launch constraint: creates this domain's EMR clusters")
+        self._managed(launch, "launch_emr_full_access_v2", "AmazonEMRFullAccessPolicy_v2", with_emr)
+        self._inline(launch, "launch-emr-stack", with_emr, _policy(
+            _statement("ManageProductStacks", [
+                "cloudformation:CreateStack", "cloudformation:DeleteStack", "cloudformation:UpdateStack",
+                "cloudformation:DescribeStacks", "cloudformation:DescribeStackEvents",
+                "cloudformation:SetStackPolicy"],
+                f"{arn}:cloudformation:{regional}:stack/SC-*"),
+            # Template checks have no resource type: AWS allows only "*".
+            _statement("ReadTemplates", ["cloudformation:GetTemplateSummary", "cloudformation:ValidateTemplate"],
+                       "*"),
+            _statement("ReadProductTemplates", ["s3:GetObject"], [f"{artifacts}/*"]),
+            _statement("TagClusters", ["elasticmapreduce:AddTags"], emr_cluster),
+            _statement("PassEmrRoles", ["iam:PassRole"],
+                       [f"${{{one(service, 'arn')}}}", f"${{{one(instance, 'arn')}}}"],
+                       {"StringEquals": {"iam:PassedToService": ["elasticmapreduce.amazonaws.com",
+                                                                  "ec2.amazonaws.com"]}}),
+        ))
+
+        self.studio_execution_role_arn = one(studio, "arn")
+        self.emr_service_role_arn, self.emr_service_role_name = one(service, "arn"), one(service, "name")
+        self.emr_instance_role_arn = one(instance, "arn")
+        self.emr_instance_profile_name = one(instance_profile, "name")
+        self.launch_role_arn = one(launch, "arn")
+
+    def _name(self, suffix: str) -> str:
+        return expr(f'"${{{self._props.name_prefix}}}-{suffix}"')
+
+    def _role(self, id: str, suffix: str, service: str, count, description: str) -> IamRole:
+        statement = {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}
+        if service in SERVICES_SENDING_SOURCE_ACCOUNT:
+            # Confused-deputy guard: only this account's use of the service.
+            statement["Condition"] = {"StringEquals": {"aws:SourceAccount": f"${{{self._props.account_id}}}"}}
+        trust = {"Version": "2012-10-17", "Statement": [statement]}
+        return IamRole(self, id, count=count, name=self._name(suffix), description=description,
+                       assume_role_policy=json.dumps(trust, indent=2),
+                       permissions_boundary=expr(self._props.permissions_boundary_arn))
+
+    def _managed(self, role: IamRole, id: str, policy: str, count) -> None:
+        IamRolePolicyAttachment(self, id, count=count, role=expr(one(role, "name")),
+                                policy_arn=expr(f'"arn:${{{self._props.partition}}}:iam::aws:policy/{policy}"'))
+
+    def _inline(self, role: IamRole, name: str, count, document: str) -> None:
+        IamRolePolicy(self, f"{role.node.id}_{name.replace('-', '_')}", count=count, name=name,
+                      role=expr(one(role, "name")), policy=document)

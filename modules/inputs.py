@@ -1,0 +1,325 @@
+"""The platform's inputs: every value that differs between environments.
+
+Each input is a Terraform variable with a type, a description and validation
+rules, and its value comes from the workspace's variable file
+(``workspaces/<workspace>.tfvars.json``). Rules run at ``terraform plan``,
+before anything is created, and each message names the variable, the value
+and the rule. Rules that compare two variables rely on Terraform >= 1.9.
+
+Names derived from the inputs are locals here too, so that every construct
+names things the same way and several domains coexist in one region.
+"""
+from dataclasses import dataclass
+from typing import Any, Sequence, Tuple
+
+from constructs import Construct
+from cdktf import TerraformVariable, TerraformVariableValidationConfig, Token
+
+from modules.tf import expr, local
+
+DEFAULT_INTERFACE_ENDPOINTS = (
+    "sagemaker.api",
+    "sagemaker.runtime",
+    "sts",
+    "logs",
+    "monitoring",
+    "servicecatalog",
+    "elasticmapreduce",
+)
+
+# A rule is (Terraform condition, error message); messages may interpolate.
+Rule = Tuple[str, str]
+
+
+def _cidr_prefix(cidr: str) -> str:
+    return f'tonumber(split("/", {cidr})[1])'
+
+
+def _is_network_cidr(cidr: str) -> str:
+    """True when ``cidr`` is an IPv4 CIDR whose address is its network address."""
+    return f'try(cidrhost({cidr}, 0) == split("/", {cidr})[0], false)'
+
+
+def _same_network(a: str, b: str, prefix: str) -> str:
+    """True when addresses of CIDRs ``a`` and ``b`` fall in one /``prefix`` network."""
+    return (f'cidrhost("${{cidrhost({a}, 0)}}/${{{prefix}}}", 0) == '
+            f'cidrhost("${{cidrhost({b}, 0)}}/${{{prefix}}}", 0)')
+
+
+@dataclass(frozen=True)
+class InputSpec:
+    name: str
+    type: str
+    description: str
+    default: Any = None
+    required: bool = False
+    rules: Sequence[Rule] = ()
+
+
+SUBNET_LISTS = ("private_subnet_cidrs", "public_subnet_cidrs")
+
+
+def _subnet_list_rules(name: str) -> list:
+    items = f"var.{name}"
+    return [
+        (f"alltrue([for c in {items} : {_is_network_cidr('c')}])",
+         f"{name} = ${{jsonencode({items})}} is invalid: each entry must be an IPv4 CIDR "
+         "written with its network address, e.g. 10.0.0.0/20."),
+        (f"length({items}) == 0 || length({items}) == var.az_count",
+         f"{name} has ${{length({items})}} entries but az_count is ${{var.az_count}}: "
+         "give one CIDR per availability zone, or leave the list empty to derive them from vpc_cidr."),
+        (f"alltrue([for c in {items} : try({_cidr_prefix('c')} >= {_cidr_prefix('var.vpc_cidr')} && "
+         f"{_same_network('c', 'var.vpc_cidr', _cidr_prefix('var.vpc_cidr'))}, false)])",
+         f"{name} = ${{jsonencode({items})}} is invalid: every subnet must lie inside "
+         "vpc_cidr = ${var.vpc_cidr}."),
+    ]
+
+
+def _no_overlap_rule() -> Rule:
+    cidrs = "concat(var.private_subnet_cidrs, var.public_subnet_cidrs)"
+    prefix = f"min({_cidr_prefix('a')}, {_cidr_prefix('b')})"
+    overlapping = (f"[for i, a in {cidrs} : [for j, b in {cidrs} : \"${{a}} and ${{b}}\" "
+                   f"if i < j && try({_same_network('a', 'b', prefix)}, false)]]")
+    return (
+        f"length(flatten({overlapping})) == 0",
+        "private_subnet_cidrs and public_subnet_cidrs overlap: "
+        f"${{join(\", \", flatten({overlapping}))}}. Every subnet needs its own address range.",
+    )
+
+
+SAGEMAKER_NAME = "^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$"
+
+INPUTS: Tuple[InputSpec, ...] = (
+    InputSpec(
+        "region", "string", "AWS region of this workspace, e.g. eu-west-1.", required=True,
+        rules=[('can(regex("^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]+$", var.region))',
+                'region = "${var.region}" is not an AWS region name such as eu-west-1.')]),
+    InputSpec(
+        "domain_name", "string",
+        "Name of the SageMaker Studio domain. Every named resource derives its name from it, "
+        "so two workspaces in one account and region must use different names.",
+        required=True,
+        rules=[('can(regex("^[a-z][a-z0-9-]{1,22}[a-z0-9]$", var.domain_name))',
+                'domain_name = "${var.domain_name}" is invalid: use 3 to 24 characters, lowercase '
+                'letters, digits and hyphens, starting with a letter and ending with a letter or '
+                'digit (it prefixes S3 bucket names, which allow 63 lowercase characters in all, '
+                'and IAM role names, which allow 64).')]),
+    InputSpec("tags", "map(string)", "Tags added to every resource.", default={},
+              rules=[('alltrue([for k in keys(var.tags) : !startswith(lower(k), "aws:")])',
+                      'tags = ${jsonencode(var.tags)} is invalid: keys starting with "aws:" are '
+                      'reserved by AWS.')]),
+    # Network
+    InputSpec(
+        "vpc_cidr", "string",
+        "CIDR of the VPC this stack creates (ignored with existing_vpc_id). Prefix /16 to /20.",
+        default="10.0.0.0/16",
+        rules=[(f'{_is_network_cidr("var.vpc_cidr")} && try({_cidr_prefix("var.vpc_cidr")} >= 16 && '
+                f'{_cidr_prefix("var.vpc_cidr")} <= 20, false)',
+                'vpc_cidr = "${var.vpc_cidr}" is invalid: use an IPv4 CIDR with its network '
+                'address and a prefix from /16 to /20, e.g. 10.0.0.0/16.')]),
+    InputSpec(
+        "az_count", "number",
+        "Number of availability zones, each with one private and one public subnet (2 to 6).",
+        default=2,
+        rules=[("var.az_count >= 2 && var.az_count <= 6 && floor(var.az_count) == var.az_count",
+                "az_count = ${var.az_count} is invalid: use a whole number from 2 to 6 "
+                "(Studio and EMR need private subnets in at least two zones).")]),
+    InputSpec(
+        "private_subnet_cidrs", "list(string)",
+        "CIDRs of the private subnets, one per zone. Empty: the first az_count /N+4 blocks of vpc_cidr.",
+        default=[], rules=_subnet_list_rules("private_subnet_cidrs")),
+    InputSpec(
+        "public_subnet_cidrs", "list(string)",
+        "CIDRs of the public subnets (NAT gateways only), one per zone. Empty: /N+4 blocks of "
+        "vpc_cidr from the ninth on. Give both lists or neither.",
+        default=[],
+        rules=[*_subnet_list_rules("public_subnet_cidrs"),
+               ("(length(var.private_subnet_cidrs) == 0) == (length(var.public_subnet_cidrs) == 0)",
+                "public_subnet_cidrs and private_subnet_cidrs must be given together or both left "
+                "empty (derived from vpc_cidr): a derived list could overlap a given one."),
+               _no_overlap_rule()]),
+    InputSpec(
+        "single_nat_gateway", "bool",
+        "One NAT gateway for all zones (cheaper) instead of one per zone (survives a zone outage).",
+        default=True),
+    InputSpec(
+        "existing_vpc_id", "string",
+        "Use this existing VPC instead of creating one. Needs existing_private_subnet_ids.",
+        default=None,
+        rules=[('var.existing_vpc_id == null || can(regex("^vpc-[0-9a-f]{8,17}$", var.existing_vpc_id))',
+                'existing_vpc_id = "${coalesce(var.existing_vpc_id, "null")}" is not a VPC id such '
+                'as vpc-0123456789abcdef0.')]),
+    InputSpec(
+        "existing_private_subnet_ids", "list(string)",
+        "Private subnets of existing_vpc_id for Studio, EMR and the interface endpoints "
+        "(at most one per zone). Their route to the internet (NAT) is yours to provide.",
+        default=[],
+        rules=[('alltrue([for s in var.existing_private_subnet_ids : can(regex("^subnet-[0-9a-f]{8,17}$", s))])',
+                "existing_private_subnet_ids = ${jsonencode(var.existing_private_subnet_ids)} is "
+                "invalid: each entry must be a subnet id such as subnet-0123456789abcdef0."),
+               ("var.existing_vpc_id == null || length(var.existing_private_subnet_ids) > 0",
+                'existing_vpc_id = "${coalesce(var.existing_vpc_id, "null")}" is set but '
+                "existing_private_subnet_ids is empty: the domain needs at least one private "
+                "subnet of that VPC."),
+               ("var.existing_vpc_id != null || length(var.existing_private_subnet_ids) == 0",
+                "existing_private_subnet_ids is set but existing_vpc_id is null: set "
+                "existing_vpc_id to the VPC of those subnets, or remove them to let this stack "
+                "create the VPC.")]),
+    InputSpec(
+        "existing_private_route_table_ids", "list(string)",
+        "Route tables of existing_private_subnet_ids, for the S3 gateway endpoint. Empty with an "
+        "existing VPC: no S3 gateway endpoint is created.",
+        default=[],
+        rules=[('alltrue([for r in var.existing_private_route_table_ids : can(regex("^rtb-[0-9a-f]{8,17}$", r))])',
+                "existing_private_route_table_ids = "
+                "${jsonencode(var.existing_private_route_table_ids)} is invalid: each entry must "
+                "be a route table id such as rtb-0123456789abcdef0.")]),
+    InputSpec(
+        "interface_endpoints", "list(string)",
+        "AWS services that get an interface VPC endpoint with private DNS (the part after "
+        "com.amazonaws.<region>.). Add ecr.api and ecr.dkr for custom images; empty when the "
+        "VPC already has them.",
+        default=list(DEFAULT_INTERFACE_ENDPOINTS),
+        rules=[('alltrue([for s in var.interface_endpoints : can(regex("^[a-z0-9]+([.-][a-z0-9]+)*$", s))])',
+                "interface_endpoints = ${jsonencode(var.interface_endpoints)} is invalid: each "
+                "entry is a service name such as sagemaker.api."),
+               ("length(distinct(var.interface_endpoints)) == length(var.interface_endpoints)",
+                "interface_endpoints = ${jsonencode(var.interface_endpoints)} lists a service "
+                "twice.")]),
+    # SageMaker
+    InputSpec(
+        "network_mode", "string",
+        "Studio's network access: VpcOnly (traffic stays in the VPC, required for EMR) or "
+        "PublicInternetOnly.",
+        default="VpcOnly",
+        rules=[('contains(["VpcOnly", "PublicInternetOnly"], var.network_mode)',
+                'network_mode = "${var.network_mode}" is unknown: use VpcOnly or PublicInternetOnly.'),
+               ('!(var.network_mode == "PublicInternetOnly" && var.enable_emr)',
+                'network_mode = "PublicInternetOnly" is not allowed while enable_emr = true: in '
+                "that mode notebooks run in a VPC owned by SageMaker that cannot reach EMR "
+                "clusters in yours. Use VpcOnly, or set enable_emr = false.")]),
+    InputSpec(
+        "enable_emr", "bool",
+        "Create the EMR integration: EMR roles and security groups, the Service Catalog "
+        "portfolio and its products.",
+        default=True),
+    InputSpec(
+        "home_efs_retention", "string",
+        "What happens to the domain's home EFS (every user's files) when the domain is "
+        "destroyed: Retain (safe default) or Delete.",
+        default="Retain",
+        rules=[('contains(["Retain", "Delete"], var.home_efs_retention)',
+                'home_efs_retention = "${var.home_efs_retention}" is invalid: use Retain or Delete.')]),
+    InputSpec(
+        "user_profiles", "map(object({ execution_role_arn = optional(string) }))",
+        "Studio users: name => overrides. One line per user, e.g. \"alice\": {}. "
+        "execution_role_arn replaces the platform's execution role for that user.",
+        required=True,
+        rules=[("length(var.user_profiles) > 0",
+                "user_profiles is empty: give at least one user, e.g. {\"alice\": {}}; a domain "
+                "without users cannot open Studio."),
+               (f'alltrue([for n in keys(var.user_profiles) : can(regex("{SAGEMAKER_NAME}", n))])',
+                "user_profiles has invalid names: "
+                f'${{jsonencode([for n in keys(var.user_profiles) : n if !can(regex("{SAGEMAKER_NAME}", n))])}}'
+                ". A user name has 1 to 63 letters, digits and hyphens and starts and ends with "
+                "a letter or digit."),
+               ('alltrue([for u in values(var.user_profiles) : u.execution_role_arn == null || '
+                'can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$", u.execution_role_arn))])',
+                "user_profiles has an execution_role_arn that is not an IAM role ARN such as "
+                "arn:aws:iam::123456789012:role/name: "
+                "${jsonencode({for n, u in var.user_profiles : n => u.execution_role_arn "
+                'if u.execution_role_arn != null && !can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$", '
+                "coalesce(u.execution_role_arn, \"\")))})}.")]),
+    InputSpec(
+        "permissions_boundary_arn", "string",
+        "IAM permissions boundary attached to every role this stack creates (null: none).",
+        default=None,
+        rules=[('var.permissions_boundary_arn == null || '
+                'can(regex("^arn:aws[a-z-]*:iam::([0-9]{12}|aws):policy/.+$", var.permissions_boundary_arn))',
+                'permissions_boundary_arn = "${coalesce(var.permissions_boundary_arn, "null")}" '
+                "is not an IAM policy ARN.")]),
+    # EMR products
+    InputSpec(
+        "emr_release_labels", "list(string)",
+        "EMR releases Studio users may choose; the first is the default.",
+        default=["emr-7.5.0", "emr-6.15.0"],
+        rules=[('length(var.emr_release_labels) > 0 && alltrue([for r in var.emr_release_labels : '
+                'can(regex("^emr-[0-9]+[.][0-9]+[.][0-9]+$", r))])',
+                "emr_release_labels = ${jsonencode(var.emr_release_labels)} is invalid: give at "
+                "least one release label such as emr-7.5.0.")]),
+    InputSpec(
+        "emr_instance_types", "list(string)",
+        "EC2 instance types Studio users may choose for EMR nodes; the first is the default.",
+        default=["m5.xlarge", "m5.2xlarge", "m5.4xlarge"],
+        rules=[('length(var.emr_instance_types) > 0 && alltrue([for t in var.emr_instance_types : '
+                'can(regex("^[a-z][a-z0-9-]*[.][a-z0-9]+$", t))])',
+                "emr_instance_types = ${jsonencode(var.emr_instance_types)} is invalid: give at "
+                "least one instance type such as m5.xlarge.")]),
+    InputSpec(
+        "emr_core_instance_counts", "list(number)",
+        "Core node counts Studio users may choose; the first is the default.",
+        default=[2, 5, 10],
+        rules=[("length(var.emr_core_instance_counts) > 0 && alltrue([for c in var.emr_core_instance_counts : "
+                "c >= 1 && c <= 100 && floor(c) == c])",
+                "emr_core_instance_counts = ${jsonencode(var.emr_core_instance_counts)} is "
+                "invalid: give whole numbers from 1 to 100.")]),
+    InputSpec(
+        "emr_idle_timeout_minutes", "number",
+        "An EMR cluster with no activity for this long terminates itself (1 to 10080).",
+        default=60,
+        rules=[("var.emr_idle_timeout_minutes >= 1 && var.emr_idle_timeout_minutes <= 10080 && "
+                "floor(var.emr_idle_timeout_minutes) == var.emr_idle_timeout_minutes",
+                "emr_idle_timeout_minutes = ${var.emr_idle_timeout_minutes} is invalid: use a "
+                "whole number of minutes from 1 to 10080 (7 days).")]),
+    InputSpec(
+        "livy_session_timeout", "string",
+        "Livy ends an idle Spark session after this long, e.g. 2h or 30m.",
+        default="2h",
+        rules=[('can(regex("^[1-9][0-9]*[smhd]$", var.livy_session_timeout))',
+                'livy_session_timeout = "${var.livy_session_timeout}" is invalid: use a number '
+                "and a unit s, m, h or d, e.g. 2h.")]),
+)
+
+
+class PlatformInputs(Construct):
+    """Declares every input variable, and the name prefixes derived from them.
+
+    Attributes are bare Terraform expressions (see ``modules.tf``).
+    """
+
+    def __init__(self, scope: Construct, id: str) -> None:
+        super().__init__(scope, id)
+        for spec in INPUTS:
+            self._declare(spec)
+        self.name_prefix = "var.domain_name"
+        # IAM and S3 names are account-wide or global: add the region so that a
+        # domain name can be reused in another region of the same account.
+        self.global_name_prefix = local(self, "global_name_prefix", '"${var.domain_name}-${var.region}"')
+        self.create_vpc = "var.existing_vpc_id == null"
+
+    @staticmethod
+    def var(name: str) -> str:
+        if name not in INPUT_NAMES:
+            raise KeyError(f"no input named {name!r}; inputs are declared in INPUTS")
+        return f"var.{name}"
+
+    def _declare(self, spec: InputSpec) -> TerraformVariable:
+        kwargs = {}
+        if not spec.required:
+            # A Python None would drop the default and make the input required.
+            kwargs["default"] = Token.null_value() if spec.default is None else spec.default
+            kwargs["nullable"] = spec.default is None
+        variable = TerraformVariable(
+            self, spec.name,
+            type=spec.type,
+            description=spec.description,
+            validation=[TerraformVariableValidationConfig(condition=expr(condition), error_message=message)
+                        for condition, message in spec.rules],
+            **kwargs,
+        )
+        # Workspace files name variables plainly, not by construct path.
+        variable.override_logical_id(spec.name)
+        return variable
+
+
+INPUT_NAMES = frozenset(spec.name for spec in INPUTS)
