@@ -289,9 +289,8 @@ def test_renderer_fails_loudly_on_what_it_cannot_emulate(text):
         render(text, {"s": "a", "l": ["x"]})
 
 
-@pytest.mark.skipif(shutil.which("terraform") is None, reason="terraform not installed")
 def test_renderer_matches_terraform_templatefile(template_path: Path, tmp_path: Path):
-    """Where terraform is at hand, its own templatefile() must agree byte for byte."""
+    """Terraform's own templatefile() must agree with the renderer byte for byte."""
     (tmp_path / "vars.json").write_text(json.dumps(SAMPLE_VARS), encoding="utf-8")
     (tmp_path / "terraformrc").write_text("", encoding="utf-8")
     expression = (
@@ -495,11 +494,3 @@ def test_bootstrap_script_syntax(script_path: Path):
     text = script_path.read_text(encoding="utf-8")
     assert text.startswith("#!/bin/bash\n")
     assert "set -euo pipefail" in text
-
-
-@pytest.mark.skipif(shutil.which("shellcheck") is None, reason="shellcheck not installed")
-def test_bootstrap_script_shellcheck(script_path: Path):
-    result = subprocess.run(
-        ["shellcheck", str(script_path)], capture_output=True, text=True, check=False
-    )
-    assert result.returncode == 0, result.stdout + result.stderr

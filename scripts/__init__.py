@@ -1,0 +1,1 @@
+"""Commands people run (plan, test) and the helpers they share with the tests."""

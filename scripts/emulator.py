@@ -1,0 +1,321 @@
+"""A local AWS emulator (moto server) on loopback, for plans and tests.
+
+Standard library here; the server itself runs ``python -m moto.server`` with the
+interpreter of the pipenv environment (``sys.executable`` by default)::
+
+    from scripts.emulator import Emulator
+    with Emulator(region="eu-west-1") as emu:
+        override = emu.write_provider_override(stack_dir, "eu-west-1")
+        env = emu.env(terraform_env.build_env())
+        ...
+
+Safety: the server binds 127.0.0.1 only; every URL handed out is
+``http://127.0.0.1:<port>``; :meth:`Emulator.env` strips profiles, tokens and
+shared config so that a real AWS account is never used.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Mapping
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+HOST = "127.0.0.1"  # loopback only, never anything else
+FAKE_ACCOUNT_ID = "123456789012"  # moto's default account
+OVERRIDE_FILE = "emulator_override.tf.json"
+
+# Endpoint argument names of hashicorp/aws 5.100.0's `endpoints` block, checked
+# against `terraform providers schema -json` of that exact provider. Canonical
+# names only: aliases (cloudwatchlogs for logs, ...) must not be set twice.
+ENDPOINT_SERVICES = (
+    "cloudformation",
+    "cloudwatch",
+    "dynamodb",
+    "ec2",
+    "ecr",
+    "efs",
+    "emr",
+    "events",
+    "iam",
+    "kms",
+    "lambda",
+    "logs",
+    "s3",
+    "s3control",
+    "sagemaker",
+    "secretsmanager",
+    "servicecatalog",
+    "sns",
+    "sqs",
+    "ssm",
+    "sts",
+)
+
+# Variables that could make a client reach a real account or another endpoint.
+_AWS_VARS_TO_DROP = (
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+    "AWS_SESSION_TOKEN",
+    "AWS_SECURITY_TOKEN",
+    "AWS_ROLE_ARN",
+    "AWS_ROLE_SESSION_NAME",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+    "AWS_SDK_LOAD_CONFIG",
+    "AWS_STS_REGIONAL_ENDPOINTS",
+    "AWS_USE_FIPS_ENDPOINT",
+    "AWS_USE_DUALSTACK_ENDPOINT",
+    "AWS_EC2_METADATA_SERVICE_ENDPOINT",
+)
+
+
+class EmulatorError(RuntimeError):
+    """The emulator could not start; ``str(err)`` is a complete, user-facing message."""
+
+
+def free_loopback_port() -> int:
+    """A TCP port that is free on 127.0.0.1 right now (bind to port 0, read it back)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+def _no_proxy_opener() -> urllib.request.OpenerDirector:
+    # Never let an HTTP(S)_PROXY variable route our loopback polls elsewhere.
+    return urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+class Emulator:
+    """``with Emulator() as emu:`` runs a moto server on 127.0.0.1:<free port>."""
+
+    def __init__(
+        self,
+        region: str = "us-east-1",
+        python: str | None = None,
+        log_dir: Path | str | None = None,
+        start_timeout: float = 60.0,
+    ) -> None:
+        self.region = region
+        self.python = python or sys.executable
+        self.log_dir = Path(log_dir) if log_dir else REPO_ROOT / ".cache" / "emulator"
+        self.start_timeout = start_timeout
+        self.port: int | None = None
+        self.log_path: Path | None = None
+        self._proc: subprocess.Popen | None = None
+        self._log_fh = None
+
+    # -- lifecycle ---------------------------------------------------------
+    @property
+    def url(self) -> str:
+        if self.port is None:
+            raise EmulatorError("the emulator is not started")
+        return f"http://{HOST}:{self.port}"
+
+    @property
+    def running(self) -> bool:
+        return self._proc is not None and self._proc.poll() is None
+
+    def start(self) -> "Emulator":
+        if self.running:
+            return self
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        last_error: EmulatorError | None = None
+        # The port may be taken between our probe and moto's bind: retry a few times.
+        for _ in range(3):
+            try:
+                self._spawn()
+                self._wait_ready()
+                return self
+            except EmulatorError as exc:
+                last_error = exc
+                self.stop()
+                if "Address already in use" not in self._log_text():
+                    break
+        assert last_error is not None
+        raise last_error
+
+    def _spawn(self) -> None:
+        self.port = free_loopback_port()
+        self.log_path = self.log_dir / f"moto-{self.port}.log"
+        self._log_fh = open(self.log_path, "w")
+        env = self.env()
+        env.pop("AWS_ENDPOINT_URL", None)
+        try:
+            self._proc = subprocess.Popen(
+                [self.python, "-m", "moto.server", "-H", HOST, "-p", str(self.port)],
+                stdin=subprocess.DEVNULL,
+                stdout=self._log_fh,
+                stderr=subprocess.STDOUT,
+                env=env,
+                cwd=str(self.log_dir),
+            )
+        except OSError as exc:
+            raise EmulatorError(
+                f"cannot start the emulator with {self.python}: {exc}\n"
+                "Next: run scripts/bootstrap.sh so that .venv has moto[server]."
+            ) from None
+
+    def _log_text(self) -> str:
+        try:
+            return self.log_path.read_text(errors="replace") if self.log_path else ""
+        except OSError:
+            return ""
+
+    def _log_tail(self, lines: int = 15) -> str:
+        return "\n".join(self._log_text().rstrip().splitlines()[-lines:])
+
+    def _wait_ready(self) -> None:
+        deadline = time.monotonic() + self.start_timeout
+        opener = _no_proxy_opener()
+        probe = f"{self.url}/moto-api/"
+        while True:
+            assert self._proc is not None
+            code = self._proc.poll()
+            if code is not None:
+                raise EmulatorError(
+                    f"the emulator (moto server) exited with code {code} before it was ready.\n"
+                    f"Log {self.log_path}:\n{self._log_tail()}\n"
+                    "Next: read the log above; `python -m moto.server` needs moto[server] (run scripts/bootstrap.sh)."
+                )
+            try:
+                with opener.open(probe, timeout=2) as resp:
+                    if resp.status == 200:
+                        return
+            except (urllib.error.URLError, ConnectionError, OSError, TimeoutError):
+                pass
+            if time.monotonic() > deadline:
+                raise EmulatorError(
+                    f"the emulator did not answer {probe} within {self.start_timeout:.0f}s.\n"
+                    f"Log {self.log_path}:\n{self._log_tail()}\n"
+                    f"Next: read the log at {self.log_path}."
+                )
+            time.sleep(0.1)
+
+    def stop(self) -> None:
+        proc, self._proc = self._proc, None
+        if proc is not None and proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=5)
+        if self._log_fh is not None:
+            self._log_fh.close()
+            self._log_fh = None
+
+    def __enter__(self) -> "Emulator":
+        return self.start()
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop()
+
+    def reset(self) -> None:
+        """Forget every resource the emulator holds (moto's reset API)."""
+        req = urllib.request.Request(f"{self.url}/moto-api/reset", method="POST", data=b"")
+        with _no_proxy_opener().open(req, timeout=10) as resp:
+            resp.read()
+
+    # -- client configuration ------------------------------------------------
+    def env(self, base: Mapping[str, str] | None = None, region: str | None = None) -> dict[str, str]:
+        """``base`` (default os.environ) with AWS settings for the emulator only.
+
+        Fake credentials ``testing``, region, metadata service disabled, profiles,
+        tokens and shared config files removed; ``AWS_ENDPOINT_URL`` points SDKs
+        (boto3, the AWS CLI) at the emulator; loopback is exempt from proxies.
+        """
+        env = dict(os.environ if base is None else base)
+        for key in list(env):
+            if key in _AWS_VARS_TO_DROP or key.startswith("AWS_ENDPOINT_URL"):
+                del env[key]
+        region = region or self.region
+        env.update(
+            {
+                "AWS_ACCESS_KEY_ID": "testing",
+                "AWS_SECRET_ACCESS_KEY": "testing",
+                "AWS_DEFAULT_REGION": region,
+                "AWS_REGION": region,
+                "AWS_EC2_METADATA_DISABLED": "true",
+                # No ~/.aws files: nothing there can redirect a client to a real account.
+                "AWS_CONFIG_FILE": os.devnull,
+                "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+            }
+        )
+        if self.port is not None:
+            env["AWS_ENDPOINT_URL"] = self.url
+        no_proxy = [p for p in env.get("NO_PROXY", env.get("no_proxy", "")).split(",") if p]
+        for host in (HOST, "localhost"):
+            if host not in no_proxy:
+                no_proxy.append(host)
+        env["NO_PROXY"] = env["no_proxy"] = ",".join(no_proxy)
+        return env
+
+    def provider_config(self, region: str | None = None, alias: str | None = None) -> dict:
+        """The aws provider arguments that point it at the emulator."""
+        cfg: dict = {}
+        if alias:
+            cfg["alias"] = alias
+        if region:
+            cfg["region"] = region
+        cfg.update(
+            {
+                "access_key": "testing",
+                "secret_key": "testing",
+                "skip_credentials_validation": True,
+                "skip_metadata_api_check": True,
+                "skip_region_validation": True,
+                "s3_use_path_style": True,
+                "endpoints": [{svc: self.url for svc in ENDPOINT_SERVICES}],
+            }
+        )
+        return cfg
+
+    def write_provider_override(self, stack_dir: Path | str, region: str | None = None) -> Path:
+        """Write ``emulator_override.tf.json`` into ``stack_dir``; return its path.
+
+        A Terraform override file: its ``provider "aws"`` blocks merge into the
+        stack's. Every aws provider configuration found in the stack's
+        ``cdk.tf.json`` (the default one and each alias) is pointed at the
+        emulator; ``region`` (if given) is set on the default configuration
+        only, aliases keep theirs. Remove the file when done
+        (:meth:`remove_provider_override`).
+        """
+        stack_dir = Path(stack_dir)
+        aliases: list[str | None] = [None]
+        main = stack_dir / "cdk.tf.json"
+        if main.is_file():
+            try:
+                providers = json.loads(main.read_text()).get("provider", {}).get("aws", [])
+            except (ValueError, AttributeError):
+                providers = []
+            if isinstance(providers, dict):
+                providers = [providers]
+            for p in providers:
+                alias = p.get("alias") if isinstance(p, dict) else None
+                if alias and alias not in aliases:
+                    aliases.append(alias)
+        blocks = [
+            self.provider_config(region=region if alias is None else None, alias=alias) for alias in aliases
+        ]
+        doc = {
+            "//": "Written by scripts/emulator.py for a plan against the local emulator; never commit.",
+            "provider": {"aws": blocks},
+        }
+        path = stack_dir / OVERRIDE_FILE
+        path.write_text(json.dumps(doc, indent=2) + "\n")
+        return path
+
+    @staticmethod
+    def remove_provider_override(stack_dir: Path | str) -> None:
+        (Path(stack_dir) / OVERRIDE_FILE).unlink(missing_ok=True)

@@ -1,0 +1,299 @@
+"""Environment for running Terraform offline against the local provider mirror.
+
+Standard library only, importable from scripts and tests::
+
+    from scripts import terraform_env
+    env = terraform_env.build_env()
+    terraform_env.init(stack_dir, env=env)
+    result = terraform_env.run_terraform(["plan", "-input=false"], stack_dir, env=env)
+
+What it does:
+
+* finds the filesystem mirror holding hashicorp/aws (pinned version, see
+  ``AWS_PROVIDER_VERSION``) from ``$TF_PROVIDER_MIRROR`` or a few known places;
+* writes a Terraform CLI config ``.cache/terraform/terraformrc`` that installs
+  hashicorp/aws from that mirror only (never from the registry) and keeps a
+  plugin cache in ``.cache/terraform/plugin-cache`` so repeated ``init`` is fast;
+* returns an environment with ``TF_CLI_CONFIG_FILE`` pointing at it plus
+  ``CHECKPOINT_DISABLE=1``, ``TF_IN_AUTOMATION=1``,
+  ``JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION=1`` and
+  ``JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=18,20`` (Node 20 is past its end of life).
+
+Failures raise :class:`TerraformError` whose message is meant to be printed
+as-is (no traceback needed): what failed, the tail of stderr, what to do next.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import platform
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import Iterable, Mapping, Sequence
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+AWS_PROVIDER_SOURCE = "registry.terraform.io/hashicorp/aws"
+AWS_PROVIDER_VERSION = "5.100.0"
+
+# Searched in this order when $TF_PROVIDER_MIRROR is not set.
+KNOWN_MIRRORS = (
+    "/opt/tf-plugins",
+    "~/.terraform.d/plugins",
+    "/usr/share/terraform/plugins",
+    "/usr/local/share/terraform/plugins",
+)
+
+STDERR_TAIL_LINES = 40
+
+# Subcommands that accept -no-color right after their name (not e.g. `providers schema`).
+_NO_COLOR_COMMANDS = frozenset(
+    {"init", "validate", "plan", "apply", "destroy", "show", "refresh", "import", "output", "get", "test",
+     "taint", "untaint"}
+)
+
+
+class TerraformError(RuntimeError):
+    """A Terraform step failed; ``str(err)`` is a complete, user-facing message."""
+
+
+def platform_id() -> str:
+    """Terraform's ``<os>_<arch>`` for this machine, e.g. ``linux_amd64``."""
+    system = platform.system().lower()
+    machine = platform.machine().lower()
+    arch = {
+        "x86_64": "amd64",
+        "amd64": "amd64",
+        "aarch64": "arm64",
+        "arm64": "arm64",
+        "i386": "386",
+        "i686": "386",
+        "armv7l": "arm",
+    }.get(machine, machine)
+    return f"{system}_{arch}"
+
+
+def _mirror_has_provider(mirror: Path, version: str, plat: str) -> bool:
+    base = mirror / AWS_PROVIDER_SOURCE
+    # Unpacked layout: HOSTNAME/NAMESPACE/TYPE/VERSION/TARGET/terraform-provider-TYPE_vVERSION*
+    unpacked = base / version / plat
+    if glob.glob(str(unpacked / f"terraform-provider-aws_v{version}*")):
+        return True
+    # Packed layout: HOSTNAME/NAMESPACE/TYPE/terraform-provider-TYPE_VERSION_TARGET.zip
+    return (base / f"terraform-provider-aws_{version}_{plat}.zip").is_file()
+
+
+def mirror_candidates(environ: Mapping[str, str] | None = None) -> list[Path]:
+    environ = os.environ if environ is None else environ
+    explicit = environ.get("TF_PROVIDER_MIRROR")
+    if explicit:
+        return [Path(explicit).expanduser()]
+    home = environ.get("HOME")
+    out = []
+    for place in KNOWN_MIRRORS:
+        if place.startswith("~"):
+            if not home:
+                continue
+            place = home + place[1:]
+        out.append(Path(place))
+    return out
+
+
+def find_provider_mirror(
+    environ: Mapping[str, str] | None = None,
+    version: str = AWS_PROVIDER_VERSION,
+) -> Path:
+    """Return the mirror directory that holds hashicorp/aws ``version`` for this platform."""
+    plat = platform_id()
+    candidates = mirror_candidates(environ)
+    for mirror in candidates:
+        if _mirror_has_provider(mirror, version, plat):
+            return mirror.resolve()
+    searched = "\n".join(f"  - {c}" for c in candidates)
+    where = (
+        "$TF_PROVIDER_MIRROR"
+        if (environ if environ is not None else os.environ).get("TF_PROVIDER_MIRROR")
+        else "the known places"
+    )
+    raise TerraformError(
+        f"No Terraform provider mirror with hashicorp/aws {version} for {plat} found in {where}:\n"
+        f"{searched}\n"
+        f"(looked for {AWS_PROVIDER_SOURCE}/{version}/{plat}/terraform-provider-aws_v{version}*"
+        f" or {AWS_PROVIDER_SOURCE}/terraform-provider-aws_{version}_{plat}.zip)\n"
+        f"Next: set TF_PROVIDER_MIRROR to a directory containing {AWS_PROVIDER_SOURCE}/{version}/{plat}/."
+    )
+
+
+def cache_dir(root: Path | str | None = None) -> Path:
+    return Path(root or REPO_ROOT) / ".cache" / "terraform"
+
+
+def _hcl_str(value: str) -> str:
+    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def render_cli_config(mirror: Path | str, plugin_cache: Path | str) -> str:
+    src = _hcl_str(AWS_PROVIDER_SOURCE)
+    return (
+        "# Written by scripts/terraform_env.py: do not edit, it is rewritten on every run.\n"
+        f"plugin_cache_dir = {_hcl_str(str(plugin_cache))}\n"
+        "disable_checkpoint = true\n"
+        "\n"
+        "provider_installation {\n"
+        "  filesystem_mirror {\n"
+        f"    path    = {_hcl_str(str(mirror))}\n"
+        f"    include = [{src}]\n"
+        "  }\n"
+        "  direct {\n"
+        f"    exclude = [{src}]\n"
+        "  }\n"
+        "}\n"
+    )
+
+
+def _write_if_changed(path: Path, text: str) -> None:
+    if path.is_file() and path.read_text() == text:
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # Atomic replace: several processes (pytest workers, scripts/plan) may race here.
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_cli_config(root: Path | str | None = None, environ: Mapping[str, str] | None = None) -> Path:
+    """Write ``.cache/terraform/terraformrc`` (and create the plugin cache dir); return its path."""
+    mirror = find_provider_mirror(environ)
+    cdir = cache_dir(root).resolve()
+    plugin_cache = cdir / "plugin-cache"
+    plugin_cache.mkdir(parents=True, exist_ok=True)
+    rc = cdir / "terraformrc"
+    _write_if_changed(rc, render_cli_config(mirror, plugin_cache))
+    return rc
+
+
+def build_env(
+    root: Path | str | None = None,
+    base: Mapping[str, str] | None = None,
+) -> dict[str, str]:
+    """Environment for terraform (and for synthesis): ``base`` (default os.environ) plus our settings."""
+    env = dict(os.environ if base is None else base)
+    rc = write_cli_config(root, env)
+    env["TF_CLI_CONFIG_FILE"] = str(rc)
+    env["CHECKPOINT_DISABLE"] = "1"
+    env["TF_IN_AUTOMATION"] = "1"
+    env["JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION"] = "1"
+    # Since Node 20's end of life (2026-10-30) jsii prints a different banner, silenced
+    # only by this variable, whose value lists Node major versions.
+    env.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "18,20")
+    # A plugin cache given by env would win over ours: keep one source of truth.
+    env.pop("TF_PLUGIN_CACHE_DIR", None)
+    return env
+
+
+def terraform_binary(env: Mapping[str, str] | None = None) -> str:
+    path = (env or os.environ).get("PATH")
+    exe = shutil.which("terraform", path=path)
+    if not exe:
+        raise TerraformError(
+            "terraform not found on PATH.\n"
+            "Next: install Terraform >= 1.10 and make sure `terraform` is on PATH, then re-run."
+        )
+    return exe
+
+
+def _tail(text: str, lines: int = STDERR_TAIL_LINES) -> str:
+    parts = [ln for ln in (text or "").rstrip().splitlines()]
+    if len(parts) > lines:
+        parts = ["  [...]"] + parts[-lines:]
+    return "\n".join(parts)
+
+
+def run_terraform(
+    args: Sequence[str],
+    cwd: Path | str,
+    env: Mapping[str, str] | None = None,
+    check: bool = True,
+    timeout: float | None = None,
+    color: bool = False,
+) -> subprocess.CompletedProcess:
+    """Run ``terraform <args>`` in ``cwd``, capturing output (text).
+
+    ``env`` defaults to :func:`build_env`. Unless ``color`` is true, ``-no-color``
+    is added right after the subcommand (for those that take it). On a non-zero exit with ``check`` true,
+    raises :class:`TerraformError` carrying the tail of stderr (or stdout).
+    """
+    env = dict(build_env() if env is None else env)
+    args = [str(a) for a in args]
+    if not color and args and args[0] in _NO_COLOR_COMMANDS and "-no-color" not in args:
+        args = [args[0], "-no-color", *args[1:]]
+    cmd = [terraform_binary(env), *args]
+    try:
+        proc = subprocess.run(
+            cmd,
+            cwd=str(cwd),
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=timeout,
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise TerraformError(
+            f"`terraform {' '.join(args)}` in {cwd} did not finish within {timeout:.0f}s.\n"
+            f"{_tail((exc.stderr or b'').decode(errors='replace') if isinstance(exc.stderr, bytes) else (exc.stderr or ''))}\n"
+            "Next: look for a hung provider call (is the emulator up?) and re-run."
+        ) from None
+    except FileNotFoundError as exc:
+        raise TerraformError(f"cannot run terraform in {cwd}: {exc}\nNext: check the directory exists.") from None
+    if check and proc.returncode != 0:
+        detail = _tail(proc.stderr) or _tail(proc.stdout) or "(no output)"
+        raise TerraformError(
+            f"`terraform {' '.join(args)}` failed in {cwd} (exit {proc.returncode}):\n"
+            f"{detail}\n"
+            "Next: fix the error above and re-run."
+        )
+    return proc
+
+
+def init(
+    cwd: Path | str,
+    env: Mapping[str, str] | None = None,
+    backend: bool = True,
+    backend_config: Mapping[str, str] | Iterable[str] | None = None,
+    extra_args: Sequence[str] = (),
+    timeout: float | None = 600,
+) -> subprocess.CompletedProcess:
+    """``terraform init -input=false`` in ``cwd``, providers from the mirror only.
+
+    ``backend=False`` adds ``-backend=false`` (enough for ``validate``; the
+    stack keeps local state today, so the default ``backend=True`` just
+    initialises the local backend). ``backend_config`` (mapping or list of
+    ``key=value``/file paths) becomes ``-backend-config=...`` arguments, for
+    when the S3 backend arrives.
+    """
+    args = ["init", "-input=false"]
+    if not backend:
+        args.append("-backend=false")
+    else:
+        items: Iterable[str]
+        if backend_config is None:
+            items = []
+        elif isinstance(backend_config, Mapping):
+            items = [f"{k}={v}" for k, v in backend_config.items()]
+        else:
+            items = list(backend_config)
+        args += [f"-backend-config={item}" for item in items]
+        if backend_config:
+            args.append("-reconfigure")
+    args += list(extra_args)
+    return run_terraform(args, cwd, env=env, timeout=timeout)

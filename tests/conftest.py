@@ -1,0 +1,82 @@
+"""Session fixtures shared by all tests.
+
+* ``terraform_env``: environment for running terraform offline (CLI config
+  pointing at the provider mirror, plugin cache, checkpoint disabled).
+* ``emulator``: one local AWS emulator (moto server on 127.0.0.1) per session.
+* ``synthesized_dir`` / ``stack``: the platform stack, synthesized once per session.
+* ``initialized_stack``: that stack after one ``terraform init``.
+* ``emulator_stack``: that stack pointed at the emulator, and the env to use.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+if str(REPO_ROOT) not in sys.path:  # make `scripts.*` (and main.py) importable
+    sys.path.insert(0, str(REPO_ROOT))
+
+from scripts import terraform_env as _terraform_env  # noqa: E402
+from scripts.emulator import Emulator  # noqa: E402
+from synthesized import SynthesizedStack  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    return REPO_ROOT
+
+
+@pytest.fixture(scope="session")
+def terraform_env() -> dict:
+    """Env for terraform: os.environ + TF_CLI_CONFIG_FILE (mirror, plugin cache) etc."""
+    try:
+        return _terraform_env.build_env(REPO_ROOT)
+    except _terraform_env.TerraformError as exc:
+        pytest.fail(str(exc), pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def emulator():
+    """One moto server on 127.0.0.1:<free port> for the whole session; stopped at the end."""
+    emu = Emulator(region="us-east-1", log_dir=REPO_ROOT / ".cache" / "emulator")
+    try:
+        emu.start()
+    except Exception as exc:  # EmulatorError carries the log tail and what to do
+        pytest.fail(str(exc), pytrace=False)
+    try:
+        yield emu
+    finally:
+        emu.stop()
+
+
+@pytest.fixture(scope="session")
+def synthesized_dir(tmp_path_factory) -> Path:
+    """The platform stack, synthesized once for the whole session."""
+    import main
+
+    outdir = tmp_path_factory.mktemp("cdktf.out")
+    main.build_app(str(outdir)).synth()
+    return outdir / "stacks" / main.PLATFORM_STACK
+
+
+@pytest.fixture(scope="session")
+def stack(synthesized_dir: Path) -> SynthesizedStack:
+    return SynthesizedStack(synthesized_dir)
+
+
+@pytest.fixture(scope="session")
+def initialized_stack(synthesized_dir: Path, terraform_env: dict) -> Path:
+    """The synthesized stack after one ``terraform init`` (providers from the mirror)."""
+    _terraform_env.init(synthesized_dir, env=terraform_env)
+    return synthesized_dir
+
+
+@pytest.fixture(scope="session")
+def emulator_stack(initialized_stack: Path, emulator, terraform_env: dict):
+    """(stack dir, env) for terraform against the session's emulator: the stack
+    gets the provider override, the env fake credentials and no AWS profile."""
+    emulator.write_provider_override(initialized_stack)
+    return initialized_stack, emulator.env(terraform_env)

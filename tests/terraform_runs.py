@@ -1,0 +1,57 @@
+"""Runs of terraform on the synthesized stack against the emulator, for the tests.
+
+Plans here never write state (``-lock=false``, no apply), so several run at
+once on the one initialized stack directory.
+"""
+import json
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Dict, Mapping, Optional
+
+from scripts import terraform_env
+
+PARALLEL_PLANS = 3
+
+
+@dataclass(frozen=True)
+class PlanRun:
+    exit_code: int
+    output: str
+    """stdout and stderr together."""
+    plan: Optional[dict]
+    """``terraform show -json`` of the saved plan, when the plan succeeded."""
+
+
+def plan(stack_dir: Path, var_file: Path, env: Mapping[str, str], plan_file: Optional[Path] = None) -> PlanRun:
+    args = ["plan", "-input=false", "-lock=false", f"-var-file={var_file}"]
+    if plan_file is not None:
+        args.append(f"-out={plan_file}")
+    proc = terraform_env.run_terraform(args, stack_dir, env=env, check=False, timeout=600)
+    shown = None
+    if proc.returncode == 0 and plan_file is not None:
+        show = terraform_env.run_terraform(["show", "-json", str(plan_file)], stack_dir, env=env, timeout=300)
+        shown = json.loads(show.stdout)
+    return PlanRun(proc.returncode, proc.stdout + proc.stderr, shown)
+
+
+def plan_many(stack_dir: Path, var_files: Mapping[str, Path], env: Mapping[str, str],
+              out_dir: Optional[Path] = None) -> Dict[str, PlanRun]:
+    """Plans each named variable file, a few at a time; saves and shows them with ``out_dir``."""
+    def one(item):
+        name, var_file = item
+        plan_file = out_dir / f"{name}.tfplan" if out_dir is not None else None
+        return name, plan(stack_dir, var_file, env, plan_file)
+
+    with ThreadPoolExecutor(max_workers=PARALLEL_PLANS) as pool:
+        return dict(pool.map(one, var_files.items()))
+
+
+def planned_resources(shown: dict) -> Dict[str, dict]:
+    """Resource changes of a shown plan by address, creates only."""
+    return {c["address"]: c for c in shown["resource_changes"] if c["change"]["actions"] == ["create"]}
+
+
+def by_type(shown: dict, type_: str) -> Dict[str, dict]:
+    """The planned ``after`` values of every resource of ``type_``, by address."""
+    return {a: c["change"]["after"] for a, c in planned_resources(shown).items() if c["type"] == type_}

@@ -1,0 +1,98 @@
+"""Unit tests of modules/iam.py on the synthesized stack."""
+import json
+
+import pytest
+
+from synthesized import SynthesizedStack, as_list, policy, statements
+
+SEED_STUDIO_ACTIONS = {  # seed 3.5.2, AllowSagemakerProjectManagement policy
+    "elasticmapreduce:DescribeCluster", "elasticmapreduce:ListInstanceGroups",
+    "elasticmapreduce:CreatePersistentAppUI", "elasticmapreduce:DescribePersistentAppUI",
+    "elasticmapreduce:GetPersistentAppUIPresignedURL", "elasticmapreduce:GetOnClusterAppUIPresignedURL",
+    "elasticmapreduce:ListInstances", "elasticmapreduce:ListClusters",
+    "sagemaker:CreateProject", "sagemaker:DeleteProject", "servicecatalog:SearchProducts",
+}
+
+
+def _role(stack, name):
+    return stack.resource("aws_iam_role", f"iam/{name}")
+
+
+def _inline(stack, role):
+    return {path.split("/", 1)[1]: policy(body) for path, body in stack.resources("aws_iam_role_policy").items()
+            if stack.address("aws_iam_role", f"iam/{role}") in body["role"]}
+
+
+def _managed(stack, role):
+    return {body["policy_arn"].rsplit("/", 1)[1].rstrip('"}')
+            for body in stack.resources("aws_iam_role_policy_attachment").values()
+            if stack.address("aws_iam_role", f"iam/{role}") in body["role"]}
+
+
+@pytest.mark.parametrize("role, service", [
+    ("studio_execution", "sagemaker.amazonaws.com"),
+    ("emr_service", "elasticmapreduce.amazonaws.com"),
+    ("emr_instance", "ec2.amazonaws.com"),
+    ("launch", "servicecatalog.amazonaws.com"),
+])
+def test_role_trusts_its_service_and_is_named_per_domain_and_region(stack: SynthesizedStack, role, service):
+    body = _role(stack, role)
+    trust = json.loads(body["assume_role_policy"])
+    assert [s["Principal"]["Service"] for s in trust["Statement"]] == [service]
+    assert body["name"].startswith('${"${local.global_name_prefix}-')
+    assert body["permissions_boundary"] == "${var.permissions_boundary_arn}"
+
+
+def test_studio_role_has_the_seed_permissions(stack: SynthesizedStack):
+    assert _managed(stack, "studio_execution") == {"AmazonSageMakerFullAccess"}
+    actions = {a for doc in _inline(stack, "studio_execution").values()
+               for s in doc["Statement"] for a in as_list(s["Action"])}
+    assert SEED_STUDIO_ACTIONS <= actions
+    assert {"servicecatalog:ProvisionProduct", "servicecatalog:DescribeProductView"} <= actions
+
+
+def test_s3_access_is_scoped_to_the_platform_buckets(stack: SynthesizedStack):
+    buckets = {stack.address("aws_s3_bucket", "storage/artifacts"), stack.address("aws_s3_bucket", "storage/data")}
+    for path, body in stack.resources("aws_iam_role_policy").items():
+        for statement in policy(body)["Statement"]:
+            if any(a.startswith("s3:") for a in as_list(statement["Action"])):
+                for resource in as_list(statement["Resource"]):
+                    assert any(resource.startswith(f"${{{b}.arn}}") for b in buckets), (path, resource)
+    assert "AmazonS3FullAccess" not in stack.text
+
+
+def test_wildcard_resources_only_for_actions_without_resource_types(stack: SynthesizedStack):
+    allowed = {"elasticmapreduce:ListClusters", "servicecatalog:SearchProducts",
+               "servicecatalog:SearchProvisionedProducts", "servicecatalog:ListLaunchPaths",
+               "servicecatalog:DescribeRecord", "servicecatalog:ListRecordHistory",
+               "cloudformation:GetTemplateSummary", "cloudformation:ValidateTemplate"}
+    for path, body in stack.resources("aws_iam_role_policy").items():
+        for statement in policy(body)["Statement"]:
+            if "*" in as_list(statement["Resource"]):
+                assert set(as_list(statement["Action"])) <= allowed, path
+
+
+def test_emr_roles_use_the_v2_policies(stack: SynthesizedStack):
+    assert _managed(stack, "emr_service") == {"AmazonEMRServicePolicy_v2"}
+    assert _managed(stack, "launch") == {"AmazonEMRFullAccessPolicy_v2"}
+    assert "AmazonElasticMapReduceFullAccess" not in stack.text
+    profile = stack.resource("aws_iam_instance_profile", "iam/emr_instance_profile")
+    assert stack.address("aws_iam_role", "iam/emr_instance") in profile["role"]
+
+
+def test_launch_role_passes_exactly_the_two_emr_roles(stack: SynthesizedStack):
+    docs = _inline(stack, "launch")
+    passes = [s for doc in docs.values() for s in doc["Statement"] if "iam:PassRole" in as_list(s["Action"])]
+    assert len(passes) == 1
+    expected = {f"${{one({stack.address('aws_iam_role', f'iam/{r}')}[*].arn)}}" for r in ("emr_service", "emr_instance")}
+    assert set(passes[0]["Resource"]) == expected
+    assert "iam:PassedToService" in passes[0]["Condition"]["StringEquals"]
+    actions = {a for doc in docs.values() for s in doc["Statement"] for a in as_list(s["Action"])}
+    assert {"elasticmapreduce:AddTags", "cloudformation:CreateStack", "cloudformation:DeleteStack",
+            "s3:GetObject"} <= actions
+
+
+def test_emr_roles_exist_only_with_emr(stack: SynthesizedStack):
+    for role in ("emr_service", "emr_instance", "launch"):
+        assert _role(stack, role)["count"] == "${var.enable_emr ? 1 : 0}"
+    assert "count" not in _role(stack, "studio_execution")

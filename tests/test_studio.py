@@ -1,0 +1,35 @@
+"""Unit tests of modules/studio.py on the synthesized stack."""
+from synthesized import SynthesizedStack
+
+
+def test_domain_is_vpc_only_by_input_with_iam_auth_on_the_private_subnets(stack: SynthesizedStack):
+    domain = stack.resource("aws_sagemaker_domain", "studio/domain")
+    assert domain["auth_mode"] == "IAM"
+    assert domain["app_network_access_type"] == "${var.network_mode}"
+    assert stack.variable("network_mode")["default"] == "VpcOnly"
+    assert domain["subnet_ids"] == "${local.network_private_subnet_ids}"
+    assert domain["vpc_id"] == "${local.network_vpc_id}"
+    assert domain["domain_name"] == "${var.domain_name}"
+
+
+def test_default_user_settings_wire_role_group_and_sharing(stack: SynthesizedStack):
+    settings = stack.resource("aws_sagemaker_domain", "studio/domain")["default_user_settings"]
+    assert stack.address("aws_iam_role", "iam/studio_execution") in settings["execution_role"]
+    assert settings["security_groups"] == [
+        f"${{one({stack.address('aws_security_group', 'security_groups/studio')}[*].id)}}"]
+    sharing = settings["sharing_settings"]
+    assert sharing["notebook_output_option"] == "Allowed"
+    assert stack.address("aws_s3_bucket", "storage/data") in sharing["s3_output_path"]
+
+
+def test_home_efs_retention_is_an_input_that_defaults_to_retain(stack: SynthesizedStack):
+    domain = stack.resource("aws_sagemaker_domain", "studio/domain")
+    assert domain["retention_policy"]["home_efs_file_system"] == "${var.home_efs_retention}"
+    assert stack.variable("home_efs_retention")["default"] == "Retain"
+
+
+def test_one_user_profile_per_user_with_optional_role_override(stack: SynthesizedStack):
+    user = stack.resource("aws_sagemaker_user_profile", "studio/user")
+    assert user["for_each"] == "${var.user_profiles}"
+    assert user["user_profile_name"] == "${each.key}"
+    assert user["user_settings"]["execution_role"].startswith("${coalesce(each.value.execution_role_arn, ")

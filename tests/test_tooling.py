@@ -1,0 +1,408 @@
+"""Tests of the tooling in scripts/ that do not need main.py.
+
+Each terraform run here is offline: providers come from the filesystem mirror,
+and HTTP(S)_PROXY point at a closed loopback port so that any attempt to reach
+a registry or a real AWS endpoint fails instead of leaving the machine (Go's
+proxy logic never proxies loopback, so the emulator stays reachable).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+from scripts import plan_cmd
+from scripts import terraform_env as tfe
+from scripts.emulator import ENDPOINT_SERVICES, HOST, OVERRIDE_FILE, Emulator, free_loopback_port
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+REQUIRED_ENDPOINTS = {
+    "ec2", "iam", "s3", "sts", "sagemaker", "servicecatalog", "kms", "efs", "logs", "cloudwatch", "ssm", "dynamodb",
+}
+BLACKHOLE_PROXY = "http://127.0.0.1:9"  # discard port, nothing listens: any proxied request fails
+
+
+def tiny_stack(region_var: bool = True, alias: str | None = None) -> dict:
+    """A hand-written stand-in for a synthesized cdk.tf.json."""
+    providers = [{"region": "${var.region}" if region_var else "us-east-1"}]
+    if alias:
+        providers.append({"alias": alias, "region": "us-east-1"})
+    return {
+        "terraform": {"required_providers": {"aws": {"source": "hashicorp/aws", "version": "5.100.0"}}},
+        "variable": {"region": {"type": "string", "description": "AWS region"}},
+        "provider": {"aws": providers},
+        "data": {
+            "aws_caller_identity": {"current": {}},
+            "aws_availability_zones": {"available": {"state": "available"}},
+        },
+        "resource": {
+            "aws_vpc": {"main": {"cidr_block": "10.42.0.0/16", "tags": {"Name": "tooling-test"}}},
+            "aws_s3_bucket": {"logs": {"bucket_prefix": "tooling-test-"}},
+        },
+        "output": {
+            "account_id": {"value": "${data.aws_caller_identity.current.account_id}"},
+            "first_az": {"value": "${data.aws_availability_zones.available.names[0]}"},
+        },
+    }
+
+
+def offline(env: dict) -> dict:
+    env = dict(env)
+    for key in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
+        env[key] = BLACKHOLE_PROXY
+    env.pop("ALL_PROXY", None)
+    env.pop("all_proxy", None)
+    return env
+
+
+def listening_addresses(port: int) -> set[str]:
+    """Local IPv4/IPv6 addresses with a LISTEN socket on ``port`` (from /proc/net/tcp*)."""
+    found = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            local, state = fields[1], fields[3]
+            addr_hex, port_hex = local.split(":")
+            if state == "0A" and int(port_hex, 16) == port:
+                found.add(addr_hex)
+    return found
+
+
+def all_strings(obj):
+    if isinstance(obj, str):
+        yield obj
+    elif isinstance(obj, dict):
+        for k, v in obj.items():
+            yield from all_strings(k)
+            yield from all_strings(v)
+    elif isinstance(obj, list):
+        for v in obj:
+            yield from all_strings(v)
+
+
+# -- emulator -----------------------------------------------------------------------
+def test_free_loopback_port_is_bindable():
+    import socket
+
+    port = free_loopback_port()
+    assert 1024 <= port <= 65535
+    with socket.socket() as s:
+        s.bind((HOST, port))
+
+
+def test_emulator_listens_on_loopback_only(emulator):
+    url = urlparse(emulator.url)
+    assert url.scheme == "http" and url.hostname == "127.0.0.1"
+    assert url.port == emulator.port and emulator.running
+    assert emulator.log_path.name == f"moto-{emulator.port}.log"
+    assert emulator.log_path.parent == REPO_ROOT / ".cache" / "emulator"
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    with opener.open(f"{emulator.url}/moto-api/", timeout=5) as resp:
+        assert resp.status == 200
+    if Path("/proc/net/tcp").exists():
+        # 0100007F is 127.0.0.1 in /proc/net/tcp's little-endian hex: nothing on 0.0.0.0.
+        assert listening_addresses(emulator.port) == {"0100007F"}
+
+
+def test_emulator_env_never_points_at_a_real_account(emulator):
+    base = {
+        "PATH": "/usr/bin",
+        "HOME": "/nonexistent",
+        "AWS_PROFILE": "production",
+        "AWS_DEFAULT_PROFILE": "production",
+        "AWS_SESSION_TOKEN": "real-token",
+        "AWS_ACCESS_KEY_ID": "AKIAREALKEY",
+        "AWS_SECRET_ACCESS_KEY": "real-secret",
+        "AWS_ENDPOINT_URL_S3": "https://s3.amazonaws.com",
+        "AWS_ROLE_ARN": "arn:aws:iam::111111111111:role/x",
+    }
+    env = emulator.env(base, region="eu-west-1")
+    assert env["AWS_ACCESS_KEY_ID"] == "testing" and env["AWS_SECRET_ACCESS_KEY"] == "testing"
+    assert env["AWS_DEFAULT_REGION"] == env["AWS_REGION"] == "eu-west-1"
+    assert env["AWS_EC2_METADATA_DISABLED"] == "true"
+    for gone in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL_S3", "AWS_ROLE_ARN"):
+        assert gone not in env
+    assert env["AWS_CONFIG_FILE"] == env["AWS_SHARED_CREDENTIALS_FILE"] == os.devnull
+    assert urlparse(env["AWS_ENDPOINT_URL"]).hostname == "127.0.0.1"
+    assert "127.0.0.1" in env["NO_PROXY"].split(",")
+
+
+def test_emulator_stops_its_server(tmp_path):
+    emu = Emulator(log_dir=tmp_path)
+    with emu:
+        proc = emu._proc
+        assert proc.poll() is None
+    assert proc.poll() is not None
+    assert not emu.running
+
+
+def test_emulator_start_failure_points_at_the_log(tmp_path):
+    fake_python = tmp_path / "python"
+    fake_python.write_text("#!/bin/sh\necho 'no moto here' >&2\nexit 3\n")
+    fake_python.chmod(0o755)
+    emu = Emulator(python=str(fake_python), log_dir=tmp_path, start_timeout=10)
+    with pytest.raises(Exception) as info:
+        emu.start()
+    msg = str(info.value)
+    assert "exited with code 3" in msg and str(emu.log_path) in msg and "no moto here" in msg
+
+
+# -- override file ----------------------------------------------------------------
+def test_override_is_valid_json_with_loopback_endpoints_only(emulator, tmp_path):
+    (tmp_path / "cdk.tf.json").write_text(json.dumps(tiny_stack(alias="use1")))
+    path = emulator.write_provider_override(tmp_path, "eu-central-1")
+    assert path == tmp_path / OVERRIDE_FILE
+    doc = json.loads(path.read_text())
+    blocks = doc["provider"]["aws"]
+    assert [b.get("alias") for b in blocks] == [None, "use1"]
+    assert blocks[0]["region"] == "eu-central-1" and "region" not in blocks[1]
+    for block in blocks:
+        assert block["access_key"] == block["secret_key"] == "testing"
+        for flag in ("skip_credentials_validation", "skip_metadata_api_check", "skip_region_validation",
+                     "s3_use_path_style"):
+            assert block[flag] is True
+        (endpoints,) = block["endpoints"]
+        assert REQUIRED_ENDPOINTS <= set(endpoints)
+        assert set(endpoints) == set(ENDPOINT_SERVICES)
+    urls = [s for s in all_strings(doc) if "://" in s]
+    assert urls, "no endpoint URL written"
+    for url in urls:
+        parsed = urlparse(url)
+        assert parsed.hostname == "127.0.0.1" and parsed.port == emulator.port, url
+    Emulator.remove_provider_override(tmp_path)
+    assert not path.exists()
+
+
+def test_endpoint_names_exist_in_the_pinned_provider(terraform_env, tmp_path):
+    """Every endpoint we set is an argument of hashicorp/aws 5.100.0 (read from its schema)."""
+    (tmp_path / "main.tf.json").write_text(json.dumps({"terraform": tiny_stack()["terraform"]}))
+    env = offline(terraform_env)
+    tfe.init(tmp_path, env=env, backend=False)
+    proc = tfe.run_terraform(["providers", "schema", "-json"], tmp_path, env=env)
+    schema = json.loads(proc.stdout)
+    provider = schema["provider_schemas"]["registry.terraform.io/hashicorp/aws"]["provider"]["block"]
+    known = set(provider["block_types"]["endpoints"]["block"]["attributes"])
+    assert set(ENDPOINT_SERVICES) <= known, set(ENDPOINT_SERVICES) - known
+    for arg in ("access_key", "secret_key", "skip_credentials_validation", "skip_metadata_api_check",
+                "skip_region_validation", "s3_use_path_style"):
+        assert arg in provider["attributes"]
+
+
+# -- terraform_env -----------------------------------------------------------------
+def test_cli_config_uses_mirror_and_plugin_cache(terraform_env):
+    rc = Path(terraform_env["TF_CLI_CONFIG_FILE"])
+    assert rc == REPO_ROOT / ".cache" / "terraform" / "terraformrc"
+    text = rc.read_text()
+    assert "filesystem_mirror" in text and 'include = ["registry.terraform.io/hashicorp/aws"]' in text
+    assert 'exclude = ["registry.terraform.io/hashicorp/aws"]' in text
+    assert str(REPO_ROOT / ".cache" / "terraform" / "plugin-cache") in text
+    for key, value in {"CHECKPOINT_DISABLE": "1", "TF_IN_AUTOMATION": "1",
+                       "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "1"}.items():
+        assert terraform_env[key] == value
+    assert "20" in terraform_env["JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION"].split(",")
+
+
+def test_missing_mirror_names_what_was_searched(tmp_path):
+    empty = tmp_path / "no-mirror-here"
+    empty.mkdir()
+    with pytest.raises(tfe.TerraformError) as info:
+        tfe.find_provider_mirror({"TF_PROVIDER_MIRROR": str(empty)})
+    msg = str(info.value)
+    assert str(empty) in msg and "5.100.0" in msg and "TF_PROVIDER_MIRROR" in msg
+
+
+def test_known_mirror_places_are_searched(tmp_path):
+    home = tmp_path / "home"
+    plat = tfe.platform_id()
+    d = home / ".terraform.d/plugins/registry.terraform.io/hashicorp/aws/5.100.0" / plat
+    d.mkdir(parents=True)
+    # Only used if /opt/tf-plugins (searched first) lacks the provider.
+    (d / "terraform-provider-aws_v5.100.0_x5").write_text("")
+    found = tfe.find_provider_mirror({"HOME": str(home)})
+    assert found in {Path("/opt/tf-plugins").resolve(), (home / ".terraform.d/plugins").resolve()}
+
+
+def test_run_terraform_failure_is_a_clear_message(terraform_env, tmp_path):
+    (tmp_path / "broken.tf.json").write_text('{"resource": {"aws_vpc": {"x": {"cidr_block": }}}}')
+    with pytest.raises(tfe.TerraformError) as info:
+        tfe.run_terraform(["validate"], tmp_path, env=offline(terraform_env))
+    msg = str(info.value)
+    assert "terraform validate" in msg and "failed" in msg and "Error" in msg and "Next:" in msg
+    assert "Traceback" not in msg
+    proc = tfe.run_terraform(["validate"], tmp_path, env=offline(terraform_env), check=False)
+    assert proc.returncode != 0
+
+
+# -- init + plan of a tiny stack against the emulator, offline ----------------------
+def test_init_and_plan_tiny_stack_against_emulator_offline(emulator, terraform_env, tmp_path):
+    stack = tmp_path / "stacks" / "platform"
+    stack.mkdir(parents=True)
+    (stack / "cdk.tf.json").write_text(json.dumps(tiny_stack()))
+    var_file = tmp_path / "dev.tfvars.json"
+    var_file.write_text(json.dumps({"region": "eu-west-1"}))
+    env = offline(emulator.env(terraform_env, region="eu-west-1"))
+
+    tfe.init(stack, env=env)
+    assert (stack / ".terraform" / "providers" / "registry.terraform.io" / "hashicorp" / "aws" / "5.100.0").exists()
+
+    emulator.write_provider_override(stack, "eu-west-1")
+    try:
+        proc = tfe.run_terraform(
+            ["plan", "-input=false", f"-var-file={var_file}", f"-out={tmp_path / 'dev.tfplan'}"],
+            stack, env=env, timeout=300,
+        )
+    finally:
+        Emulator.remove_provider_override(stack)
+    out = proc.stdout
+    assert "Plan: 2 to add, 0 to change, 0 to destroy." in out, out
+    assert "aws_vpc.main will be created" in out and "aws_s3_bucket.logs will be created" in out
+    # Data sources were read from the emulator: moto's account and an AZ of the var's region.
+    assert '"123456789012"' in out, out
+    assert '"eu-west-1a"' in out, out
+    assert (tmp_path / "dev.tfplan").is_file()
+
+    # Second init is fast and still offline (plugin cache + mirror).
+    tfe.init(stack, env=env)
+
+
+# -- plan_cmd ----------------------------------------------------------------------
+@pytest.fixture()
+def fake_root(tmp_path):
+    root = tmp_path / "repo"
+    (root / "workspaces").mkdir(parents=True)
+    (root / "workspaces" / "dev.tfvars.json").write_text(json.dumps({"region": "eu-west-1"}))
+    (root / "workspaces" / "prod.tfvars.json").write_text(json.dumps({"region": "eu-west-1"}))
+    return root
+
+
+def test_check_workspace_accepts_known(fake_root):
+    path = plan_cmd.check_workspace(fake_root, "dev")
+    assert path.is_absolute() and path.name == "dev.tfvars.json"
+
+
+def test_check_workspace_refuses_unknown_with_the_list(fake_root):
+    with pytest.raises(plan_cmd.PlanError) as info:
+        plan_cmd.check_workspace(fake_root, "staging")
+    msg = str(info.value)
+    assert "unknown workspace 'staging'" in msg and "Available workspaces: dev, prod" in msg
+    with pytest.raises(plan_cmd.PlanError):
+        plan_cmd.check_workspace(fake_root, "../dev")
+
+
+def run_plan_cmd(args, env=None, cwd=REPO_ROOT, timeout=120):
+    env = dict(os.environ if env is None else env)
+    env["PYTHONPATH"] = str(REPO_ROOT)
+    return subprocess.run(
+        [sys.executable, "-m", "scripts.plan_cmd", *args],
+        cwd=str(cwd), env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=timeout,
+    )
+
+
+def test_plan_cli_refuses_unknown_workspace(fake_root):
+    proc = run_plan_cmd(["staging", "--root", str(fake_root)])
+    assert proc.returncode == 1
+    assert "unknown workspace 'staging'" in proc.stderr and "dev, prod" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def scrubbed_env(home: Path) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env["HOME"] = str(home)
+    return env
+
+
+def test_plan_cli_aws_target_without_credentials(fake_root, tmp_path):
+    home = tmp_path / "empty-home"
+    home.mkdir()
+    proc = run_plan_cmd(["dev", "--target", "aws", "--root", str(fake_root)], env=scrubbed_env(home))
+    assert proc.returncode == 1, proc.stderr
+    assert "no AWS credentials found for --target aws" in proc.stderr
+    assert "AWS_PROFILE" in proc.stderr and "--target emulator" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_credentials_are_found_locally(tmp_path):
+    home = tmp_path / "home"
+    assert plan_cmd.find_aws_credentials({"HOME": str(home)}) is None
+    (home / ".aws").mkdir(parents=True)
+    (home / ".aws" / "credentials").write_text("[default]\naws_access_key_id = x\naws_secret_access_key = y\n")
+    assert plan_cmd.find_aws_credentials({"HOME": str(home)}).endswith("credentials")
+    assert plan_cmd.find_aws_credentials({"AWS_PROFILE": "dev"}) == "AWS_PROFILE=dev"
+    assert plan_cmd.find_aws_credentials({"AWS_ACCESS_KEY_ID": "a", "AWS_SECRET_ACCESS_KEY": "b"})
+
+
+FAKE_MAIN = '''
+"""Stand-in for main.py: writes a hand-made cdk.tf.json, no cdktf."""
+import json, os
+from pathlib import Path
+
+STACK = {stack}
+
+
+class _App:
+    def __init__(self, outdir):
+        self.outdir = Path(outdir)
+
+    def synth(self):
+        d = self.outdir / "stacks" / "platform"
+        d.mkdir(parents=True, exist_ok=True)
+        (d / "cdk.tf.json").write_text(json.dumps(STACK, indent=2))
+
+
+def build_app(outdir=None):
+    return _App(outdir or os.environ.get("CDKTF_OUTDIR", "cdktf.out"))
+
+
+if __name__ == "__main__":
+    build_app().synth()
+'''
+
+
+def test_plan_cli_end_to_end_against_emulator(fake_root, tmp_path):
+    (fake_root / "main.py").write_text(FAKE_MAIN.format(stack=repr(tiny_stack())))
+    home = tmp_path / "empty-home"
+    home.mkdir()
+    env = offline(scrubbed_env(home))
+    env["AWS_PROFILE"] = "must-not-be-used"  # the emulator path must ignore it
+    env.pop("CDKTF_OUTDIR", None)
+    proc = run_plan_cmd(["prod", "--root", str(fake_root)], env=env, cwd=fake_root, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    assert "Plan: 2 to add, 0 to change, 0 to destroy." in proc.stdout
+    assert '"123456789012"' in proc.stdout
+    for step in ("synth", "terraform init", "start emulator", "terraform plan (prod, emulator)"):
+        assert f"[plan] {step} done in " in proc.stderr, proc.stderr
+    stack = fake_root / "cdktf.out" / "stacks" / "platform"
+    assert not (stack / OVERRIDE_FILE).exists(), "override left behind"
+    assert (stack / "prod-emulator.tfplan").is_file()
+
+
+# -- scripts/test -------------------------------------------------------------------
+@pytest.mark.skipif(not (REPO_ROOT / ".venv" / "bin" / "python").exists(), reason="needs the bootstrapped .venv")
+def test_scripts_test_treats_no_tests_as_failure():
+    proc = subprocess.run(
+        ["scripts/test", "-q", "-p", "no:cacheprovider", "tests/test_tooling.py", "-k", "no_such_test_name_xyz"],
+        cwd=str(REPO_ROOT), env={**os.environ, "BOOTSTRAP_QUIET": "1"}, stdin=subprocess.DEVNULL,
+        capture_output=True, text=True, timeout=300,
+    )
+    assert proc.returncode == 1, (proc.stdout, proc.stderr)
+    assert "collected no tests" in proc.stderr
+
+
+def test_ci_run_is_exactly_the_test_command():
+    text = (REPO_ROOT / ".ci" / "run").read_text()
+    assert text.splitlines() == [
+        "#!/usr/bin/env bash", "set -euo pipefail", 'cd "$(dirname "$0")/.."', "exec scripts/test",
+    ]
+    for exe in (".ci/run", "scripts/test", "scripts/plan", "scripts/bootstrap.sh"):
+        assert os.access(REPO_ROOT / exe, os.X_OK), exe
