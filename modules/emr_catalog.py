@@ -59,7 +59,8 @@ class EmrCatalogProps:
 
 
 class EmrCatalog(Construct):
-    """Exposes ``portfolio_id`` and ``product_ids`` (template name => id) as expressions."""
+    """Exposes ``portfolio_id``, ``product_ids`` (template name => id) and
+    ``product_arns`` (a list) as expressions."""
 
     def __init__(self, scope: Construct, id: str, props: EmrCatalogProps) -> None:
         super().__init__(scope, id)
@@ -72,7 +73,7 @@ class EmrCatalog(Construct):
         portfolio_id = expr(one(portfolio, "id"))
 
         variables = "{" + ", ".join(f"{k} = {v}" for k, v in sorted(p.template_variables.items())) + "}"
-        product_ids = {}
+        product_ids, product_arns = {}, []
         for name in p.template_names:
             tid = re.sub(r"[^A-Za-z0-9_]", "_", name)
             rendered = local(self, f"emr_template_{tid}",
@@ -100,6 +101,7 @@ class EmrCatalog(Construct):
                 parameters=expr(f"jsonencode({{RoleArn = {p.launch_role_arn}}})"),
                 depends_on=[association])
             product_ids[name] = one(product, "id")
+            product_arns.append(one(product, "arn"))
 
         principals = TerraformIterator.from_map(expr_map(f"{p.enabled} ? {p.principal_arns} : {{}}"))
         ServicecatalogPrincipalPortfolioAssociation(
@@ -108,3 +110,4 @@ class EmrCatalog(Construct):
 
         self.portfolio_id = one(portfolio, "id")
         self.product_ids = "{" + ", ".join(f'"{k}" = {v}' for k, v in product_ids.items()) + "}"
+        self.product_arns = "[" + ", ".join(product_arns) + "]"

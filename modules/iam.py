@@ -9,6 +9,15 @@
 - Service Catalog launch role (seed 3.4): creates and deletes the EMR
   cluster's CloudFormation stack, passing exactly the two EMR roles.
 
+Every inline policy names this domain's resources by ARN. ``Resource: "*"``
+appears only for actions that AWS authorizes on ``*`` alone (no resource
+type), each with the reason beside it. Every role gets the permissions
+boundary when one is set. ``iam:PassRole`` names our roles and the service
+they are passed to. The Studio role may launch only this domain's EMR
+products (:meth:`PlatformIam.grant_emr_product_launch`, called once the
+products exist). KMS: the key policy names the Studio and EMR roles; the
+launch role decrypts the product templates through S3 only.
+
 Every name derives from the domain and region (IAM is account-wide), so
 several domains coexist. Policies are JSON templates whose ``${...}`` parts
 Terraform fills in; so interpolated expressions must not contain quotes.
@@ -46,6 +55,8 @@ class PlatformIamProps:
     """Condition: false leaves out the EMR roles and the launch role."""
     permissions_boundary_arn: str
     """Null: no boundary."""
+    kms_key_arn: str
+    """The domain's key, which encrypts the product templates the launch role reads."""
 
 
 def _statement(sid: str, actions, resources, condition: Optional[dict] = None) -> dict:
@@ -90,19 +101,6 @@ class PlatformIam(Construct):
             _statement("AllowSagemakerProjectManagement", ["sagemaker:CreateProject", "sagemaker:DeleteProject"],
                        f"{arn}:sagemaker:{regional}:project/*"),
         ))
-        self._inline(studio, "emr-products", None, _policy(
-            # Search and listing calls have no resource type: AWS allows only "*".
-            _statement("AllowEMRTemplateDiscovery", [
-                "servicecatalog:SearchProducts", "servicecatalog:SearchProvisionedProducts",
-                "servicecatalog:ListLaunchPaths", "servicecatalog:DescribeRecord",
-                "servicecatalog:ListRecordHistory"], "*"),
-            _statement("AllowEMRProductLaunch", [
-                "servicecatalog:DescribeProduct", "servicecatalog:DescribeProductView",
-                "servicecatalog:DescribeProvisioningParameters", "servicecatalog:ProvisionProduct",
-                "servicecatalog:DescribeProvisionedProduct", "servicecatalog:UpdateProvisionedProduct",
-                "servicecatalog:TerminateProvisionedProduct"],
-                [f"{arn}:catalog:{regional}:product/*", f"{arn}:servicecatalog:{regional}:*/*"]),
-        ))
         self._inline(studio, "platform-buckets", None, _policy(
             _statement("ListPlatformBuckets", ["s3:ListBucket", "s3:GetBucketLocation"], [artifacts, data]),
             _statement("ReadArtifacts", ["s3:GetObject"], [f"{artifacts}/*"]),
@@ -144,6 +142,8 @@ class PlatformIam(Construct):
             _statement("ReadTemplates", ["cloudformation:GetTemplateSummary", "cloudformation:ValidateTemplate"],
                        "*"),
             _statement("ReadProductTemplates", ["s3:GetObject"], [f"{artifacts}/*"]),
+            _statement("DecryptProductTemplates", ["kms:Decrypt"], f"${{{p.kms_key_arn}}}",
+                       {"StringEquals": {"kms:ViaService": f"s3.${{{p.region}}}.amazonaws.com"}}),
             _statement("TagClusters", ["elasticmapreduce:AddTags"], emr_cluster),
             _statement("PassEmrRoles", ["iam:PassRole"],
                        [f"${{{one(service, 'arn')}}}", f"${{{one(instance, 'arn')}}}"],
@@ -151,11 +151,38 @@ class PlatformIam(Construct):
                                                                   "ec2.amazonaws.com"]}}),
         ))
 
+        self._studio, self._with_emr = studio, with_emr
         self.studio_execution_role_arn = one(studio, "arn")
         self.emr_service_role_arn, self.emr_service_role_name = one(service, "arn"), one(service, "name")
         self.emr_instance_role_arn = one(instance, "arn")
         self.emr_instance_profile_name = one(instance_profile, "name")
         self.launch_role_arn = one(launch, "arn")
+
+    def grant_emr_product_launch(self, product_arns: str) -> None:
+        """Lets the Studio execution role find and launch exactly ``product_arns``
+        (a list expression: this domain's EMR products) and manage what it launched.
+
+        A separate inline policy, so the products (which the portfolio's
+        principal association ties to this role) need not exist before the role.
+        """
+        self._inline(self._studio, "emr-products", self._with_emr, _policy(
+            # SearchProducts and DescribeProductView have no resource type: AWS
+            # authorizes them on "*" only. Search lists just the products of
+            # portfolios this role is a principal of (this domain's).
+            _statement("AllowEMRProductDiscovery", [
+                "servicecatalog:DescribeProductView", "servicecatalog:SearchProducts"], "*"),
+            _statement("AllowEMRProductLaunch", [
+                "servicecatalog:DescribeProduct", "servicecatalog:DescribeProvisioningParameters",
+                "servicecatalog:ListLaunchPaths", "servicecatalog:ProvisionProduct"], "__PRODUCTS__"),
+            # Provisioned products and records have no resource type either: AWS
+            # authorizes them on "*" with an access level. roleLevel = self: only
+            # what this role launched (the domain's users share it), not the account's.
+            _statement("ManageOwnProvisionedEMRClusters", [
+                "servicecatalog:DescribeProvisionedProduct", "servicecatalog:DescribeRecord",
+                "servicecatalog:ListRecordHistory", "servicecatalog:SearchProvisionedProducts",
+                "servicecatalog:TerminateProvisionedProduct", "servicecatalog:UpdateProvisionedProduct"], "*",
+                {"StringEquals": {"servicecatalog:roleLevel": "self"}}),
+        ).replace('"__PRODUCTS__"', f"${{jsonencode({product_arns})}}"))
 
     def _name(self, suffix: str) -> str:
         return expr(f'"${{{self._props.name_prefix}}}-{suffix}"')

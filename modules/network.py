@@ -2,15 +2,22 @@
 
 Created: a VPC with DNS on, one private and one public subnet per zone, an
 internet gateway, one NAT gateway per zone or a single one, and route tables
-whose private default route goes through the NAT (seed step 3.1). Existing:
-the VPC and private subnets given as inputs, used as they are.
+whose private default route goes through the NAT (seed step 3.1), the default
+security group closed, and flow logs (``FlowLogs``) to a KMS-encrypted log
+group with a retention. Existing: the VPC and private subnets given as
+inputs, used as they are (their flow logs are their owner's).
 """
+import json
 from dataclasses import dataclass
 from constructs import Construct
+from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.data_aws_availability_zones import (
     DataAwsAvailabilityZones, DataAwsAvailabilityZonesFilter)
 from cdktf_cdktf_provider_aws.default_security_group import DefaultSecurityGroup
 from cdktf_cdktf_provider_aws.eip import Eip
+from cdktf_cdktf_provider_aws.flow_log import FlowLog
+from cdktf_cdktf_provider_aws.iam_role import IamRole
+from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from cdktf_cdktf_provider_aws.internet_gateway import InternetGateway
 from cdktf_cdktf_provider_aws.nat_gateway import NatGateway
 from cdktf_cdktf_provider_aws.route import Route
@@ -19,7 +26,9 @@ from cdktf_cdktf_provider_aws.route_table_association import RouteTableAssociati
 from cdktf_cdktf_provider_aws.subnet import Subnet
 from cdktf_cdktf_provider_aws.vpc import Vpc
 
-from modules.tf import at, count_when, data_address, each_of, expr, expr_list, local, one
+from modules.tf import (
+    KEY_KNOWN_AFTER_APPLY, at, count_when, data_address, each_of, expr, expr_list, expr_number, local, one,
+    skip_checks)
 
 # The v2 EMR managed policies only act on resources carrying this tag.
 EMR_MANAGED_TAG = {"for-use-with-amazon-emr-managed-policies": "true"}
@@ -47,7 +56,8 @@ class NetworkProps:
 
 class Network(Construct):
     """Exposes ``vpc_id``, ``private_subnet_ids`` and ``private_route_table_ids``
-    (expressions), whichever way the VPC came to be."""
+    (expressions), whichever way the VPC came to be, and ``created_vpc_id``
+    (null with an existing VPC)."""
 
     def __init__(self, scope: Construct, id: str, props: NetworkProps) -> None:
         super().__init__(scope, id)
@@ -110,6 +120,7 @@ class Network(Construct):
                               subnet_id=expr(at(private, "count.index", "id")),
                               route_table_id=expr(at(private_routes, "count.index", "id")))
 
+        self.created_vpc_id = one(vpc, "id")
         self.vpc_id = local(self, "network_vpc_id", f"{create} ? {one(vpc, 'id')} : {props.existing_vpc_id}")
         self.private_subnet_ids = local(
             self, "network_private_subnet_ids",
@@ -117,3 +128,68 @@ class Network(Construct):
         self.private_route_table_ids = local(
             self, "network_private_route_table_ids",
             f"{create} ? {each_of(private_routes, 'id')} : {props.existing_private_route_table_ids}")
+
+
+@dataclass(frozen=True)
+class FlowLogsProps:
+    """Every field is a bare Terraform expression (see ``modules.tf``)."""
+
+    name: str
+    """The domain name: the log group is ``/vpc-flow-logs/<name>``."""
+    role_name_prefix: str
+    """Prefix of the delivery role's name (IAM is account-wide: domain and region)."""
+    create: str
+    """Condition: true when this stack creates the VPC (an existing VPC's flow logs are its owner's)."""
+    vpc_id: str
+    partition: str
+    account_id: str
+    region: str
+    kms_key_arn: str
+    retention_days: str
+    permissions_boundary_arn: str
+    """Null: no boundary."""
+
+
+class FlowLogs(Construct):
+    """Flow logs of every packet decision in the VPC (ALL: accepted and rejected)
+    to a CloudWatch log group encrypted with the domain's key, kept
+    ``retention_days``, delivered by a role that may write only to that group.
+
+    Exposes ``log_group_arn``, built from the group's name rather than read
+    from the group, so that the key policy can name it before the group exists
+    (the group waits for the key policy: CloudWatch Logs checks it on create).
+    """
+
+    def __init__(self, scope: Construct, id: str, props: FlowLogsProps) -> None:
+        super().__init__(scope, id)
+        p = props
+        with_vpc = count_when(p.create)
+        group_name = f"/vpc-flow-logs/${{{p.name}}}"
+        self.log_group_arn = local(
+            self, "flow_logs_log_group_arn",
+            f'"arn:${{{p.partition}}}:logs:${{{p.region}}}:${{{p.account_id}}}:log-group:{group_name}"')
+        group = CloudwatchLogGroup(
+            self, "log_group", count=with_vpc, name=group_name, kms_key_id=expr(p.kms_key_arn),
+            retention_in_days=expr_number(p.retention_days))
+        skip_checks(group, {"CKV_AWS_158": KEY_KNOWN_AFTER_APPLY}, only="plan")
+        trust = {"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"Service": "vpc-flow-logs.amazonaws.com"}, "Action": "sts:AssumeRole",
+            # Confused-deputy guard: only flow logs of this account.
+            "Condition": {"StringEquals": {"aws:SourceAccount": f"${{{p.account_id}}}"},
+                          "ArnLike": {"aws:SourceArn": f"arn:${{{p.partition}}}:ec2:${{{p.region}}}:"
+                                                       f"${{{p.account_id}}}:vpc-flow-log/*"}}}]}
+        role = IamRole(
+            self, "role", count=with_vpc, name=expr(f'"${{{p.role_name_prefix}}}-vpc-flow-logs"'),
+            description="Delivers the VPC flow logs of this domain to their log group",
+            assume_role_policy=json.dumps(trust, indent=2), permissions_boundary=expr(p.permissions_boundary_arn))
+        group_arn = f"${{{one(group, 'arn')}}}"
+        policy = {"Version": "2012-10-17", "Statement": [
+            {"Sid": "WriteFlowLogs", "Effect": "Allow",
+             "Action": ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"],
+             "Resource": [group_arn, f"{group_arn}:log-stream:*"]},
+        ]}
+        IamRolePolicy(self, "role_policy", count=with_vpc, name="write-flow-logs", role=expr(one(role, "name")),
+                      policy=json.dumps(policy, indent=2))
+        FlowLog(self, "flow_log", count=with_vpc, vpc_id=expr(p.vpc_id), traffic_type="ALL",
+                log_destination_type="cloud-watch-logs", log_destination=expr(one(group, "arn")),
+                iam_role_arn=expr(one(role, "arn")), tags={"Name": expr(p.name)})

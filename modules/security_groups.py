@@ -6,17 +6,24 @@ private subnet also needs a service-access group (9443 from the master;
 master and core admit 8443 from it). Rules are separate resources, each with
 a description, so that the rules EMR adds to its managed groups at run time
 never show up as drift.
+
+No rule admits traffic from 0.0.0.0/0. Egress is what each group needs: AWS
+services through the VPC endpoints and S3 (its managed prefix list), the
+peers it talks to, and HTTPS to the internet (through the NAT) only where a
+reason is given beside the rule. EMR adds the inbound rules its clusters need
+to its managed groups; it does not add outbound ones to custom groups.
 """
 from dataclasses import dataclass
 from typing import Optional
 
 from constructs import Construct
+from cdktf_cdktf_provider_aws.data_aws_ec2_managed_prefix_list import DataAwsEc2ManagedPrefixList
 from cdktf_cdktf_provider_aws.security_group import SecurityGroup
 from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityGroupEgressRule
 from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
 
 from modules.network import EMR_MANAGED_TAG
-from modules.tf import count_when, expr, one
+from modules.tf import count_when, data_address, expr, one, skip_checks
 
 ANYWHERE = "0.0.0.0/0"
 LIVY_PORT = 8998
@@ -24,6 +31,15 @@ HIVESERVER2_PORT = 10000
 EMR_SERVICE_ACCESS_PORT = 9443
 EMR_MANAGED_PORT = 8443
 HTTPS_PORT = 443
+HTTP_PORT = 80
+EMR_CLUSTERS = "the EMR clusters that Service Catalog launches from the product templates"
+
+
+@dataclass(frozen=True)
+class PrefixList:
+    """A rule peer: a managed prefix list (an expression of its id)."""
+
+    id: str
 
 
 @dataclass(frozen=True)
@@ -33,8 +49,11 @@ class SecurityGroupsProps:
     name: str
     """Prefix of the group names (the domain name)."""
     vpc_id: str
+    region: str
     emr_enabled: str
     """Condition: false leaves out the EMR groups and every rule that names them."""
+    studio_internet_access: str
+    """Condition: true lets Studio reach the internet over HTTPS (through the NAT)."""
 
 
 class SecurityGroups(Construct):
@@ -46,23 +65,36 @@ class SecurityGroups(Construct):
         self._props = props
         always, with_emr = None, count_when(props.emr_enabled)
 
-        studio = self._group("studio", "SageMaker Studio apps of the domain", always)
+        studio = self._group("studio", "SageMaker Studio apps of the domain", always,
+                             attached_by="the SageMaker domain and user profiles (default user settings)")
         endpoints = self._group("endpoints", "Interface VPC endpoints used by Studio and EMR", always)
-        master = self._group("emr-master", "EMR master nodes", with_emr, emr=True)
-        core = self._group("emr-core", "EMR core and task nodes", with_emr, emr=True)
-        service = self._group("emr-service-access", "EMR service access in private subnets", with_emr, emr=True)
+        master = self._group("emr-master", "EMR master nodes", with_emr, emr=True, attached_by=EMR_CLUSTERS)
+        core = self._group("emr-core", "EMR core and task nodes", with_emr, emr=True, attached_by=EMR_CLUSTERS)
+        service = self._group("emr-service-access", "EMR service access in private subnets", with_emr, emr=True,
+                              attached_by=EMR_CLUSTERS)
         self.studio, self.endpoints = one(studio, "id"), one(endpoints, "id")
         self.emr_master, self.emr_core = one(master, "id"), one(core, "id")
         self.emr_service_access = one(service, "id")
+        # S3's addresses in this region, whichever way S3 is reached (gateway endpoint or NAT).
+        s3_list = DataAwsEc2ManagedPrefixList(self, "s3", name=expr(f'"com.amazonaws.${{{props.region}}}.s3"'))
+        s3 = PrefixList(f"{data_address(s3_list)}.id")
+        internet = count_when(props.studio_internet_access)
 
         rules = [
-            # (id, group, direction, protocol, port, peer group or None for ANYWHERE, description, count)
+            # (id, group, direction, protocol, port, peer: a group, a PrefixList or None for ANYWHERE,
+            #  description, count)
             ("studio_from_self", self.studio, "in", "-1", None, self.studio,
              "Studio apps talk to each other and to the domain's EFS (seed: all traffic from itself)", always),
             ("studio_to_self", self.studio, "out", "-1", None, self.studio,
              "Studio apps talk to each other and to the domain's EFS", always),
-            ("studio_to_https", self.studio, "out", "tcp", HTTPS_PORT, None,
-             "HTTPS to AWS APIs (VPC endpoints) and package indexes (NAT)", always),
+            ("studio_to_endpoints", self.studio, "out", "tcp", HTTPS_PORT, self.endpoints,
+             "HTTPS to the AWS service endpoints in the VPC", always),
+            ("studio_to_s3", self.studio, "out", "tcp", HTTPS_PORT, s3,
+             "HTTPS to S3 (platform buckets, SageMaker's buckets) through the gateway endpoint", always),
+            # Why 0.0.0.0/0: pip, conda and git hosts have no fixed addresses; the
+            # NAT is the only way out, and studio_internet_access = false removes it.
+            ("studio_to_internet", self.studio, "out", "tcp", HTTPS_PORT, None,
+             "HTTPS to package indexes and git hosts through the NAT (studio_internet_access)", internet),
             ("studio_to_livy", self.studio, "out", "tcp", LIVY_PORT, self.emr_master,
              "Livy on the EMR master (sparkmagic sessions)", with_emr),
             ("studio_to_hive", self.studio, "out", "tcp", HIVESERVER2_PORT, self.emr_master,
@@ -88,24 +120,52 @@ class SecurityGroups(Construct):
              self.emr_master, "EMR service access to the master", with_emr),
             ("service_access_to_core", self.emr_service_access, "out", "tcp", EMR_MANAGED_PORT,
              self.emr_core, "EMR service access to core nodes", with_emr),
-            ("master_to_anywhere", self.emr_master, "out", "-1", None, None,
-             "EMR nodes reach S3, the EMR service and package repositories (NAT)", with_emr),
-            ("core_to_anywhere", self.emr_core, "out", "-1", None, None,
-             "EMR nodes reach S3, the EMR service and package repositories (NAT)", with_emr),
+            ("master_to_master", self.emr_master, "out", "-1", None, self.emr_master,
+             "EMR cluster traffic between master nodes", with_emr),
+            ("master_to_core", self.emr_master, "out", "-1", None, self.emr_core,
+             "EMR cluster traffic from master to core and task nodes (YARN, HDFS, Spark)", with_emr),
+            ("core_to_master", self.emr_core, "out", "-1", None, self.emr_master,
+             "EMR cluster traffic from core and task nodes to the master (YARN, HDFS, Spark)", with_emr),
+            ("core_to_core", self.emr_core, "out", "-1", None, self.emr_core,
+             "EMR cluster traffic between core and task nodes (HDFS, shuffle)", with_emr),
+            ("master_to_service_access", self.emr_master, "out", "tcp", EMR_SERVICE_ACCESS_PORT,
+             self.emr_service_access, "EMR master reaches the EMR service through the service-access group",
+             with_emr),
+            # Amazon Linux 2 (EMR 6.x) may fetch its yum repositories over plain
+            # HTTP (its yum awsproto setting); those live in S3, so HTTP goes to S3 only.
+            ("master_to_s3_http", self.emr_master, "out", "tcp", HTTP_PORT, s3,
+             "Amazon Linux yum repositories in S3 (plain HTTP) through the gateway endpoint", with_emr),
+            ("core_to_s3_http", self.emr_core, "out", "tcp", HTTP_PORT, s3,
+             "Amazon Linux yum repositories in S3 (plain HTTP) through the gateway endpoint", with_emr),
+            # Why 0.0.0.0/0: EMR nodes call AWS APIs that have no endpoint in the VPC
+            # (KMS, Glue, CloudWatch, the EMR control plane) and the bootstrap
+            # script installs from PyPI, all through the NAT; HTTPS only.
+            ("master_to_https", self.emr_master, "out", "tcp", HTTPS_PORT, None,
+             "HTTPS to S3, AWS APIs and PyPI (bootstrap script) through the endpoints and the NAT", with_emr),
+            ("core_to_https", self.emr_core, "out", "tcp", HTTPS_PORT, None,
+             "HTTPS to S3, AWS APIs and PyPI (bootstrap script) through the endpoints and the NAT", with_emr),
         ]
         for rule in rules:
             self._rule(*rule)
 
-    def _group(self, suffix: str, description: str, count: Optional[float], emr: bool = False) -> SecurityGroup:
+    def _group(self, suffix: str, description: str, count: Optional[float], emr: bool = False,
+               attached_by: Optional[str] = None) -> SecurityGroup:
         name = expr(f'"${{{self._props.name}}}-{suffix}"')
-        return SecurityGroup(
+        group = SecurityGroup(
             self, suffix, count=count, name=name, description=description, vpc_id=expr(self._props.vpc_id),
             # EMR adds rules between its managed groups; revoke them so destroy can delete the groups.
             revoke_rules_on_delete=emr,
             tags={"Name": name, **(EMR_MANAGED_TAG if emr else {})})
+        if attached_by:
+            skip_checks(group, {"CKV2_AWS_5": f"Attached outside this Terraform graph, by {attached_by}, "
+                                              "which the scanner cannot follow."})
+        return group
 
     def _rule(self, id: str, group: str, direction: str, protocol: str, port: Optional[int],
-              peer: Optional[str], description: str, count: Optional[float]) -> None:
+              peer, description: str, count: Optional[float]) -> None:
+        """``peer``: a group id expression, a ``PrefixList``, or None for 0.0.0.0/0 (egress only)."""
+        if peer is None and direction == "in":
+            raise ValueError(f"{id}: no ingress from {ANYWHERE}")
         kwargs = dict(
             count=count, security_group_id=expr(group), ip_protocol=protocol, description=description,
             tags={"Name": id.replace("_", "-")})
@@ -113,6 +173,8 @@ class SecurityGroups(Construct):
             kwargs.update(from_port=port, to_port=port)
         if peer is None:
             kwargs["cidr_ipv4"] = ANYWHERE
+        elif isinstance(peer, PrefixList):
+            kwargs["prefix_list_id"] = expr(peer.id)
         else:
             kwargs["referenced_security_group_id"] = expr(peer)
         rule_class = VpcSecurityGroupIngressRule if direction == "in" else VpcSecurityGroupEgressRule

@@ -5,18 +5,35 @@ Studio security group and the execution role as default user settings, and
 sharing settings that write shared notebooks to the data bucket; seed 3.2.3:
 one user profile per user. Users come from the ``user_profiles`` input, so
 adding a user is one line in a workspace file.
+
+Secure defaults: the domain's key encrypts the home EFS, the space volumes
+and shared notebook snapshots; JupyterLab and Code Editor shut down after
+``idle_timeout_minutes`` without activity (users may pick less, not more);
+Docker, the one root-equivalent capability of Studio apps (root inside an
+app is remapped to an unprivileged host user), is off unless
+``docker_access``. Internet only through the VPC's NAT (VpcOnly).
 """
 from dataclasses import dataclass
 
 from constructs import Construct
 from cdktf import TerraformIterator
 from cdktf_cdktf_provider_aws.sagemaker_domain import (
-    SagemakerDomain, SagemakerDomainDefaultUserSettings, SagemakerDomainDefaultUserSettingsSharingSettings,
-    SagemakerDomainRetentionPolicy)
+    SagemakerDomain, SagemakerDomainDefaultUserSettings,
+    SagemakerDomainDefaultUserSettingsCodeEditorAppSettings as CodeEditorSettings,
+    SagemakerDomainDefaultUserSettingsCodeEditorAppSettingsAppLifecycleManagement as CodeEditorLifecycle,
+    SagemakerDomainDefaultUserSettingsCodeEditorAppSettingsAppLifecycleManagementIdleSettings as CodeEditorIdle,
+    SagemakerDomainDefaultUserSettingsJupyterLabAppSettings as JupyterLabSettings,
+    SagemakerDomainDefaultUserSettingsJupyterLabAppSettingsAppLifecycleManagement as JupyterLabLifecycle,
+    SagemakerDomainDefaultUserSettingsJupyterLabAppSettingsAppLifecycleManagementIdleSettings as JupyterLabIdle,
+    SagemakerDomainDefaultUserSettingsSharingSettings, SagemakerDomainDomainSettings,
+    SagemakerDomainDomainSettingsDockerSettings, SagemakerDomainRetentionPolicy)
 from cdktf_cdktf_provider_aws.sagemaker_user_profile import (
     SagemakerUserProfile, SagemakerUserProfileUserSettings)
 
-from modules.tf import address, expr, expr_list, expr_map
+from modules.tf import KEY_KNOWN_AFTER_APPLY, address, expr, expr_list, expr_map, expr_number, skip_checks
+
+# SageMaker's lower bound for an idle timeout; users may choose from here up to the domain's.
+MIN_IDLE_TIMEOUT_MINUTES = 60
 
 
 @dataclass(frozen=True)
@@ -33,6 +50,10 @@ class StudioDomainProps:
     home_efs_retention: str
     user_profiles: str
     """Map of user name => object({execution_role_arn = optional(string)})."""
+    kms_key_arn: str
+    idle_timeout_minutes: str
+    docker_access: str
+    """Condition: true lets users run Docker in their spaces."""
 
 
 class StudioDomain(Construct):
@@ -43,18 +64,31 @@ class StudioDomain(Construct):
     def __init__(self, scope: Construct, id: str, props: StudioDomainProps) -> None:
         super().__init__(scope, id)
         p = props
+        idle = dict(lifecycle_management="ENABLED", idle_timeout_in_minutes=expr_number(p.idle_timeout_minutes),
+                    min_idle_timeout_in_minutes=MIN_IDLE_TIMEOUT_MINUTES,
+                    max_idle_timeout_in_minutes=expr_number(p.idle_timeout_minutes))
         domain = SagemakerDomain(
             self, "domain", domain_name=expr(p.domain_name), auth_mode="IAM",
             app_network_access_type=expr(p.network_mode),
             vpc_id=expr(p.vpc_id), subnet_ids=expr_list(p.subnet_ids),
+            kms_key_id=expr(p.kms_key_arn),
             default_user_settings=SagemakerDomainDefaultUserSettings(
                 execution_role=expr(p.execution_role_arn),
                 security_groups=[expr(p.security_group_id)],
                 sharing_settings=SagemakerDomainDefaultUserSettingsSharingSettings(
-                    notebook_output_option="Allowed", s3_output_path=expr(p.sharing_s3_uri)),
+                    notebook_output_option="Allowed", s3_output_path=expr(p.sharing_s3_uri),
+                    s3_kms_key_id=expr(p.kms_key_arn)),
+                jupyter_lab_app_settings=JupyterLabSettings(
+                    app_lifecycle_management=JupyterLabLifecycle(idle_settings=JupyterLabIdle(**idle))),
+                code_editor_app_settings=CodeEditorSettings(
+                    app_lifecycle_management=CodeEditorLifecycle(idle_settings=CodeEditorIdle(**idle))),
                 studio_web_portal="ENABLED",
                 default_landing_uri="studio::"),
+            domain_settings=SagemakerDomainDomainSettings(
+                docker_settings=SagemakerDomainDomainSettingsDockerSettings(
+                    enable_docker_access=expr(f'{p.docker_access} ? "ENABLED" : "DISABLED"'))),
             retention_policy=SagemakerDomainRetentionPolicy(home_efs_file_system=expr(p.home_efs_retention)))
+        skip_checks(domain, {"CKV_AWS_187": KEY_KNOWN_AFTER_APPLY}, only="plan")
 
         users = TerraformIterator.from_map(expr_map(p.user_profiles))
         profiles = SagemakerUserProfile(

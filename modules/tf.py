@@ -78,3 +78,37 @@ def hcl(value) -> str:
 def expr_map(expression: str) -> dict:
     """A bare Terraform expression as a map-typed value (e.g. for ``for_each``)."""
     return Token.as_any_map(expr(expression))
+
+
+def expr_bool(expression: str):
+    """A bare Terraform expression as a bool-typed argument value."""
+    return Token.as_any(expr(expression))
+
+
+KEY_KNOWN_AFTER_APPLY = (
+    "kms_key_id is the domain key's ARN, which a first plan knows only after apply (the key is created in "
+    "the same run), so the plan scan sees no key; the cdk.tf.json scan and the unit tests check it is set.")
+
+
+def skip_checks(resource: TerraformResource, reasons: dict, only: str = None) -> None:
+    """Declares checkov checks ``resource`` deliberately does not meet: check id => reason.
+
+    checkov reads inline skip comments only from HCL and CloudFormation; for
+    Terraform JSON and plan JSON it has none. So the skip lives here, beside
+    the resource, and is written into the resource's ``//`` comment (which
+    Terraform ignores) in the same shape as CloudFormation's
+    ``Metadata: checkov: skip``. ``scripts/security_scan.py`` reads it from
+    ``cdk.tf.json`` and turns matching failures of that resource into skips;
+    README's exception table is generated from it. ``only``: the one scan the
+    skip applies to (``"plan"`` or ``"cdk.tf.json"``); the other scan still
+    holds the resource to the check.
+    """
+    if only not in (None, "plan", "cdk.tf.json"):
+        raise ValueError(f"only = {only!r}: use None (every scan), 'plan' or 'cdk.tf.json'")
+    skips = dict(getattr(resource, "_checkov_skips", {}))
+    for check, reason in reasons.items():
+        if not reason or len(reason) < 20:
+            raise ValueError(f"skip of {check} on {resource.node.path} needs a reason (a sentence)")
+        skips[check] = {"id": check, "comment": reason, **({"only": only} if only else {})}
+    resource._checkov_skips = skips
+    resource.add_override("//.checkov.skip", [skips[c] for c in sorted(skips)])

@@ -4,7 +4,17 @@ An S3 gateway endpoint on the private route tables, and one interface
 endpoint with private DNS per service in the ``interface_endpoints`` input,
 in the private subnets behind the endpoint security group (443 from Studio
 and EMR).
+
+The S3 endpoint's policy is a perimeter: S3 traffic of the private subnets
+reaches only this domain's buckets, the SageMaker SDK's default bucket of the
+account, the buckets in ``allowed_s3_buckets``, and (read-only) the AWS-owned
+buckets Studio and EMR need. Those are documented in the EMR Management
+Guide, "Sample policies for private subnets that access Amazon S3": the
+Amazon Linux 2 / 2023 and EMR repositories, EMR's regional bucket and EMR 8's
+instance data buckets; and for Studio: ECR's layer bucket (custom images)
+and JumpStart's model cache. IAM still decides who may use what.
 """
+import json
 from dataclasses import dataclass
 
 from constructs import Construct
@@ -27,6 +37,51 @@ class VpcEndpointsProps:
     security_group_id: str
     interface_services: str
     """List of service names after ``com.amazonaws.<region>.``, e.g. sagemaker.api."""
+    partition: str
+    account_id: str
+    platform_bucket_arns: str
+    """List of the ARNs of the domain's buckets that Studio and EMR use."""
+    allowed_buckets: str
+    """List of other bucket names Studio and EMR may reach."""
+
+
+# What Studio and EMR do with objects: no bucket configuration (policies, ACLs,
+# lifecycle) changes through the endpoint.
+DATA_ACTIONS = (
+    "s3:AbortMultipartUpload", "s3:DeleteObject", "s3:GetBucketLocation", "s3:GetObject", "s3:GetObjectTagging",
+    "s3:GetObjectVersion", "s3:ListBucket", "s3:ListBucketMultipartUploads", "s3:ListBucketVersions",
+    "s3:ListMultipartUploadParts", "s3:PutObject", "s3:PutObjectTagging")
+# AWS-owned buckets Studio and EMR read through the endpoint; {r} is the region.
+AWS_OWNED_BUCKETS = (
+    "repo.{r}.emr.amazonaws.com",            # EMR repository (EMR 5.22 and later)
+    "amazonlinux.{r}.amazonaws.com",         # Amazon Linux 2 repositories (EMR 5.30 to 6.15)
+    "amazonlinux-2-repos-{r}",
+    "al2023-repos-{r}-de612dc2",             # Amazon Linux 2023 repository (EMR 7)
+    "{r}.elasticmapreduce",                  # EMR's regional bucket (step and bootstrap tools)
+    "aws157-instance-data-*-prod-{r}",       # EMR 8 instance data
+    "prod-{r}-starport-layer-bucket",        # ECR image layers (Studio custom images)
+    "jumpstart-cache-prod-{r}",              # SageMaker JumpStart models and notebooks
+)
+
+
+def s3_endpoint_policy(partition: str, region: str, account_id: str, platform_bucket_arns: str,
+                       allowed_buckets: str) -> str:
+    """The S3 gateway endpoint's policy document (a JSON template Terraform fills in)."""
+    arn = f"arn:${{{partition}}}:s3:::"
+    sdk_bucket = f"{arn}sagemaker-${{{region}}}-${{{account_id}}}"
+    document = {"Version": "2012-10-17", "Statement": [
+        {"Sid": "DomainAndAllowedBuckets", "Effect": "Allow", "Principal": "*", "Action": list(DATA_ACTIONS),
+         "Resource": "__BUCKETS__"},
+        {"Sid": "AwsOwnedBucketsReadOnly", "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
+         "Resource": [f"{arn}{b.format(r=f'${{{region}}}')}/*" for b in AWS_OWNED_BUCKETS]},
+    ]}
+    # One list computed by Terraform: each platform bucket and each allowed bucket with its objects.
+    buckets = ("${jsonencode(concat("
+               f'flatten([for b in {platform_bucket_arns} : [b, "${{b}}/*"]]), '
+               f'["{sdk_bucket}", "{sdk_bucket}/*"], '
+               f'flatten([for b in {allowed_buckets} : ["{arn}${{b}}", "{arn}${{b}}/*"]])'
+               "))}")
+    return json.dumps(document, indent=2).replace('"__BUCKETS__"', buckets)
 
 
 class VpcEndpoints(Construct):
@@ -37,6 +92,8 @@ class VpcEndpoints(Construct):
             self, "s3", count=count_when(f"length({props.private_route_table_ids}) > 0"),
             vpc_id=expr(props.vpc_id), vpc_endpoint_type="Gateway",
             service_name=expr(service + 's3"'), route_table_ids=expr_list(props.private_route_table_ids),
+            policy=s3_endpoint_policy(props.partition, props.region, props.account_id, props.platform_bucket_arns,
+                                      props.allowed_buckets),
             tags={"Name": expr(f'"${{{props.name}}}-s3"')})
 
         services = TerraformIterator.from_map(expr_map(f"{{for s in {props.interface_services} : s => s}}"))

@@ -1,4 +1,4 @@
-"""Regenerates the input and output tables of README.md from the synthesized stack.
+"""Regenerates the input, output and security-exception tables of README.md from the synthesized stack.
 
     .venv/bin/python -m scripts.docs
 
@@ -42,7 +42,36 @@ def outputs_table(config: dict) -> str:
     return "\n".join(rows)
 
 
-TABLES = {"inputs": inputs_table, "outputs": outputs_table}
+def security_exceptions_table(config: dict) -> str:
+    """Every checkov check the platform deliberately does not meet, with the reason:
+    the skips declared on resources (``modules.tf.skip_checks``, carried in
+    ``cdk.tf.json``) and ``Metadata: checkov: skip`` in the product templates."""
+    from scripts.security_scan import declared_skips
+
+    rows = ["| check | resource | scan | reason |", "| --- | --- | --- | --- |"]
+    entries = [(s.check, f"`{s.path}`", s.only or "all", s.reason)
+               for skips in declared_skips(config).values() for s in skips.values()]
+    entries += template_skips(REPO_ROOT / "emr_templates")
+    for check, resource, scan, reason in sorted(entries):
+        rows.append(f"| {check} | {_cell(resource)} | {scan} | {_cell(reason)} |")
+    return "\n".join(rows)
+
+
+def template_skips(templates_dir: Path) -> list:
+    """(check, resource, scan, reason) of each ``Metadata: checkov: skip`` in the product templates."""
+    import yaml
+
+    found = []
+    for path in sorted(templates_dir.glob("*.yaml")):
+        template = yaml.safe_load(path.read_text()) or {}
+        for name, resource in (template.get("Resources") or {}).items():
+            for skip in (((resource or {}).get("Metadata") or {}).get("checkov") or {}).get("skip") or []:
+                found.append((skip["id"], f"`emr_templates/{path.name}`: {name}", "emr_templates",
+                              skip.get("comment", "")))
+    return found
+
+
+TABLES = {"inputs": inputs_table, "outputs": outputs_table, "security_exceptions": security_exceptions_table}
 
 
 def render(readme: str, config: dict) -> str:

@@ -43,8 +43,10 @@ class SynthesizedStack:
 
 
 def policy(body: dict, key: str = "policy") -> dict:
-    """A policy document of a resource, with Terraform's ``${...}`` left in place."""
-    return json.loads(body[key])
+    """A policy document of a resource, with Terraform's ``${...}`` left in place (one
+    that stands for a whole JSON value, such as a computed list, becomes a string)."""
+    from scripts.security_scan import template_as_json
+    return template_as_json(body[key])
 
 
 def statements(document: dict) -> Dict[str, dict]:

@@ -50,3 +50,10 @@ def test_catalog_exists_only_with_emr(stack: SynthesizedStack):
                   "aws_servicecatalog_product_portfolio_association"):
         for body in stack.resources(type_).values():
             assert body["count"] == "${var.enable_emr ? 1 : 0}"
+
+
+def test_templates_get_the_domains_emr_security_configuration(stack: SynthesizedStack):
+    configuration = stack.address("aws_emr_security_configuration", "emr_security/configuration")
+    for k, expression in stack.config["locals"].items():
+        if k.startswith("emr_template_"):
+            assert f"security_configuration_name = one({configuration}[*].name)" in expression

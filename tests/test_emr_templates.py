@@ -47,6 +47,7 @@ TEMPLATE_CONTRACT = {
     "master_security_group_id": "string",
     "core_security_group_id": "string",
     "service_access_security_group_id": "string",
+    "security_configuration_name": "string",
     "service_role_name": "string",
     "instance_profile_name": "string",
     "log_uri": "string",
@@ -64,6 +65,7 @@ SAMPLE_VARS = {
     "master_security_group_id": "sg-0123456789abcdef1",
     "core_security_group_id": "sg-0123456789abcdef2",
     "service_access_security_group_id": "sg-0123456789abcdef3",
+    "security_configuration_name": "ml-dev-emr",
     "service_role_name": "ml-dev-emr-service-role",
     "instance_profile_name": "ml-dev-emr-instance-profile",
     "log_uri": "s3://ml-dev-emr-123456789012-us-east-1/emr/logs/",
@@ -391,6 +393,7 @@ def test_cluster_properties(rendered: str):
         paths = [a["ScriptBootstrapAction"]["Path"] for a in cluster["BootstrapActions"]]
         assert SAMPLE_VARS["bootstrap_script_uri"] in paths
 
+        assert cluster["SecurityConfiguration"] == SAMPLE_VARS["security_configuration_name"]
         assert cluster["ServiceRole"] == SAMPLE_VARS["service_role_name"]
         assert cluster["JobFlowRole"] == SAMPLE_VARS["instance_profile_name"]
         assert cluster["LogUri"] == SAMPLE_VARS["log_uri"]

@@ -61,15 +61,72 @@ def test_s3_access_is_scoped_to_the_platform_buckets(stack: SynthesizedStack):
     assert "AmazonS3FullAccess" not in stack.text
 
 
+# The only actions granted on Resource "*": AWS defines no resource type for
+# them, so "*" is the only resource they can be granted on.
+WILDCARD_ONLY_ACTIONS = {
+    "elasticmapreduce:ListClusters": "lists clusters; no resource type",
+    "servicecatalog:SearchProducts": "lists the products of the role's portfolios; no resource type",
+    "servicecatalog:DescribeProductView": "addressed by product view id; no resource type",
+    "cloudformation:GetTemplateSummary": "reads a template, not a stack",
+    "cloudformation:ValidateTemplate": "reads a template; no resource type",
+    # Provisioned products and records: no resource type, but an access level condition (roleLevel).
+    "servicecatalog:SearchProvisionedProducts": "access level condition",
+    "servicecatalog:DescribeProvisionedProduct": "access level condition",
+    "servicecatalog:UpdateProvisionedProduct": "access level condition",
+    "servicecatalog:TerminateProvisionedProduct": "access level condition",
+    "servicecatalog:DescribeRecord": "access level condition",
+    "servicecatalog:ListRecordHistory": "access level condition",
+}
+
+
 def test_wildcard_resources_only_for_actions_without_resource_types(stack: SynthesizedStack):
-    allowed = {"elasticmapreduce:ListClusters", "servicecatalog:SearchProducts",
-               "servicecatalog:SearchProvisionedProducts", "servicecatalog:ListLaunchPaths",
-               "servicecatalog:DescribeRecord", "servicecatalog:ListRecordHistory",
-               "cloudformation:GetTemplateSummary", "cloudformation:ValidateTemplate"}
+    seen = set()
     for path, body in stack.resources("aws_iam_role_policy").items():
         for statement in policy(body)["Statement"]:
             if "*" in as_list(statement["Resource"]):
-                assert set(as_list(statement["Action"])) <= allowed, path
+                actions = set(as_list(statement["Action"]))
+                assert actions <= set(WILDCARD_ONLY_ACTIONS), (path, actions - set(WILDCARD_ONLY_ACTIONS))
+                if any(WILDCARD_ONLY_ACTIONS[a] == "access level condition" for a in actions):
+                    assert statement["Condition"] == {"StringEquals": {"servicecatalog:roleLevel": "self"}}
+                seen |= actions
+    assert seen == set(WILDCARD_ONLY_ACTIONS), "a listed exception is no longer used: remove it"
+
+
+def test_studio_role_may_launch_only_this_domains_products(stack: SynthesizedStack):
+    document = _inline(stack, "studio_execution")["studio_execution_emr_products"]
+    launch = statements(document)["AllowEMRProductLaunch"]
+    assert set(launch["Action"]) == {"servicecatalog:ProvisionProduct", "servicecatalog:DescribeProduct",
+                                     "servicecatalog:DescribeProvisioningParameters",
+                                     "servicecatalog:ListLaunchPaths"}
+    products = [stack.address("aws_servicecatalog_product", p) for p in stack.resources("aws_servicecatalog_product")]
+    assert products
+    body = stack.resource("aws_iam_role_policy", "iam/studio_execution_emr_products")
+    assert body["count"] == "${var.enable_emr ? 1 : 0}"
+    expected = "${jsonencode([" + ", ".join(f"one({p}[*].arn)" for p in products) + "])}"
+    assert body["policy"].count(expected) == 1
+
+
+def test_every_pass_role_names_our_roles_and_the_service(stack: SynthesizedStack):
+    passes = [(path, s) for path, body in stack.resources("aws_iam_role_policy").items()
+              for s in policy(body)["Statement"] if "iam:PassRole" in as_list(s["Action"])]
+    assert len(passes) == 2
+    for path, statement in passes:
+        assert as_list(statement["Action"]) == ("iam:PassRole",), path
+        assert all(r.startswith("${one(aws_iam_role.iam_") for r in as_list(statement["Resource"])), path
+        assert statement["Condition"]["StringEquals"]["iam:PassedToService"], path
+
+
+def test_launch_role_decrypts_templates_only_through_s3(stack: SynthesizedStack):
+    found = statements(_inline(stack, "launch")["launch_launch_emr_stack"])["DecryptProductTemplates"]
+    assert found["Action"] == ["kms:Decrypt"] and found["Resource"] == "${local.encryption_key_arn}"
+    assert found["Condition"] == {"StringEquals": {"kms:ViaService": "s3.${var.region}.amazonaws.com"}}
+
+
+def test_every_role_gets_the_permissions_boundary_input(stack: SynthesizedStack):
+    roles = stack.resources("aws_iam_role")
+    assert len(roles) == 5  # studio, emr service, emr instance, launch, flow logs
+    for path, body in roles.items():
+        assert body["permissions_boundary"] == "${var.permissions_boundary_arn}", path
 
 
 def test_emr_roles_use_the_v2_policies(stack: SynthesizedStack):

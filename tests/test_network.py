@@ -64,3 +64,38 @@ def test_existing_vpc_is_used_as_given(stack: SynthesizedStack):
     assert stack.local("network_vpc_id").endswith(": var.existing_vpc_id}")
     assert stack.local("network_private_subnet_ids").endswith(": var.existing_private_subnet_ids}")
     assert stack.local("network_private_route_table_ids").endswith(": var.existing_private_route_table_ids}")
+
+
+def test_flow_logs_of_every_packet_to_an_encrypted_log_group_with_retention(stack: SynthesizedStack):
+    flow = stack.resource("aws_flow_log", "flow_logs/flow_log")
+    vpc = stack.address("aws_vpc", "network/vpc")
+    assert flow["vpc_id"] == f"${{one({vpc}[*].id)}}"  # a direct reference: checkov links it to the VPC
+    assert flow["traffic_type"] == "ALL" and flow["log_destination_type"] == "cloud-watch-logs"
+    group = stack.resource("aws_cloudwatch_log_group", "flow_logs/log_group")
+    assert group["name"] == "/vpc-flow-logs/${var.domain_name}"
+    assert group["kms_key_id"] == "${local.encryption_key_arn}"
+    assert group["retention_in_days"] == "${var.log_retention_days}"
+    assert stack.variable("log_retention_days")["default"] == 365
+    for body in (flow, group, stack.resource("aws_iam_role", "flow_logs/role")):
+        assert body["count"] == "${var.existing_vpc_id == null ? 1 : 0}"
+    # The key policy names the group by the same ARN, built from its name.
+    assert stack.local("flow_logs_log_group_arn").endswith(':log-group:/vpc-flow-logs/${var.domain_name}"}')
+
+
+def test_flow_log_role_writes_only_to_its_group_and_trusts_only_this_account(stack: SynthesizedStack):
+    import json
+    role = stack.resource("aws_iam_role", "flow_logs/role")
+    (statement,) = json.loads(role["assume_role_policy"])["Statement"]
+    assert statement["Principal"] == {"Service": "vpc-flow-logs.amazonaws.com"}
+    assert "aws:SourceAccount" in statement["Condition"]["StringEquals"]
+    assert statement["Condition"]["ArnLike"]["aws:SourceArn"].endswith(":vpc-flow-log/*")
+    assert role["permissions_boundary"] == "${var.permissions_boundary_arn}"
+    (write,) = json.loads(stack.resource("aws_iam_role_policy", "flow_logs/role_policy")["policy"])["Statement"]
+    group = stack.address("aws_cloudwatch_log_group", "flow_logs/log_group")
+    assert write["Resource"] == [f"${{one({group}[*].arn)}}", f"${{one({group}[*].arn)}}:log-stream:*"]
+    assert set(write["Action"]) == {"logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"}
+
+
+def test_private_subnets_give_no_public_ips(stack: SynthesizedStack):
+    # EMR clusters and Studio apps live here (emr_templates get private_subnet_ids[0]).
+    assert stack.resource("aws_subnet", "network/private").get("map_public_ip_on_launch") in (None, False)

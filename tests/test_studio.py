@@ -19,7 +19,9 @@ def test_default_user_settings_wire_role_group_and_sharing(stack: SynthesizedSta
         f"${{one({stack.address('aws_security_group', 'security_groups/studio')}[*].id)}}"]
     sharing = settings["sharing_settings"]
     assert sharing["notebook_output_option"] == "Allowed"
-    assert stack.address("aws_s3_bucket", "storage/data") in sharing["s3_output_path"]
+    # The data bucket, read through its default encryption (see test_storage.py).
+    assert stack.address("aws_s3_bucket_server_side_encryption_configuration", "storage/data_encryption") in \
+        sharing["s3_output_path"]
 
 
 def test_home_efs_retention_is_an_input_that_defaults_to_retain(stack: SynthesizedStack):
@@ -33,3 +35,31 @@ def test_one_user_profile_per_user_with_optional_role_override(stack: Synthesize
     assert user["for_each"] == "${var.user_profiles}"
     assert user["user_profile_name"] == "${each.key}"
     assert user["user_settings"]["execution_role"].startswith("${coalesce(each.value.execution_role_arn, ")
+
+
+def test_domain_volumes_and_shared_notebooks_use_the_domain_key(stack: SynthesizedStack):
+    domain = stack.resource("aws_sagemaker_domain", "studio/domain")
+    assert domain["kms_key_id"] == "${local.encryption_key_arn}"
+    assert domain["default_user_settings"]["sharing_settings"]["s3_kms_key_id"] == "${local.encryption_key_arn}"
+
+
+def test_jupyterlab_and_code_editor_shut_down_when_idle(stack: SynthesizedStack):
+    settings = stack.resource("aws_sagemaker_domain", "studio/domain")["default_user_settings"]
+    for app in ("jupyter_lab_app_settings", "code_editor_app_settings"):
+        idle = settings[app]["app_lifecycle_management"]["idle_settings"]
+        assert idle == {"lifecycle_management": "ENABLED",
+                        "idle_timeout_in_minutes": "${var.studio_idle_timeout_minutes}",
+                        "min_idle_timeout_in_minutes": 60,
+                        "max_idle_timeout_in_minutes": "${var.studio_idle_timeout_minutes}"}, app
+    assert stack.variable("studio_idle_timeout_minutes")["default"] == 60
+
+
+def test_docker_the_root_equivalent_capability_is_off_unless_asked_for(stack: SynthesizedStack):
+    docker = stack.resource("aws_sagemaker_domain", "studio/domain")["domain_settings"]["docker_settings"]
+    assert docker["enable_docker_access"] == '${var.studio_docker_access ? "ENABLED" : "DISABLED"}'
+    assert stack.variable("studio_docker_access")["default"] is False
+
+
+def test_user_profiles_inherit_the_domain_defaults(stack: SynthesizedStack):
+    settings = stack.resource("aws_sagemaker_user_profile", "studio/user")["user_settings"]
+    assert set(settings) == {"execution_role", "security_groups"}

@@ -22,3 +22,21 @@ def test_one_interface_endpoint_per_listed_service_with_private_dns(stack: Synth
 def test_default_services_are_those_a_vpconly_domain_needs(stack: SynthesizedStack):
     assert set(stack.variable("interface_endpoints")["default"]) == set(DEFAULT_INTERFACE_ENDPOINTS) == {
         "sagemaker.api", "sagemaker.runtime", "sts", "logs", "monitoring", "servicecatalog", "elasticmapreduce"}
+
+
+def test_s3_endpoint_policy_admits_only_domain_configured_and_aws_owned_buckets(stack: SynthesizedStack):
+    from modules.vpc_endpoints import AWS_OWNED_BUCKETS, DATA_ACTIONS
+    text = stack.resource("aws_vpc_endpoint", "endpoints/s3")["policy"]
+    # The bucket list is computed by Terraform: the platform buckets (with their
+    # objects), the SDK's default bucket and allowed_s3_buckets.
+    buckets = text.split('"Resource": ', 1)[1].split("\n", 1)[0]
+    for purpose in ("artifacts", "data"):
+        assert f"{stack.address('aws_s3_bucket', f'storage/{purpose}')}.arn" in buckets
+    assert "storage_logs" not in buckets  # only S3 itself writes access logs
+    assert "for b in var.allowed_s3_buckets" in buckets and ":s3:::sagemaker-${var.region}-" in buckets
+    assert sorted(DATA_ACTIONS) == list(DATA_ACTIONS) and "s3:*" not in text
+    assert not {"s3:PutBucketPolicy", "s3:PutBucketAcl", "s3:DeleteBucket"} & set(DATA_ACTIONS)
+    for bucket in AWS_OWNED_BUCKETS:
+        assert bucket.format(r="${var.region}") + '/*"' in text
+    assert '"Action": "s3:GetObject"' in text  # the AWS-owned buckets are read-only
+    assert '"Resource": "*"' not in text

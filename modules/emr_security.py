@@ -1,0 +1,66 @@
+"""The EMR security configuration every product template launches its cluster with.
+
+- At rest: EMRFS writes to S3 with SSE-KMS and the domain's key; local disks
+  (instance store and EBS, root volume included from EMR 5.24) are encrypted
+  with the same key.
+- IMDSv2 only, hop limit 1: a process on a node must hold a session token to
+  read the instance role's credentials (EMR components use IMDSv2 from EMR
+  6.2, which ``emr_release_labels`` enforces).
+- In transit: off. EMR needs a certificate provider (a PEM bundle in S3 or a
+  custom class) to turn it on, which this platform does not manage; traffic
+  between Studio and the cluster stays in the private subnets, admitted by
+  the security groups of this domain only (Livy and HiveServer2 from Studio).
+
+Created here rather than in each template so that the key ARN stays in
+Terraform and the templates only name the configuration
+(``security_configuration_name``, see ``emr_templates/README.md``).
+"""
+import json
+from dataclasses import dataclass
+
+from constructs import Construct
+from cdktf_cdktf_provider_aws.emr_security_configuration import EmrSecurityConfiguration
+
+from modules.tf import count_when, expr, one
+
+IMDS_HOP_LIMIT = 1
+
+
+@dataclass(frozen=True)
+class EmrSecurityProps:
+    """Every field is a bare Terraform expression (see ``modules.tf``)."""
+
+    name: str
+    """The domain name: the configuration is ``<name>-emr``."""
+    enabled: str
+    """Condition: false creates nothing."""
+    kms_key_arn: str
+
+
+def security_configuration(kms_key_arn: str) -> str:
+    """The configuration document (a JSON template Terraform fills in)."""
+    key = f"${{{kms_key_arn}}}"
+    return json.dumps({
+        "EncryptionConfiguration": {
+            "EnableAtRestEncryption": True,
+            "EnableInTransitEncryption": False,
+            "AtRestEncryptionConfiguration": {
+                "S3EncryptionConfiguration": {"EncryptionMode": "SSE-KMS", "AwsKmsKey": key},
+                "LocalDiskEncryptionConfiguration": {
+                    "EncryptionKeyProviderType": "AwsKms", "AwsKmsKey": key, "EnableEbsEncryption": True},
+            },
+        },
+        "InstanceMetadataServiceConfiguration": {
+            "MinimumInstanceMetadataServiceVersion": 2, "HttpPutResponseHopLimit": IMDS_HOP_LIMIT},
+    }, indent=2)
+
+
+class EmrSecurity(Construct):
+    """Exposes ``security_configuration_name`` (null without EMR) as an expression."""
+
+    def __init__(self, scope: Construct, id: str, props: EmrSecurityProps) -> None:
+        super().__init__(scope, id)
+        configuration = EmrSecurityConfiguration(
+            self, "configuration", count=count_when(props.enabled), name=expr(f'"${{{props.name}}}-emr"'),
+            configuration=security_configuration(props.kms_key_arn))
+        self.security_configuration_name = one(configuration, "name")

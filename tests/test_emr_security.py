@@ -1,0 +1,28 @@
+"""Unit tests of modules/emr_security.py on the synthesized stack."""
+import json
+
+from synthesized import SynthesizedStack
+
+
+def test_security_configuration_encrypts_s3_and_disks_with_the_domain_key_and_requires_imdsv2(stack: SynthesizedStack):
+    body = stack.resource("aws_emr_security_configuration", "emr_security/configuration")
+    assert body["count"] == "${var.enable_emr ? 1 : 0}"
+    assert body["name"] == '${"${var.domain_name}-emr"}'
+    config = json.loads(body["configuration"])
+    encryption = config["EncryptionConfiguration"]
+    assert encryption["EnableAtRestEncryption"] is True
+    at_rest = encryption["AtRestEncryptionConfiguration"]
+    assert at_rest["S3EncryptionConfiguration"] == {"EncryptionMode": "SSE-KMS",
+                                                    "AwsKmsKey": "${local.encryption_key_arn}"}
+    assert at_rest["LocalDiskEncryptionConfiguration"] == {
+        "EncryptionKeyProviderType": "AwsKms", "AwsKmsKey": "${local.encryption_key_arn}",
+        "EnableEbsEncryption": True}
+    assert config["InstanceMetadataServiceConfiguration"] == {
+        "MinimumInstanceMetadataServiceVersion": 2, "HttpPutResponseHopLimit": 1}
+    # In-transit encryption needs a certificate provider the platform does not manage (see the module).
+    assert encryption["EnableInTransitEncryption"] is False
+
+
+def test_releases_before_imdsv2_support_are_refused(stack: SynthesizedStack):
+    rules = [r["error_message"] for r in stack.variable("emr_release_labels")["validation"]]
+    assert any("emr-6.2.0" in m and "IMDSv2" in m for m in rules)
