@@ -5,16 +5,22 @@ One synthesized stack, ``platform``, serves every workspace: each workspace's
 values come from ``workspaces/<workspace>.tfvars.json``.
 """
 import os
+import sys
+from typing import Optional
 
 from constructs import Construct
-from cdktf import App, AssetType, LocalBackend, TerraformAsset, TerraformOutput, TerraformStack
+from cdktf import App, AssetType, TerraformAsset, TerraformOutput, TerraformStack
 from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags
 
 from modules.account import AccountContext
 from modules.emr_catalog import EmrCatalog, EmrCatalogProps, template_names
+from modules.emr_security import EmrSecurity, EmrSecurityProps
+from modules.encryption import PlatformKey, PlatformKeyPolicyProps, PlatformKeyProps
 from modules.iam import PlatformIam, PlatformIamProps
-from modules.inputs import PlatformInputs
-from modules.network import Network, NetworkProps
+from modules.inputs import PlatformInputs, declare_input
+from modules.network import FlowLogs, FlowLogsProps, Network, NetworkProps
+from modules.state_backend import (
+    STATE_INPUTS, BackendSettings, BackendSettingsError, StateBucket, backend_settings_path, configure_backend)
 from modules.security_groups import SecurityGroups, SecurityGroupsProps
 from modules.storage import Storage, StorageProps
 from modules.studio import StudioDomain, StudioDomainProps
@@ -24,16 +30,35 @@ from modules.vpc_endpoints import VpcEndpoints, VpcEndpointsProps
 REPO_ROOT = os.path.dirname(os.path.abspath(__file__))
 EMR_TEMPLATES_DIR = os.path.join(REPO_ROOT, "emr_templates")
 PLATFORM_STACK = "platform"
+STATE_STACK = "state-backend"
+# Relative to a synthesized stack directory: local state stays in the repo's
+# .state/ (git-ignored) when cdktf.out/ is regenerated.
+LOCAL_STATE_DIR = "../../../.state"
 TERRAFORM_VERSION = ">= 1.10"
 
 
-class PlatformStack(TerraformStack):
+class StateBackendStack(TerraformStack):
+    """The bucket every workspace's state lives in; its own state stays local."""
+
     def __init__(self, scope: Construct, id: str) -> None:
         super().__init__(scope, id)
         self.add_override("terraform.required_version", TERRAFORM_VERSION)
-        # Relative to the synthesized stack directory: state stays in the repo's
-        # .state/ (git-ignored) when cdktf.out/ is regenerated.
-        LocalBackend(self, path="../../../.state/platform.tfstate", workspace_dir="../../../.state/workspaces")
+        configure_backend(self, None, LOCAL_STATE_DIR)
+        for spec in STATE_INPUTS:
+            declare_input(self, spec)
+        AwsProvider(self, "aws", region=expr("var.region"))
+        state = StateBucket(self, "state", AccountContext(self, "account").account_id)
+        settings = {"bucket": state.bucket, "region": state.region, "kms_key_id": state.kms_key_arn,
+                    "dynamodb_table": state.lock_table}
+        TerraformOutput(self, "backend_settings", description="Settings of the platform stack's S3 backend",
+                        value=expr("{" + ", ".join(f"{k} = {v}" for k, v in settings.items()) + "}"))
+
+
+class PlatformStack(TerraformStack):
+    def __init__(self, scope: Construct, id: str, backend: Optional[BackendSettings]) -> None:
+        super().__init__(scope, id)
+        self.add_override("terraform.required_version", TERRAFORM_VERSION)
+        configure_backend(self, backend, LOCAL_STATE_DIR)
 
         inputs = PlatformInputs(self, "inputs")
         var = inputs.var
@@ -42,6 +67,8 @@ class PlatformStack(TerraformStack):
                           '"managed-by" = "cdktf-sagemaker-emr-platform"})'))])
         account = AccountContext(self, "account")
         templates = TerraformAsset(self, "emr_templates", path=EMR_TEMPLATES_DIR, type=AssetType.DIRECTORY)
+        key = PlatformKey(self, "encryption", PlatformKeyProps(name=inputs.name_prefix))
+        regional = dict(partition=account.partition, account_id=account.account_id, region=var("region"))
 
         network = Network(self, "network", NetworkProps(
             name=inputs.name_prefix, create=inputs.create_vpc, vpc_cidr=var("vpc_cidr"), az_count=var("az_count"),
@@ -49,25 +76,38 @@ class PlatformStack(TerraformStack):
             single_nat_gateway=var("single_nat_gateway"), existing_vpc_id=var("existing_vpc_id"),
             existing_private_subnet_ids=var("existing_private_subnet_ids"),
             existing_private_route_table_ids=var("existing_private_route_table_ids")))
+        flow_logs = FlowLogs(self, "flow_logs", FlowLogsProps(
+            name=inputs.name_prefix, role_name_prefix=inputs.global_name_prefix, create=inputs.create_vpc,
+            vpc_id=network.created_vpc_id, kms_key_arn=key.key_arn, retention_days=var("log_retention_days"),
+            permissions_boundary_arn=var("permissions_boundary_arn"), **regional))
         groups = SecurityGroups(self, "security_groups", SecurityGroupsProps(
-            name=inputs.name_prefix, vpc_id=network.vpc_id, emr_enabled=var("enable_emr")))
+            name=inputs.name_prefix, vpc_id=network.vpc_id, region=var("region"), emr_enabled=var("enable_emr"),
+            studio_internet_access=var("studio_internet_access")))
+        storage = Storage(self, "storage", StorageProps(
+            name=inputs.name_prefix, partition=account.partition, account_id=account.account_id,
+            region=var("region"), templates_dir=templates.path, kms_key_arn=key.key_arn,
+            log_retention_days=var("log_retention_days")))
         VpcEndpoints(self, "endpoints", VpcEndpointsProps(
             name=inputs.name_prefix, region=var("region"), vpc_id=network.vpc_id,
             private_subnet_ids=network.private_subnet_ids, private_route_table_ids=network.private_route_table_ids,
-            security_group_id=groups.endpoints, interface_services=var("interface_endpoints")))
-        storage = Storage(self, "storage", StorageProps(
-            name=inputs.name_prefix, account_id=account.account_id, region=var("region"),
-            templates_dir=templates.path))
+            security_group_id=groups.endpoints, interface_services=var("interface_endpoints"),
+            partition=account.partition, account_id=account.account_id,
+            platform_bucket_arns=f"[{storage.artifacts_bucket_arn}, {storage.data_bucket_arn}]",
+            allowed_buckets=var("allowed_s3_buckets")))
         iam = PlatformIam(self, "iam", PlatformIamProps(
             name_prefix=inputs.global_name_prefix, partition=account.partition, account_id=account.account_id,
             region=var("region"), artifacts_bucket_arn=storage.artifacts_bucket_arn,
             data_bucket_arn=storage.data_bucket_arn, emr_enabled=var("enable_emr"),
-            permissions_boundary_arn=var("permissions_boundary_arn")))
+            permissions_boundary_arn=var("permissions_boundary_arn"), kms_key_arn=key.key_arn))
         studio = StudioDomain(self, "studio", StudioDomainProps(
             domain_name=var("domain_name"), network_mode=var("network_mode"), vpc_id=network.vpc_id,
             subnet_ids=network.private_subnet_ids, security_group_id=groups.studio,
             execution_role_arn=iam.studio_execution_role_arn, sharing_s3_uri=storage.studio_sharing_uri,
-            home_efs_retention=var("home_efs_retention"), user_profiles=var("user_profiles")))
+            home_efs_retention=var("home_efs_retention"), user_profiles=var("user_profiles"),
+            kms_key_arn=key.key_arn, idle_timeout_minutes=var("studio_idle_timeout_minutes"),
+            docker_access=var("studio_docker_access")))
+        emr_security = EmrSecurity(self, "emr_security", EmrSecurityProps(
+            name=inputs.name_prefix, enabled=var("enable_emr"), kms_key_arn=key.key_arn))
         catalog = EmrCatalog(self, "emr_catalog", EmrCatalogProps(
             name=inputs.name_prefix, enabled=var("enable_emr"), templates_dir=templates.path,
             template_names=template_names(EMR_TEMPLATES_DIR),
@@ -77,6 +117,7 @@ class PlatformStack(TerraformStack):
                 "master_security_group_id": groups.emr_master,
                 "core_security_group_id": groups.emr_core,
                 "service_access_security_group_id": groups.emr_service_access,
+                "security_configuration_name": emr_security.security_configuration_name,
                 "service_role_name": iam.emr_service_role_name,
                 "instance_profile_name": iam.emr_instance_profile_name,
                 "log_uri": storage.emr_log_uri,
@@ -89,10 +130,20 @@ class PlatformStack(TerraformStack):
             },
             artifacts_bucket=storage.artifacts_bucket, artifacts_bucket_domain=storage.artifacts_bucket_domain,
             launch_role_arn=iam.launch_role_arn, principal_arns=studio.execution_role_arns))
+        iam.grant_emr_product_launch(catalog.product_arns)
+        key.attach_policy(PlatformKeyPolicyProps(
+            key_user_role_arns=(f"concat(values({studio.execution_role_arns}), "
+                                f"[{iam.emr_service_role_arn}, {iam.emr_instance_role_arn}])"),
+            bucket_arn_pattern=storage.bucket_arn_pattern, log_group_arns=f"[{flow_logs.log_group_arn}]",
+            **regional))
 
         outputs = {
             "domain_id": (studio.domain_id, "SageMaker Studio domain id"),
             "domain_url": (studio.domain_url, "URL of the Studio domain"),
+            "home_efs_id": (studio.home_efs_id, "Home EFS of the domain (every user's files; kept on destroy "
+                                                "with home_efs_retention = Retain)"),
+            "kms_key_arn": (key.key_arn, "The domain's KMS key: EFS, volumes, buckets, EMR disks and S3 output, "
+                                         "flow logs"),
             "user_profile_names": (studio.user_profile_names, "Names of the Studio user profiles"),
             "vpc_id": (network.vpc_id, "VPC of the domain (created or existing)"),
             "private_subnet_ids": (network.private_subnet_ids, "Private subnets of Studio, EMR and the endpoints"),
@@ -115,12 +166,29 @@ class PlatformStack(TerraformStack):
             TerraformOutput(self, name, value=expr(value), description=description)
 
 
-def build_app(outdir: str = None) -> App:
-    """The app with its stacks; ``outdir`` defaults to $CDKTF_OUTDIR or cdktf.out."""
+def load_backend_settings() -> Optional[BackendSettings]:
+    """The platform stack's backend settings, or None (local state), saying which."""
+    path = backend_settings_path(REPO_ROOT)
+    if not os.path.isfile(path):
+        if os.environ.get("PLATFORM_BACKEND_CONFIG"):
+            raise BackendSettingsError(f"PLATFORM_BACKEND_CONFIG = {path!r} does not exist")
+        print(f"note: no backend settings ({path}): the platform stack keeps local state in .state/; "
+              "scripts/platform bootstrap-state creates remote state.", file=sys.stderr)
+        return None
+    return BackendSettings.load(path)
+
+
+def build_app(outdir: str = None, backend: Optional[BackendSettings] = None) -> App:
+    """The app with its stacks; ``outdir`` defaults to $CDKTF_OUTDIR or cdktf.out;
+    ``backend`` to the settings file's (see ``load_backend_settings``)."""
     app = App(outdir=outdir or os.environ.get("CDKTF_OUTDIR") or os.path.join(REPO_ROOT, "cdktf.out"))
-    PlatformStack(app, PLATFORM_STACK)
+    StateBackendStack(app, STATE_STACK)
+    PlatformStack(app, PLATFORM_STACK, backend if backend is not None else load_backend_settings())
     return app
 
 
 if __name__ == "__main__":
-    build_app().synth()
+    try:
+        build_app().synth()
+    except BackendSettingsError as exc:
+        sys.exit(f"error: {exc}")

@@ -89,7 +89,30 @@ def _no_overlap_rule() -> Rule:
 
 SAGEMAKER_NAME = "^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$"
 
+# The retention periods CloudWatch Logs accepts (PutRetentionPolicy); S3
+# lifecycle expirations of logs use the same number of days.
+LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557,
+                      2922, 3288, 3653)
+S3_BUCKET_NAME = "^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$"
+
+
+def _release_at_least(label: str, major: int, minor: int) -> str:
+    """True when EMR release ``label`` (emr-X.Y.Z) is X.Y or later, or is malformed
+    (which the format rule reports on its own)."""
+    version = f'split(".", trimprefix({label}, "emr-"))'
+    return (f'(!can(regex("^emr-[0-9]+[.][0-9]+[.][0-9]+$", {label})) || try(tonumber({version}[0]) > {major} || '
+            f"(tonumber({version}[0]) == {major} && tonumber({version}[1]) >= {minor}), false))")
+
 INPUTS: Tuple[InputSpec, ...] = (
+    InputSpec(
+        "workspace", "string",
+        "The Terraform workspace this variable file belongs to. A plan in any other workspace "
+        "fails, so one environment's values cannot be applied to another's state.",
+        required=True,
+        rules=[("var.workspace == terraform.workspace",
+                'This variable file is for workspace "${var.workspace}" but the selected Terraform '
+                'workspace is "${terraform.workspace}": select workspace "${var.workspace}" '
+                "(scripts/platform does it for you), or use workspaces/${terraform.workspace}.tfvars.json.")]),
     InputSpec(
         "region", "string", "AWS region of this workspace, e.g. eu-west-1.", required=True,
         rules=[('can(regex("^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]+$", var.region))',
@@ -186,6 +209,24 @@ INPUTS: Tuple[InputSpec, ...] = (
                ("length(distinct(var.interface_endpoints)) == length(var.interface_endpoints)",
                 "interface_endpoints = ${jsonencode(var.interface_endpoints)} lists a service "
                 "twice.")]),
+    InputSpec(
+        "allowed_s3_buckets", "list(string)",
+        "Other S3 buckets (names) Studio and EMR may reach through the VPC's S3 gateway endpoint. Its "
+        "policy admits only this platform's buckets, the SageMaker SDK's default bucket and the "
+        "AWS-owned buckets Studio and EMR need; IAM still decides who may use a bucket.",
+        default=[],
+        rules=[(f'alltrue([for b in var.allowed_s3_buckets : can(regex("{S3_BUCKET_NAME}", b))])',
+                "allowed_s3_buckets = ${jsonencode(var.allowed_s3_buckets)} is invalid: each entry is "
+                "a bucket name such as my-datasets (3 to 63 lowercase letters, digits, dots and "
+                "hyphens; no ARNs, no wildcards).")]),
+    InputSpec(
+        "log_retention_days", "number",
+        "Days the VPC flow logs (CloudWatch Logs), EMR logs and S3 access logs are kept. One of the "
+        "values CloudWatch Logs accepts; security reviews usually expect 365 or more.",
+        default=365,
+        rules=[(f"contains({list(LOG_RETENTION_DAYS)}, var.log_retention_days)",
+                "log_retention_days = ${var.log_retention_days} is invalid: use one of the retention "
+                f"periods CloudWatch Logs accepts: {', '.join(map(str, LOG_RETENTION_DAYS))}.")]),
     # SageMaker
     InputSpec(
         "network_mode", "string",
@@ -210,6 +251,26 @@ INPUTS: Tuple[InputSpec, ...] = (
         default="Retain",
         rules=[('contains(["Retain", "Delete"], var.home_efs_retention)',
                 'home_efs_retention = "${var.home_efs_retention}" is invalid: use Retain or Delete.')]),
+    InputSpec(
+        "studio_idle_timeout_minutes", "number",
+        "JupyterLab and Code Editor apps with no activity for this long shut down (60 to 525600); "
+        "users may choose a shorter time, not a longer one.",
+        default=60,
+        rules=[("var.studio_idle_timeout_minutes >= 60 && var.studio_idle_timeout_minutes <= 525600 && "
+                "floor(var.studio_idle_timeout_minutes) == var.studio_idle_timeout_minutes",
+                "studio_idle_timeout_minutes = ${var.studio_idle_timeout_minutes} is invalid: use a "
+                "whole number of minutes from 60 (SageMaker's minimum) to 525600 (a year).")]),
+    InputSpec(
+        "studio_internet_access", "bool",
+        "Studio apps may reach the internet over HTTPS through the NAT (pip, conda, git). False: "
+        "only the VPC endpoints, S3 and EMR.",
+        default=True),
+    InputSpec(
+        "studio_docker_access", "bool",
+        "Let Studio users run Docker in their spaces. Studio has no root-access switch (users are "
+        "remapped to unprivileged host users); Docker is what would give root-equivalent access, "
+        "so it is off unless this is true.",
+        default=False),
     InputSpec(
         "user_profiles", "map(object({ execution_role_arn = optional(string) }))",
         "Studio users: name => overrides. One line per user, e.g. \"alice\": {}. "
@@ -246,7 +307,12 @@ INPUTS: Tuple[InputSpec, ...] = (
         rules=[('length(var.emr_release_labels) > 0 && alltrue([for r in var.emr_release_labels : '
                 'can(regex("^emr-[0-9]+[.][0-9]+[.][0-9]+$", r))])',
                 "emr_release_labels = ${jsonencode(var.emr_release_labels)} is invalid: give at "
-                "least one release label such as emr-7.5.0.")]),
+                "least one release label such as emr-7.5.0."),
+               (f"alltrue([for r in var.emr_release_labels : {_release_at_least('r', 6, 2)}])",
+                "emr_release_labels has releases before emr-6.2.0: "
+                f"${{jsonencode([for r in var.emr_release_labels : r if !{_release_at_least('r', 6, 2)}])}}. "
+                "The clusters' security configuration requires IMDSv2, which EMR supports from 6.2.0 "
+                "on (and the bootstrap script pins libraries for EMR 6.x and 7.x only).")]),
     InputSpec(
         "emr_instance_types", "list(string)",
         "EC2 instance types Studio users may choose for EMR nodes; the first is the default.",
@@ -281,6 +347,26 @@ INPUTS: Tuple[InputSpec, ...] = (
 )
 
 
+def declare_input(scope: Construct, spec: InputSpec) -> TerraformVariable:
+    """Declares ``var.<spec.name>`` with its type, description, default and rules."""
+    kwargs = {}
+    if not spec.required:
+        # A Python None would drop the default and make the input required.
+        kwargs["default"] = Token.null_value() if spec.default is None else spec.default
+        kwargs["nullable"] = spec.default is None
+    variable = TerraformVariable(
+        scope, spec.name,
+        type=spec.type,
+        description=spec.description,
+        validation=[TerraformVariableValidationConfig(condition=expr(condition), error_message=message)
+                    for condition, message in spec.rules],
+        **kwargs,
+    )
+    # Variable files name variables plainly, not by construct path.
+    variable.override_logical_id(spec.name)
+    return variable
+
+
 class PlatformInputs(Construct):
     """Declares every input variable, and the name prefixes derived from them.
 
@@ -290,7 +376,7 @@ class PlatformInputs(Construct):
     def __init__(self, scope: Construct, id: str) -> None:
         super().__init__(scope, id)
         for spec in INPUTS:
-            self._declare(spec)
+            declare_input(self, spec)
         self.name_prefix = "var.domain_name"
         # IAM and S3 names are account-wide or global: add the region so that a
         # domain name can be reused in another region of the same account.
@@ -302,24 +388,6 @@ class PlatformInputs(Construct):
         if name not in INPUT_NAMES:
             raise KeyError(f"no input named {name!r}; inputs are declared in INPUTS")
         return f"var.{name}"
-
-    def _declare(self, spec: InputSpec) -> TerraformVariable:
-        kwargs = {}
-        if not spec.required:
-            # A Python None would drop the default and make the input required.
-            kwargs["default"] = Token.null_value() if spec.default is None else spec.default
-            kwargs["nullable"] = spec.default is None
-        variable = TerraformVariable(
-            self, spec.name,
-            type=spec.type,
-            description=spec.description,
-            validation=[TerraformVariableValidationConfig(condition=expr(condition), error_message=message)
-                        for condition, message in spec.rules],
-            **kwargs,
-        )
-        # Workspace files name variables plainly, not by construct path.
-        variable.override_logical_id(spec.name)
-        return variable
 
 
 INPUT_NAMES = frozenset(spec.name for spec in INPUTS)

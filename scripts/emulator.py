@@ -25,12 +25,13 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
-from typing import Mapping
+from typing import Mapping, Sequence
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"  # loopback only, never anything else
 FAKE_ACCOUNT_ID = "123456789012"  # moto's default account
 OVERRIDE_FILE = "emulator_override.tf.json"
+BACKEND_OVERRIDE_FILE = "emulator_backend_override.tf.json"
 
 # Endpoint argument names of hashicorp/aws 5.100.0's `endpoints` block, checked
 # against `terraform providers schema -json` of that exact provider. Canonical
@@ -58,6 +59,32 @@ ENDPOINT_SERVICES = (
     "ssm",
     "sts",
 )
+
+# Resource types the emulator cannot create, and why: these are planned, never
+# applied, on the emulator (`-target` leaves them out).
+UNSUPPORTED_TYPES = {
+    "aws_sagemaker_domain": "moto's CreateDomain reply lacks DomainId, so the provider cannot track the domain",
+    "aws_sagemaker_user_profile": "moto has no CreateUserProfile (and no domain to put it in)",
+    "aws_servicecatalog_product": "moto never reports the product AVAILABLE: the provider waits forever",
+    "aws_servicecatalog_product_portfolio_association": "moto has no AssociateProductWithPortfolio",
+    "aws_servicecatalog_constraint": "moto has no CreateConstraint",
+    "aws_servicecatalog_principal_portfolio_association": "moto never lists the association: the provider waits forever",
+    "aws_s3_bucket_policy": "moto treats every policy condition as unmet, so our TLS-only Deny denies every object "
+                            "read and write",
+    "aws_s3_bucket_logging": "the log bucket admits the logging service by bucket policy, which moto cannot apply "
+                             "(see aws_s3_bucket_policy)",
+}
+
+# Arguments the emulator does not echo back, so that a plan after an apply on
+# the emulator would show a change that AWS itself would not: ignored on the
+# emulator only (an override file in the scratch copy), never in the stack.
+EMULATOR_DRIFT = {
+    "aws_vpc_security_group_ingress_rule": (
+        ["description"], "moto drops the description of a rule that references a group or prefix list"),
+    "aws_vpc_security_group_egress_rule": (
+        ["description"], "moto drops the description of a rule that references a group or prefix list"),
+}
+DRIFT_OVERRIDE_FILE = "emulator_drift_override.tf.json"
 
 # Variables that could make a client reach a real account or another endpoint.
 _AWS_VARS_TO_DROP = (
@@ -151,6 +178,9 @@ class Emulator:
         self._log_fh = open(self.log_path, "w")
         env = self.env()
         env.pop("AWS_ENDPOINT_URL", None)
+        # Without AWS's managed policies, attaching AmazonSageMakerFullAccess and
+        # the EMR v2 policies fails and the provider retries for minutes.
+        env["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
         try:
             self._proc = subprocess.Popen(
                 [self.python, "-m", "moto.server", "-H", HOST, "-p", str(self.port)],
@@ -316,6 +346,78 @@ class Emulator:
         path.write_text(json.dumps(doc, indent=2) + "\n")
         return path
 
+    def client(self, service: str, region: str | None = None):
+        """A boto3 client for the emulator (boto3 comes with the dev packages)."""
+        import boto3
+        from botocore.config import Config
+
+        return boto3.client(service, endpoint_url=self.url, region_name=region or self.region,
+                            aws_access_key_id="testing", aws_secret_access_key="testing",
+                            config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 2}))
+
+    def leftovers(self, region: str | None = None, keep_buckets: Sequence[str] = ()) -> list[str]:
+        """What the emulator still holds of the kinds our stacks create, apart
+        from ``keep_buckets`` (e.g. the state bucket): empty after a complete destroy."""
+        ec2, iam = self.client("ec2", region), self.client("iam", region)
+        s3, kms, logs = self.client("s3", region), self.client("kms", region), self.client("logs", region)
+        found = [f"vpc {v['VpcId']}" for v in ec2.describe_vpcs()["Vpcs"] if not v.get("IsDefault")]
+        found += [f"nat gateway {n['NatGatewayId']}" for n in ec2.describe_nat_gateways()["NatGateways"]
+                  if n["State"] not in ("deleted", "deleting")]
+        found += [f"elastic ip {a['AllocationId']}" for a in ec2.describe_addresses()["Addresses"]]
+        found += [f"vpc endpoint {e['VpcEndpointId']}" for e in ec2.describe_vpc_endpoints()["VpcEndpoints"]
+                  if e["State"].lower() not in ("deleted", "deleting")]
+        found += [f"iam role {r['RoleName']}" for r in iam.list_roles()["Roles"]
+                  if not r["Path"].startswith("/aws-service-role/")]
+        found += [f"instance profile {p['InstanceProfileName']}"
+                  for p in iam.list_instance_profiles()["InstanceProfiles"]]
+        found += [f"bucket {b['Name']}" for b in s3.list_buckets()["Buckets"] if b["Name"] not in keep_buckets]
+        found += [f"kms key {k['KeyId']}" for k in kms.list_keys()["Keys"]
+                  if kms.describe_key(KeyId=k["KeyId"])["KeyMetadata"]["KeyState"] != "PendingDeletion"]
+        found += [f"log group {g['logGroupName']}" for g in logs.describe_log_groups()["logGroups"]]
+        return found
+
+    @staticmethod
+    def write_drift_override(stack_dir: Path | str) -> Path | None:
+        """Ignore, on the emulator only, the arguments in EMULATOR_DRIFT (no file
+        when the stack has none of those resources)."""
+        stack_dir = Path(stack_dir)
+        resources = json.loads((stack_dir / "cdk.tf.json").read_text()).get("resource", {})
+        ignored = {type_: {name: {"lifecycle": {"ignore_changes": EMULATOR_DRIFT[type_][0]}}
+                           for name in resources[type_]}
+                   for type_ in sorted(EMULATOR_DRIFT) if type_ in resources}
+        if not ignored:
+            return None
+        doc = {"//": "Written by scripts/emulator.py: emulator gaps (EMULATOR_DRIFT); never commit.",
+               "resource": ignored}
+        path = stack_dir / DRIFT_OVERRIDE_FILE
+        path.write_text(json.dumps(doc, indent=2) + "\n")
+        return path
+
+    def write_backend_override(self, stack_dir: Path | str, settings: Mapping[str, object]) -> Path:
+        """Write ``emulator_backend_override.tf.json``: the stack's state goes to
+        an S3 backend in the emulator (``settings``: bucket, key, region,
+        workspace_key_prefix, ...), whatever backend the stack declares."""
+        backend = dict(settings)
+        backend.update({
+            "access_key": "testing",
+            "secret_key": "testing",
+            "skip_credentials_validation": True,
+            "skip_metadata_api_check": True,
+            "skip_region_validation": True,
+            "skip_requesting_account_id": True,
+            "use_path_style": True,
+            "endpoints": {"s3": self.url, "sts": self.url, "iam": self.url, "dynamodb": self.url},
+        })
+        doc = {
+            "//": "Written by scripts/emulator.py: state in the local emulator; never commit.",
+            "terraform": {"backend": {"s3": backend}},
+        }
+        path = Path(stack_dir) / BACKEND_OVERRIDE_FILE
+        path.write_text(json.dumps(doc, indent=2) + "\n")
+        return path
+
     @staticmethod
     def remove_provider_override(stack_dir: Path | str) -> None:
-        (Path(stack_dir) / OVERRIDE_FILE).unlink(missing_ok=True)
+        """Removes both override files this class writes."""
+        for name in (OVERRIDE_FILE, BACKEND_OVERRIDE_FILE):
+            (Path(stack_dir) / name).unlink(missing_ok=True)

@@ -217,6 +217,17 @@ def _tail(text: str, lines: int = STDERR_TAIL_LINES) -> str:
     return "\n".join(parts)
 
 
+def describe(args: Sequence[str]) -> str:
+    """A command line for messages: long runs of ``-target=`` shown as a count."""
+    targets = [a for a in args if a.startswith("-target=")]
+    shown = [a for a in args if not a.startswith("-target=")]
+    if len(targets) > 3:
+        shown.append(f"-target=... ({len(targets)} targets)")
+    else:
+        shown += targets
+    return " ".join(shown)
+
+
 def run_terraform(
     args: Sequence[str],
     cwd: Path | str,
@@ -249,7 +260,7 @@ def run_terraform(
         )
     except subprocess.TimeoutExpired as exc:
         raise TerraformError(
-            f"`terraform {' '.join(args)}` in {cwd} did not finish within {timeout:.0f}s.\n"
+            f"`terraform {describe(args)}` in {cwd} did not finish within {timeout:.0f}s.\n"
             f"{_tail((exc.stderr or b'').decode(errors='replace') if isinstance(exc.stderr, bytes) else (exc.stderr or ''))}\n"
             "Next: look for a hung provider call (is the emulator up?) and re-run."
         ) from None
@@ -258,7 +269,7 @@ def run_terraform(
     if check and proc.returncode != 0:
         detail = _tail(proc.stderr) or _tail(proc.stdout) or "(no output)"
         raise TerraformError(
-            f"`terraform {' '.join(args)}` failed in {cwd} (exit {proc.returncode}):\n"
+            f"`terraform {describe(args)}` failed in {cwd} (exit {proc.returncode}):\n"
             f"{detail}\n"
             "Next: fix the error above and re-run."
         )

@@ -21,6 +21,7 @@ if str(REPO_ROOT) not in sys.path:  # make `scripts.*` (and main.py) importable
 
 from scripts import terraform_env as _terraform_env  # noqa: E402
 from scripts.emulator import Emulator  # noqa: E402
+from scripts.platform_cmd import Terraform, available_workspaces  # noqa: E402
 from synthesized import SynthesizedStack  # noqa: E402
 
 
@@ -69,8 +70,12 @@ def stack(synthesized_dir: Path) -> SynthesizedStack:
 
 @pytest.fixture(scope="session")
 def initialized_stack(synthesized_dir: Path, terraform_env: dict) -> Path:
-    """The synthesized stack after one ``terraform init`` (providers from the mirror)."""
-    _terraform_env.init(synthesized_dir, env=terraform_env)
+    """The synthesized stack after one ``terraform init`` (providers from the mirror),
+    with a Terraform workspace for each example variable file."""
+    terraform = Terraform(synthesized_dir, terraform_env)
+    terraform.init()
+    for name in available_workspaces(REPO_ROOT):
+        terraform.ensure_workspace(name)
     return synthesized_dir
 
 
@@ -80,3 +85,32 @@ def emulator_stack(initialized_stack: Path, emulator, terraform_env: dict):
     gets the provider override, the env fake credentials and no AWS profile."""
     emulator.write_provider_override(initialized_stack)
     return initialized_stack, emulator.env(terraform_env)
+
+
+# The example workspaces, planned once per session; and variants of them:
+# name => (workspace file, changes). dev-boundary: every role must carry the boundary.
+PLANNED_WORKSPACES = ("dev", "prod")
+PLAN_VARIANTS = {
+    "dev-boundary": ("dev", {"permissions_boundary_arn": "arn:aws:iam::123456789012:policy/platform-boundary"}),
+}
+
+
+@pytest.fixture(scope="session")
+def plans(emulator_stack, repo_root, tmp_path_factory) -> dict:
+    """``terraform show -json`` of each planned workspace and variant, by name:
+    planned once per session, in parallel, against the session's emulator (each
+    in the Terraform workspace its variable file names)."""
+    import json
+
+    from terraform_runs import plan_many
+
+    stack_dir, env = emulator_stack
+    out = tmp_path_factory.mktemp("plans")
+    var_files = {w: repo_root / "workspaces" / f"{w}.tfvars.json" for w in PLANNED_WORKSPACES}
+    for name, (base, changes) in PLAN_VARIANTS.items():
+        var_files[name] = out / f"{name}.tfvars.json"
+        var_files[name].write_text(json.dumps({**json.loads(var_files[base].read_text()), **changes}))
+    runs = plan_many(stack_dir, var_files, env, out)
+    for name, run in runs.items():
+        assert run.exit_code == 0, f"plan of {name} failed:\n{run.output[-4000:]}"
+    return {name: run.plan for name, run in runs.items()}

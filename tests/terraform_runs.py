@@ -23,10 +23,18 @@ class PlanRun:
     """``terraform show -json`` of the saved plan, when the plan succeeded."""
 
 
-def plan(stack_dir: Path, var_file: Path, env: Mapping[str, str], plan_file: Optional[Path] = None) -> PlanRun:
+def workspace_of(var_file: Path) -> str:
+    """The Terraform workspace a variable file names (its ``workspace`` value)."""
+    return json.loads(Path(var_file).read_text())["workspace"]
+
+
+def plan(stack_dir: Path, var_file: Path, env: Mapping[str, str], plan_file: Optional[Path] = None,
+         workspace: Optional[str] = None) -> PlanRun:
+    """Plans ``var_file`` in ``workspace`` (default: the one the file names), which must exist."""
     args = ["plan", "-input=false", "-lock=false", f"-var-file={var_file}"]
     if plan_file is not None:
         args.append(f"-out={plan_file}")
+    env = {**env, "TF_WORKSPACE": workspace or workspace_of(var_file)}
     proc = terraform_env.run_terraform(args, stack_dir, env=env, check=False, timeout=600)
     shown = None
     if proc.returncode == 0 and plan_file is not None:
@@ -36,12 +44,12 @@ def plan(stack_dir: Path, var_file: Path, env: Mapping[str, str], plan_file: Opt
 
 
 def plan_many(stack_dir: Path, var_files: Mapping[str, Path], env: Mapping[str, str],
-              out_dir: Optional[Path] = None) -> Dict[str, PlanRun]:
+              out_dir: Optional[Path] = None, workspace: Optional[str] = None) -> Dict[str, PlanRun]:
     """Plans each named variable file, a few at a time; saves and shows them with ``out_dir``."""
     def one(item):
         name, var_file = item
         plan_file = out_dir / f"{name}.tfplan" if out_dir is not None else None
-        return name, plan(stack_dir, var_file, env, plan_file)
+        return name, plan(stack_dir, var_file, env, plan_file, workspace)
 
     with ThreadPoolExecutor(max_workers=PARALLEL_PLANS) as pool:
         return dict(pool.map(one, var_files.items()))

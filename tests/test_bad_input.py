@@ -69,6 +69,16 @@ CASES = {
     "livy_timeout_malformed": ({"livy_session_timeout": "2 hours"},
                                ['livy_session_timeout = "2 hours" is invalid']),
     "reserved_tag": ({"tags": {"aws:owner": "me"}}, ["tags = ", "reserved by AWS"]),
+    "emr_release_without_imdsv2": ({"emr_release_labels": ["emr-7.5.0", "emr-5.36.0"]},
+                                   ['emr_release_labels has releases before emr-6.2.0: ["emr-5.36.0"]',
+                                    "requires IMDSv2"]),
+    "log_retention_not_a_cloudwatch_period": ({"log_retention_days": 100},
+                                              ["log_retention_days = 100 is invalid", "90, 120", "3653"]),
+    "studio_idle_timeout_too_short": ({"studio_idle_timeout_minutes": 30},
+                                      ["studio_idle_timeout_minutes = 30 is invalid", "from 60"]),
+    "allowed_bucket_is_an_arn": ({"allowed_s3_buckets": ["my-datasets", "arn:aws:s3:::other"]},
+                                 ['allowed_s3_buckets = ["my-datasets","arn:aws:s3:::other"] is invalid',
+                                  "no ARNs, no wildcards"]),
 }
 
 # Accepted: PublicInternetOnly is fine once EMR is off (seed section 2.4.1).
@@ -130,7 +140,7 @@ def results(emulator_stack, repo_root, tmp_path):
             merged.update(changes[name])
         files[plan_name] = tmp_path / f"{plan_name}.tfvars.json"
         files[plan_name].write_text(json.dumps(merged))
-    runs = plan_many(stack_dir, files, env)
+    runs = plan_many(stack_dir, files, env, workspace=BASE)
     return {name: runs[plan_name] for plan_name, names in plans.items() for name in names}
 
 

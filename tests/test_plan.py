@@ -5,19 +5,10 @@ import json
 import pytest
 
 from scripts.terraform_env import run_terraform
-from terraform_runs import by_type, plan_many, planned_resources
+from terraform_runs import by_type, planned_resources
 
+# Planned once per session by the `plans` fixture (conftest.py, PLANNED_WORKSPACES).
 WORKSPACES = ("dev", "prod")
-
-
-@pytest.fixture(scope="module")
-def plans(emulator_stack, repo_root, tmp_path_factory):
-    stack_dir, env = emulator_stack
-    out = tmp_path_factory.mktemp("plans")
-    runs = plan_many(stack_dir, {w: repo_root / "workspaces" / f"{w}.tfvars.json" for w in WORKSPACES}, env, out)
-    for name, run in runs.items():
-        assert run.exit_code == 0, f"plan of {name} failed:\n{run.output[-4000:]}"
-    return {name: run.plan for name, run in runs.items()}
 
 
 def _workspace(repo_root, name):
@@ -32,8 +23,10 @@ def test_validate_with_the_real_provider_offline(initialized_stack, terraform_en
 REQUIRED_TYPES = {
     "aws_vpc": 1, "aws_subnet": 4, "aws_internet_gateway": 1, "aws_nat_gateway": 1, "aws_route_table": 2,
     "aws_vpc_endpoint": 8, "aws_security_group": 5, "aws_vpc_security_group_ingress_rule": 9,
-    "aws_vpc_security_group_egress_rule": 8, "aws_iam_role": 4, "aws_iam_instance_profile": 1,
-    "aws_s3_bucket": 2, "aws_s3_object": 2, "aws_sagemaker_domain": 1, "aws_sagemaker_user_profile": 1,
+    "aws_vpc_security_group_egress_rule": 17, "aws_iam_role": 5, "aws_iam_instance_profile": 1,
+    "aws_s3_bucket": 3, "aws_s3_object": 2, "aws_sagemaker_domain": 1, "aws_sagemaker_user_profile": 1,
+    "aws_kms_key": 1, "aws_kms_key_policy": 1, "aws_kms_alias": 1, "aws_flow_log": 1, "aws_cloudwatch_log_group": 1,
+    "aws_emr_security_configuration": 1, "aws_s3_bucket_logging": 2, "aws_s3_bucket_lifecycle_configuration": 3,
     "aws_servicecatalog_portfolio": 1, "aws_servicecatalog_product": 1,
     "aws_servicecatalog_product_portfolio_association": 1, "aws_servicecatalog_constraint": 1,
     "aws_servicecatalog_principal_portfolio_association": 1,
@@ -107,7 +100,7 @@ def test_names_derive_from_the_domain_so_workspaces_do_not_collide(plans):
             found |= {(type_, v[key]) for v in by_type(shown, type_).values()}
         return found
     dev, prod = names(plans["dev"]), names(plans["prod"])
-    assert len(dev) == len(prod) == 14  # 4 roles, 1 profile, 2 buckets, 5 groups, portfolio, product
+    assert len(dev) == len(prod) == 16  # 5 roles, 1 profile, 3 buckets, 5 groups, portfolio, product
     assert not dev & prod
 
 

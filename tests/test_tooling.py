@@ -18,7 +18,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from scripts import plan_cmd
+from scripts import platform_cmd
 from scripts import terraform_env as tfe
 from scripts.emulator import ENDPOINT_SERVICES, HOST, OVERRIDE_FILE, Emulator, free_loopback_port
 
@@ -276,7 +276,7 @@ def test_init_and_plan_tiny_stack_against_emulator_offline(emulator, terraform_e
     tfe.init(stack, env=env)
 
 
-# -- plan_cmd ----------------------------------------------------------------------
+# -- platform_cmd ----------------------------------------------------------------------
 @pytest.fixture()
 def fake_root(tmp_path):
     root = tmp_path / "repo"
@@ -287,24 +287,24 @@ def fake_root(tmp_path):
 
 
 def test_check_workspace_accepts_known(fake_root):
-    path = plan_cmd.check_workspace(fake_root, "dev")
+    path = platform_cmd.check_workspace(fake_root, "dev")
     assert path.is_absolute() and path.name == "dev.tfvars.json"
 
 
 def test_check_workspace_refuses_unknown_with_the_list(fake_root):
-    with pytest.raises(plan_cmd.PlanError) as info:
-        plan_cmd.check_workspace(fake_root, "staging")
+    with pytest.raises(platform_cmd.CommandError) as info:
+        platform_cmd.check_workspace(fake_root, "staging")
     msg = str(info.value)
     assert "unknown workspace 'staging'" in msg and "Available workspaces: dev, prod" in msg
-    with pytest.raises(plan_cmd.PlanError):
-        plan_cmd.check_workspace(fake_root, "../dev")
+    with pytest.raises(platform_cmd.CommandError):
+        platform_cmd.check_workspace(fake_root, "../dev")
 
 
 def run_plan_cmd(args, env=None, cwd=REPO_ROOT, timeout=120):
     env = dict(os.environ if env is None else env)
     env["PYTHONPATH"] = str(REPO_ROOT)
     return subprocess.run(
-        [sys.executable, "-m", "scripts.plan_cmd", *args],
+        [sys.executable, "-m", "scripts.platform_cmd", "plan", *args],
         cwd=str(cwd), env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=timeout,
     )
 
@@ -328,18 +328,18 @@ def test_plan_cli_aws_target_without_credentials(fake_root, tmp_path):
     proc = run_plan_cmd(["dev", "--target", "aws", "--root", str(fake_root)], env=scrubbed_env(home))
     assert proc.returncode == 1, proc.stderr
     assert "no AWS credentials found for --target aws" in proc.stderr
-    assert "AWS_PROFILE" in proc.stderr and "--target emulator" in proc.stderr
+    assert "AWS_PROFILE" in proc.stderr and "leave out --target aws" in proc.stderr
     assert "Traceback" not in proc.stderr
 
 
 def test_credentials_are_found_locally(tmp_path):
     home = tmp_path / "home"
-    assert plan_cmd.find_aws_credentials({"HOME": str(home)}) is None
+    assert platform_cmd.find_aws_credentials({"HOME": str(home)}) is None
     (home / ".aws").mkdir(parents=True)
     (home / ".aws" / "credentials").write_text("[default]\naws_access_key_id = x\naws_secret_access_key = y\n")
-    assert plan_cmd.find_aws_credentials({"HOME": str(home)}).endswith("credentials")
-    assert plan_cmd.find_aws_credentials({"AWS_PROFILE": "dev"}) == "AWS_PROFILE=dev"
-    assert plan_cmd.find_aws_credentials({"AWS_ACCESS_KEY_ID": "a", "AWS_SECRET_ACCESS_KEY": "b"})
+    assert platform_cmd.find_aws_credentials({"HOME": str(home)}).endswith("credentials")
+    assert platform_cmd.find_aws_credentials({"AWS_PROFILE": "dev"}) == "AWS_PROFILE=dev"
+    assert platform_cmd.find_aws_credentials({"AWS_ACCESS_KEY_ID": "a", "AWS_SECRET_ACCESS_KEY": "b"})
 
 
 FAKE_MAIN = '''
@@ -380,15 +380,14 @@ def test_plan_cli_end_to_end_against_emulator(fake_root, tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert "Plan: 2 to add, 0 to change, 0 to destroy." in proc.stdout
     assert '"123456789012"' in proc.stdout
-    for step in ("synth", "terraform init", "start emulator", "terraform plan (prod, emulator)"):
-        assert f"[plan] {step} done in " in proc.stderr, proc.stderr
+    for step in ("synth", "start emulator", "terraform init", "terraform plan (prod, emulator)"):
+        assert f"[platform] {step} done in " in proc.stderr, proc.stderr
     stack = fake_root / "cdktf.out" / "stacks" / "platform"
-    assert not (stack / OVERRIDE_FILE).exists(), "override left behind"
-    assert (stack / "prod-emulator.tfplan").is_file()
+    assert (stack / "cdk.tf.json").is_file() and not (stack / OVERRIDE_FILE).exists(), "override in cdktf.out"
+    assert not list((fake_root / ".cache" / "emulator").glob("run-*")), "scratch copy left behind"
 
 
 # -- scripts/test -------------------------------------------------------------------
-@pytest.mark.skipif(not (REPO_ROOT / ".venv" / "bin" / "python").exists(), reason="needs the bootstrapped .venv")
 def test_scripts_test_treats_no_tests_as_failure():
     proc = subprocess.run(
         ["scripts/test", "-q", "-p", "no:cacheprovider", "tests/test_tooling.py", "-k", "no_such_test_name_xyz"],
@@ -404,5 +403,5 @@ def test_ci_run_is_exactly_the_test_command():
     assert text.splitlines() == [
         "#!/usr/bin/env bash", "set -euo pipefail", 'cd "$(dirname "$0")/.."', "exec scripts/test",
     ]
-    for exe in (".ci/run", "scripts/test", "scripts/plan", "scripts/bootstrap.sh"):
+    for exe in (".ci/run", "scripts/test", "scripts/plan", "scripts/platform", "scripts/bootstrap.sh"):
         assert os.access(REPO_ROOT / exe, os.X_OK), exe

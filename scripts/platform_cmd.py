@@ -1,0 +1,716 @@
+"""`scripts/platform COMMAND ...`: every command people (and CI) run on the platform.
+
+    bootstrap-state   create the state bucket once per account/region, write backend.json
+    workspaces        list the workspaces (variable files; with --target aws, the backend's too)
+    new-workspace N   create workspaces/N.tfvars.json from an example
+    plan W | diff W   terraform plan of workspace W
+    apply W           terraform apply of W (alias: deploy)
+    destroy W         terraform destroy of W
+    output W          terraform output of W
+    loop W            on the emulator: bootstrap state, plan, apply, plan again, destroy
+    pr-plan [W...]    plan every workspace in parallel; plans, summaries, one PR comment
+
+``--target emulator`` (the default) runs against a local moto server on
+127.0.0.1 that lives for one command, with state kept in a scratch copy (or,
+for ``loop``, in an S3 backend inside the emulator); ``--target aws`` runs
+against the account of your AWS credentials, with the state backend of
+``backend.json`` (local state in .state/ without it). Selecting workspace W
+always means ``workspaces/W.tfvars.json`` *and* Terraform workspace W.
+Progress goes to stderr; failures end with a line saying what to do next.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator, Mapping, Sequence
+
+if __package__ in (None, ""):  # run as a file: make `scripts.*` importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from scripts import terraform_env  # noqa: E402
+from scripts.emulator import BACKEND_OVERRIDE_FILE, UNSUPPORTED_TYPES, Emulator, EmulatorError  # noqa: E402
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+PLATFORM_STACK = "platform"
+STATE_STACK = "state-backend"
+DEFAULT_WORKSPACE = "dev"
+DEFAULT_OUTDIR = "cdktf.out"
+TARGETS = ("emulator", "aws")
+WORKSPACE_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")
+HEARTBEAT_SECONDS = 15
+
+
+class CommandError(RuntimeError):
+    """A user-facing failure: printed as-is (it ends with what to do next), exit 1."""
+
+
+# -- progress --------------------------------------------------------------------
+class Progress:
+    """``[platform] step ...`` lines on stderr, with a heartbeat for long steps."""
+
+    def __init__(self, stream=None, heartbeat: float = HEARTBEAT_SECONDS) -> None:
+        self.stream = stream or sys.stderr
+        self.heartbeat = heartbeat
+        self.t0 = time.monotonic()
+
+    def say(self, msg: str) -> None:
+        print(f"[platform] {msg}", file=self.stream, flush=True)
+
+    @contextmanager
+    def step(self, name: str) -> Iterator[None]:
+        start = time.monotonic()
+        self.say(f"{name} ...")
+        done = threading.Event()
+
+        def beat() -> None:
+            while not done.wait(self.heartbeat):
+                self.say(f"{name}: still running after {time.monotonic() - start:.0f}s")
+
+        thread = threading.Thread(target=beat, daemon=True)
+        thread.start()
+        status = "FAILED"
+        try:
+            yield
+            status = "done"
+        finally:
+            done.set()
+            self.say(f"{name} {status} in {time.monotonic() - start:.1f}s (total {time.monotonic() - self.t0:.1f}s)")
+
+
+# -- workspaces ------------------------------------------------------------------
+def workspaces_dir(root: Path) -> Path:
+    return Path(root) / "workspaces"
+
+
+def available_workspaces(root: Path) -> list[str]:
+    d = workspaces_dir(root)
+    return sorted(p.name[: -len(".tfvars.json")] for p in d.glob("*.tfvars.json")) if d.is_dir() else []
+
+
+def check_workspace_name(workspace: str) -> None:
+    if workspace == "default":
+        raise CommandError("the Terraform workspace 'default' is not used by this project: every environment "
+                           "has a named workspace and its own variable file.\n"
+                           "Next: name the workspace, e.g. scripts/platform plan dev.")
+    if not WORKSPACE_NAME.fullmatch(workspace or ""):
+        raise CommandError(f"invalid workspace name {workspace!r}: use 1 to 40 lowercase letters, digits, '-' "
+                           "or '_', starting with a letter or digit.\nNext: pick a plain name such as 'dev'.")
+
+
+def check_workspace(root: Path | str, workspace: str) -> Path:
+    """The absolute path of ``workspaces/<workspace>.tfvars.json``, or a CommandError."""
+    check_workspace_name(workspace)
+    path = workspaces_dir(Path(root)) / f"{workspace}.tfvars.json"
+    if path.is_file():
+        return path.resolve()
+    names = available_workspaces(Path(root))
+    listing = ", ".join(names) if names else f"none (no *.tfvars.json in {workspaces_dir(Path(root))})"
+    raise CommandError(
+        f"unknown workspace {workspace!r}: {path} does not exist.\n"
+        f"Available workspaces: {listing}\n"
+        f"Next: use one of those, or create it with scripts/platform new-workspace {workspace}.")
+
+
+def read_var_file(var_file: Path) -> dict:
+    try:
+        data = json.loads(Path(var_file).read_text())
+    except ValueError as exc:
+        raise CommandError(f"{var_file} is not valid JSON: {exc}\nNext: fix the file and re-run.") from None
+    if not isinstance(data, dict):
+        raise CommandError(f"{var_file} must hold a JSON object of variable values.\nNext: fix the file.")
+    return data
+
+
+def read_region(var_file: Path) -> str:
+    region = read_var_file(var_file).get("region")
+    if not isinstance(region, str) or not region:
+        raise CommandError(f'{var_file} has no "region".\nNext: add "region": "<aws region>" to it.')
+    return region
+
+
+def new_workspace(root: Path, name: str, source: str, domain_name: str | None, region: str | None) -> Path:
+    """Creates ``workspaces/<name>.tfvars.json`` from ``workspaces/<source>.tfvars.json``."""
+    check_workspace_name(name)
+    target = workspaces_dir(root) / f"{name}.tfvars.json"
+    if target.exists():
+        raise CommandError(f"{target} already exists.\nNext: edit it, or pick another name.")
+    values = read_var_file(check_workspace(root, source))
+    values["workspace"] = name
+    values["domain_name"] = domain_name or f"ml-{name}"
+    if region:
+        values["region"] = region
+    target.write_text(json.dumps(values, indent=2) + "\n")
+    return target
+
+
+# -- credentials -----------------------------------------------------------------
+def find_aws_credentials(environ: Mapping[str, str]) -> str | None:
+    """Where AWS credentials would come from, or None. Local checks only, no network."""
+    if environ.get("AWS_ACCESS_KEY_ID") and environ.get("AWS_SECRET_ACCESS_KEY"):
+        return "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY"
+    if environ.get("AWS_PROFILE"):
+        return f"AWS_PROFILE={environ['AWS_PROFILE']}"
+    if environ.get("AWS_WEB_IDENTITY_TOKEN_FILE") and environ.get("AWS_ROLE_ARN"):
+        return "AWS_WEB_IDENTITY_TOKEN_FILE/AWS_ROLE_ARN"
+    if environ.get("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI") or environ.get("AWS_CONTAINER_CREDENTIALS_FULL_URI"):
+        return "AWS_CONTAINER_CREDENTIALS_*"
+    home = environ.get("HOME")
+    files = [
+        environ.get("AWS_SHARED_CREDENTIALS_FILE") or (home and os.path.join(home, ".aws", "credentials")),
+        environ.get("AWS_CONFIG_FILE") or (home and os.path.join(home, ".aws", "config")),
+    ]
+    for f in files:
+        if f and f != os.devnull and os.path.isfile(f) and os.path.getsize(f) > 0:
+            return f
+    return None
+
+
+def require_aws_credentials(progress: Progress) -> None:
+    source = find_aws_credentials(os.environ)
+    if source is None:
+        raise CommandError(
+            "no AWS credentials found for --target aws (checked AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, "
+            "AWS_PROFILE, AWS_WEB_IDENTITY_TOKEN_FILE, AWS_CONTAINER_CREDENTIALS_*, ~/.aws/credentials, "
+            "~/.aws/config).\n"
+            "Next: export AWS_PROFILE (or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY) for the target account, "
+            "or leave out --target aws to use the local emulator.")
+    progress.say(f"AWS credentials from {source}")
+
+
+# -- synthesis -------------------------------------------------------------------
+def synthesize(root: Path, outdir: Path, env: Mapping[str, str]) -> Path:
+    """Synthesizes the app into ``outdir`` in this process (one jsii start-up); returns ``outdir``."""
+    # The jsii kernel inherits os.environ when cdktf is first imported.
+    for key, value in env.items():
+        if key in ("TF_CLI_CONFIG_FILE", "CHECKPOINT_DISABLE") or key.startswith("JSII_"):
+            os.environ[key] = value
+    if str(root) not in sys.path:
+        sys.path.insert(0, str(root))
+    import importlib
+
+    main = importlib.import_module("main")
+    try:
+        main.build_app(str(outdir)).synth()
+    except main.BackendSettingsError as exc:
+        raise CommandError(f"backend settings: {exc}\nNext: fix or remove the settings file "
+                           "(scripts/platform bootstrap-state writes it).") from None
+    return outdir
+
+
+_REFERENCE = re.compile(r"(?<![\w.])(aws_[a-z0-9_]+\.[A-Za-z0-9_-]+|local\.[A-Za-z0-9_-]+)")
+
+
+def emulator_scope(stack: Path) -> tuple[list[str], list[tuple[str, str]]]:
+    """What of ``stack`` the emulator can create: ``-target`` arguments, and
+    (address, why) for the rest. A resource is left out when its type is in
+    UNSUPPORTED_TYPES or when it refers, directly or through locals, to one
+    that is left out (``-target`` would otherwise pull that one in)."""
+    config = json.loads((stack / "cdk.tf.json").read_text())
+    bodies = {f"{type_}.{name}": body for type_, resources in config.get("resource", {}).items()
+              for name, body in resources.items()}
+    bodies.update({f"local.{name}": value for name, value in config.get("locals", {}).items()})
+    refs = {address: set(_REFERENCE.findall(json.dumps(body))) & set(bodies) - {address}
+            for address, body in bodies.items()}
+    why = {address: UNSUPPORTED_TYPES[address.split(".")[0]]
+           for address in bodies if address.split(".")[0] in UNSUPPORTED_TYPES}
+    changed = True
+    while changed:  # propagate until nothing new is left out
+        changed = False
+        for address, targets in refs.items():
+            if address not in why:
+                blocker = next((t for t in sorted(targets) if t in why), None)
+                if blocker:
+                    root = blocker if not why[blocker].startswith("refers to ") else why[blocker].split()[2]
+                    why[address] = f"refers to {root}, which the emulator cannot create"
+                    changed = True
+    targets = [f"-target={a}" for a in sorted(bodies) if not a.startswith("local.") and a not in why]
+    left_out = [(a, w) for a, w in sorted(why.items()) if not a.startswith("local.")]
+    return targets, left_out
+
+
+# -- terraform -------------------------------------------------------------------
+@dataclass
+class Terraform:
+    """Terraform in one synthesized stack directory, with one environment."""
+
+    dir: Path
+    env: dict
+
+    def run(self, args: Sequence[str], workspace: str | None = None, check: bool = True,
+            stream: bool = False, timeout: float | None = 3600) -> subprocess.CompletedProcess:
+        env = dict(self.env)
+        env.pop("TF_WORKSPACE", None)
+        if workspace is not None:
+            # Per process, so that plans of several workspaces can run side by side.
+            env["TF_WORKSPACE"] = workspace
+        if stream:
+            # Shown as it comes (approval prompts included) and kept, for the caller to read.
+            proc = subprocess.Popen([terraform_env.terraform_binary(env), *args], cwd=self.dir, env=env,
+                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+            chunks = []
+            while chunk := os.read(proc.stdout.fileno(), 4096):
+                sys.stdout.write(chunk.decode(errors="replace"))
+                sys.stdout.flush()
+                chunks.append(chunk)
+            proc.wait(timeout)
+            result = subprocess.CompletedProcess(args, proc.returncode, b"".join(chunks).decode(errors="replace"), "")
+            if check and result.returncode != 0:
+                raise CommandError(f"`terraform {terraform_env.describe(args)}` failed (exit {result.returncode}).\n"
+                                   "Next: read Terraform's error above, fix it and re-run.")
+            return result
+        try:
+            return terraform_env.run_terraform(list(args), self.dir, env=env, check=check, timeout=timeout)
+        except terraform_env.TerraformError as exc:
+            raise CommandError(str(exc)) from None
+
+    def init(self) -> None:
+        # -reconfigure: the same directory is used with different backends.
+        self.run(["init", "-input=false", "-reconfigure"])
+
+    def workspaces(self) -> list[str]:
+        out = self.run(["workspace", "list"]).stdout
+        return [line.strip(" *") for line in out.splitlines() if line.strip(" *")]
+
+    def ensure_workspace(self, workspace: str) -> None:
+        if workspace not in self.workspaces():
+            self.run(["workspace", "new", workspace])
+
+    def output(self, workspace: str, name: str | None = None):
+        args = ["output", "-json"] + ([name] if name else [])
+        return json.loads(self.run(args, workspace=workspace).stdout)
+
+
+# -- targets ---------------------------------------------------------------------
+@dataclass
+class Target:
+    """Where one command runs: stack directories and the environment for terraform."""
+
+    name: str
+    stacks: dict
+    env: dict
+    emulator: Emulator | None = None
+
+    def terraform(self, stack: str) -> Terraform:
+        return Terraform(self.stacks[stack], self.env)
+
+
+def write_local_backend_override(stack: Path, state_dir: Path) -> None:
+    """Keeps a stack's local state in ``state_dir``, whatever its backend says."""
+    doc = {"//": "Written by scripts/platform_cmd.py for an emulator run; never commit.",
+           "terraform": {"backend": {"local": {"path": str(state_dir / f"{stack.name}.tfstate"),
+                                               "workspace_dir": str(state_dir / f"{stack.name}-workspaces")}}}}
+    (stack / BACKEND_OVERRIDE_FILE).write_text(json.dumps(doc, indent=2) + "\n")
+
+
+def emulator_copies(stacks_dir: Path, scratch: Path, emu: Emulator) -> dict:
+    """Copies every synthesized stack under ``scratch``, pointed at ``emu``
+    (provider override) with local state in ``scratch/state``; {name: dir}."""
+    stacks = {}
+    for source in sorted(Path(stacks_dir).iterdir()):
+        copy = scratch / "stacks" / source.name
+        shutil.copytree(source, copy, ignore=shutil.ignore_patterns(".terraform", "*.tfplan", "*override.tf.json"))
+        emu.write_provider_override(copy)
+        emu.write_drift_override(copy)
+        write_local_backend_override(copy, scratch / "state")
+        stacks[source.name] = copy
+    return stacks
+
+
+@contextmanager
+def emulator_target(root: Path, outdir: Path, region: str, progress: Progress) -> Iterator[Target]:
+    """An emulator on loopback and scratch copies of the stacks pointed at it.
+    Stopped and removed on exit: nothing of an emulator run lingers in
+    cdktf.out or .state."""
+    with progress.step("start emulator"):
+        emu = Emulator(region=region, log_dir=root / ".cache" / "emulator").start()
+    scratch = root / ".cache" / "emulator" / f"run-{emu.port}"
+    try:
+        progress.say(f"emulator at {emu.url} (log {emu.log_path})")
+        stacks = emulator_copies(Path(outdir) / "stacks", scratch, emu)
+        yield Target("emulator", stacks, emu.env(terraform_env.build_env(root), region=region), emu)
+    finally:
+        emu.stop()
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def aws_target(outdir: Path, root: Path) -> Target:
+    stacks = {p.name: p for p in sorted((Path(outdir) / "stacks").iterdir())}
+    env = terraform_env.build_env(root)
+    for key in [k for k in env if k.startswith("AWS_ENDPOINT_URL")]:
+        del env[key]  # no emulator settings leak into a real run
+    return Target("aws", stacks, env)
+
+
+@contextmanager
+def open_target(args, progress: Progress, region: str) -> Iterator[Target]:
+    root = Path(args.root).resolve()
+    if args.target == "aws":
+        require_aws_credentials(progress)
+    outdir = Path(args.outdir or os.environ.get("CDKTF_OUTDIR") or root / DEFAULT_OUTDIR)
+    outdir = outdir if outdir.is_absolute() else root / outdir
+    if args.no_synth:
+        if not (outdir / "stacks" / PLATFORM_STACK / "cdk.tf.json").is_file():
+            raise CommandError(f"--no-synth, but {outdir} holds no synthesized stack.\n"
+                               "Next: drop --no-synth, or point --outdir at a synthesized app.")
+    else:
+        with progress.step("synth"):
+            synthesize(root, outdir, terraform_env.build_env(root))
+    if args.target == "aws":
+        yield aws_target(outdir, root)
+    else:
+        with emulator_target(root, outdir, region, progress) as target:
+            yield target
+
+
+# -- state backend -----------------------------------------------------------------
+def bootstrap_state(target: Target, region: str, progress: Progress, extra_vars: Sequence[str] = ()):
+    """Applies the state-backend stack; returns the platform stack's backend settings."""
+    from modules.state_backend import BackendSettings
+
+    tf = target.terraform(STATE_STACK)
+    with progress.step("terraform init (state-backend)"):
+        tf.init()
+    targets = emulator_scope(tf.dir)[0] if target.name == "emulator" else []
+    with progress.step(f"create the state bucket ({target.name}, {region})"):
+        tf.run(["apply", "-input=false", "-auto-approve", f"-var=region={region}", *extra_vars, *targets])
+    values = tf.output(workspace=None, name="backend_settings")
+    return BackendSettings(**{k: v for k, v in values.items() if v is not None})
+
+
+def use_emulator_state_backend(target: Target, settings) -> None:
+    """Points the platform stack's state at the S3 backend inside the emulator."""
+    from dataclasses import asdict
+
+    backend = {k: v for k, v in asdict(settings).items() if v is not None}
+    target.emulator.write_backend_override(target.stacks[PLATFORM_STACK], backend)
+
+
+# -- commands --------------------------------------------------------------------
+def cmd_bootstrap_state(args, progress: Progress) -> int:
+    root = Path(args.root).resolve()
+    region = args.region or (read_region(check_workspace(root, DEFAULT_WORKSPACE)) if args.target == "emulator"
+                             else None)
+    if not region:
+        raise CommandError("--region is required with --target aws.\nNext: add --region <aws region>.")
+    extra = [f"-var=name={args.name}"] if args.name else []
+    extra += [f"-var=kms_key_arn={args.kms_key_arn}"] if args.kms_key_arn else []
+    extra += ["-var=create_lock_table=true"] if args.lock_table else []
+    with open_target(args, progress, region) as target:
+        settings = bootstrap_state(target, region, progress, extra)
+        from dataclasses import asdict
+
+        print(json.dumps({k: v for k, v in asdict(settings).items() if v is not None}, indent=2))
+        if target.name == "aws":
+            path = Path(os.environ.get("PLATFORM_BACKEND_CONFIG") or root / "backend.json")
+            settings.write(str(path))
+            progress.say(f"backend settings written to {path}: the next synthesis uses this S3 backend")
+            progress.say("Next: scripts/platform plan <workspace> --target aws")
+        else:
+            progress.say("emulator run: the bucket goes away with the emulator; backend.json is not written")
+    return 0
+
+
+def cmd_workspaces(args, progress: Progress) -> int:
+    root = Path(args.root).resolve()
+    files = available_workspaces(root)
+    for name in files:
+        print(name)
+    if args.target == "aws":
+        with open_target(args, progress, "us-east-1") as target:
+            tf = target.terraform(PLATFORM_STACK)
+            tf.init()
+            known = [w for w in tf.workspaces() if w != "default"]
+        for name in sorted(set(known) - set(files)):
+            print(f"{name}  (state only: no workspaces/{name}.tfvars.json)")
+    return 0
+
+
+def cmd_new_workspace(args, progress: Progress) -> int:
+    path = new_workspace(Path(args.root).resolve(), args.name, args.source, args.domain_name, args.region)
+    progress.say(f"created {path}")
+    progress.say(f"Next: review it (domain_name, CIDRs, users), then scripts/platform plan {args.name}")
+    return 0
+
+
+def _plan_args(var_file: Path, plan_file: Path | None = None, targets: Sequence[str] = ()) -> list[str]:
+    args = ["plan", "-input=false", "-lock-timeout=60s", f"-var-file={var_file}", *targets]
+    return args + ([f"-out={plan_file}"] if plan_file else [])
+
+
+def cmd_plan(args, progress: Progress) -> int:
+    with workspace_stack(args, progress) as (target, tf, var_file):
+        plan_file = tf.dir / f"{args.workspace}.tfplan"
+        with progress.step(f"terraform plan ({args.workspace}, {target.name})"):
+            proc = tf.run(_plan_args(var_file, plan_file), workspace=args.workspace)
+        sys.stdout.write(proc.stdout)
+        shown = tf.run(["show", "-json", str(plan_file)], workspace=args.workspace)
+        from scripts import plan_summary
+
+        sys.stdout.write("\n" + plan_summary.render_workspace(plan_summary.summarize(json.loads(shown.stdout),
+                                                                                   args.workspace)) + "\n")
+        sys.stdout.flush()
+        if target.name == "emulator":
+            for address, why in emulator_scope(tf.dir)[1]:
+                progress.say(f"planned; an apply on the emulator would leave it out: {address}: {why}")
+    return 0
+
+
+@contextmanager
+def workspace_stack(args, progress: Progress, create: bool = True) -> Iterator[tuple[Target, Terraform, Path]]:
+    """(target, terraform of the platform stack, variable file) for ``args.workspace``:
+    the file checked, synthesized, initialized, the workspace created if asked."""
+    var_file = check_workspace(Path(args.root).resolve(), args.workspace)
+    with open_target(args, progress, read_region(var_file)) as target:
+        tf = target.terraform(PLATFORM_STACK)
+        with progress.step("terraform init"):
+            tf.init()
+        if create:
+            tf.ensure_workspace(args.workspace)
+        yield target, tf, var_file
+
+
+def _refuse_emulator(command: str, workspace: str) -> None:
+    raise CommandError(f"`{command}` needs state that outlives one command, and the emulator lives for one "
+                       "command only.\n"
+                       f"Next: scripts/platform loop {workspace} (apply, re-plan and destroy on the emulator), "
+                       f"or scripts/platform {command} {workspace} --target aws.")
+
+
+def cmd_apply(args, progress: Progress) -> int:
+    if args.target == "emulator":
+        _refuse_emulator("apply", args.workspace)
+    with workspace_stack(args, progress) as (target, tf, var_file):
+        extra = ["-auto-approve"] if args.auto_approve else []
+        with progress.step(f"terraform apply ({args.workspace})"):
+            tf.run(["apply", f"-var-file={var_file}", *extra], workspace=args.workspace, stream=True)
+    return 0
+
+
+def cmd_destroy(args, progress: Progress) -> int:
+    if args.target == "emulator":
+        _refuse_emulator("destroy", args.workspace)
+    with workspace_stack(args, progress, create=False) as (target, tf, var_file):
+        if args.workspace not in tf.workspaces():
+            raise CommandError(f"workspace {args.workspace!r} has no state in this backend: nothing to destroy.\n"
+                               "Next: check backend.json points at the right account.")
+        outputs = tf.output(args.workspace)  # before they are gone: the teardown message needs them
+        extra = ["-auto-approve"] if args.auto_approve else []
+        with progress.step(f"terraform destroy ({args.workspace})"):
+            proc = tf.run(["destroy", f"-var-file={var_file}", *extra], workspace=args.workspace, stream=True,
+                          check=False)
+        if proc.returncode != 0:
+            from scripts import teardown
+
+            values = read_var_file(var_file)
+            if teardown.blocked_by_sagemaker_leftovers(proc.stdout):
+                raise CommandError(teardown.teardown_blockers_message(
+                    outputs, values.get("region"), values.get("home_efs_retention", "Retain")))
+            raise CommandError(f"terraform destroy of {args.workspace} failed (exit {proc.returncode}).\n"
+                               "Next: read Terraform's error above, fix it and re-run.")
+    return 0
+
+
+def cmd_output(args, progress: Progress) -> int:
+    if args.target == "emulator":
+        _refuse_emulator("output", args.workspace)
+    with workspace_stack(args, progress, create=False) as (target, tf, var_file):
+        print(json.dumps(tf.output(args.workspace), indent=2))
+    return 0
+
+
+def cmd_loop(args, progress: Progress) -> int:
+    if args.target != "emulator":
+        raise CommandError("`loop` runs on the emulator only.\nNext: leave out --target aws.")
+    root = Path(args.root).resolve()
+    ws = args.workspace
+    var_file = check_workspace(root, ws)
+    region = read_region(var_file)
+    with open_target(args, progress, region) as target:
+        settings = bootstrap_state(target, region, progress)
+        use_emulator_state_backend(target, settings)
+        tf = target.terraform(PLATFORM_STACK)
+        with progress.step("terraform init (S3 backend in the emulator)"):
+            tf.init()
+        tf.ensure_workspace(ws)
+        with progress.step(f"terraform plan ({ws}, everything)"):
+            proc = tf.run(_plan_args(var_file), workspace=ws)
+        print(_plan_line(proc.stdout, "plan"))
+        targets, left_out = emulator_scope(tf.dir)
+        for address, why in left_out:
+            progress.say(f"planned, not applied: {address}: {why}")
+        with progress.step(f"terraform apply ({ws}, what the emulator supports)"):
+            proc = tf.run(["apply", "-input=false", "-auto-approve", f"-var-file={var_file}", *targets],
+                          workspace=ws)
+        print(_plan_line(proc.stdout, "apply"))
+        with progress.step(f"terraform plan again ({ws}, -detailed-exitcode)"):
+            proc = tf.run([*_plan_args(var_file, targets=targets), "-detailed-exitcode"], workspace=ws, check=False)
+        if proc.returncode != 0:
+            raise CommandError(f"the plan after apply is not empty (exit {proc.returncode}): a perpetual diff.\n"
+                               f"{proc.stdout[-4000:]}{proc.stderr[-2000:]}\n"
+                               "Next: make the drifting argument match what AWS returns (see the diff above).")
+        print("replan: no changes")
+        with progress.step(f"terraform destroy ({ws})"):
+            proc = tf.run(["destroy", "-input=false", "-auto-approve", f"-var-file={var_file}", *targets],
+                          workspace=ws)
+        print(_plan_line(proc.stdout, "destroy"))
+        left = [a for a in tf.run(["state", "list"], workspace=ws).stdout.split() if not a.startswith("data.")]
+        if left:
+            raise CommandError(f"destroy left {len(left)} resources in state: {left}\n"
+                               "Next: run the loop again with TF_LOG=DEBUG to see why they were kept.")
+        left = target.emulator.leftovers(region, keep_buckets=[settings.bucket])
+        if left:
+            raise CommandError(f"destroy left {len(left)} things in the emulator: {left}\n"
+                               "Next: find which resource owns them (terraform state was empty) and why "
+                               "destroy did not remove them.")
+        print("destroy: nothing left in state or in the emulator (but the state bucket)")
+    return 0
+
+
+def _base_variables(root: Path, ref: str, workspace: str) -> dict | None:
+    """The workspace's variable file at git ``ref`` (None when it did not exist there)."""
+    proc = subprocess.run(["git", "show", f"{ref}:workspaces/{workspace}.tfvars.json"], cwd=root,
+                          capture_output=True, text=True)
+    return json.loads(proc.stdout) if proc.returncode == 0 else None
+
+
+def cmd_pr_plan(args, progress: Progress) -> int:
+    """Synthesizes once, plans every (or every named) workspace in parallel and
+    writes, per workspace, the plan text, its JSON and a Markdown summary, and
+    one comment for the pull request; exits 1 when any workspace failed."""
+    from scripts import plan_summary
+
+    root = Path(args.root).resolve()
+    out = Path(args.out).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    names = args.workspaces or available_workspaces(root)
+    if not names:
+        raise CommandError("no workspaces to plan.\nNext: add workspaces/<name>.tfvars.json.")
+    errors, var_files = {}, {}
+    for ws in names:
+        try:
+            var_files[ws] = check_workspace(root, ws)
+        except CommandError as exc:
+            errors[ws] = str(exc)
+    region = read_region(next(iter(var_files.values()))) if var_files else "us-east-1"
+    plans = {}
+    with open_target(args, progress, region) as target:
+        tf = target.terraform(PLATFORM_STACK)
+        with progress.step("terraform init"):
+            tf.init()
+        for ws in var_files:
+            tf.ensure_workspace(ws)
+
+        def plan_one(ws: str):
+            plan_file = out / f"{ws}.tfplan"
+            with progress.step(f"terraform plan ({ws}, {target.name})"):
+                proc = tf.run(_plan_args(var_files[ws], plan_file), workspace=ws, check=False)
+            (out / f"{ws}.plan.txt").write_text(proc.stdout + proc.stderr)
+            if proc.returncode != 0:
+                return ws, None, proc.stderr or proc.stdout
+            shown = tf.run(["show", "-json", str(plan_file)], workspace=ws, check=False)
+            if shown.returncode != 0:
+                return ws, None, shown.stderr
+            (out / f"{ws}.plan.json").write_text(shown.stdout)
+            return ws, json.loads(shown.stdout), None
+
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=min(4, max(1, len(var_files)))) as pool:
+            for ws, shown, error in pool.map(plan_one, var_files):
+                if error is None:
+                    plans[ws] = shown
+                else:
+                    errors[ws] = error
+    base = {}
+    if args.base_ref:
+        base = {ws: v for ws in var_files if (v := _base_variables(root, args.base_ref, ws)) is not None}
+    summaries, failures = plan_summary.write_summaries(
+        out, plans, errors, plan_summary.default_artifact_hint(out), base_variables=base,
+        base_labels={ws: args.base_ref for ws in base})
+    for summary in summaries:
+        progress.say(f"{summary.workspace}: {plan_summary.headline_counts(summary.totals)}")
+    progress.say(f"wrote {out / 'comment.md'} and, per workspace, .plan.txt, .plan.json, .summary.md")
+    if failures:
+        raise CommandError(f"{len(failures)} workspace(s) failed to plan: "
+                           f"{', '.join(f.workspace for f in failures)} (why: {out / 'comment.md'}).\n"
+                           "Next: fix the errors listed there and re-run.")
+    return 0
+
+
+def _plan_line(text: str, what: str) -> str:
+    for line in reversed(text.splitlines()):
+        if line.startswith(("Plan:", "Apply complete!", "Destroy complete!", "No changes.")):
+            return f"{what}: {line.strip()}"
+    return f"{what}: done"
+
+
+# -- CLI -------------------------------------------------------------------------
+COMMANDS = {
+    "bootstrap-state": cmd_bootstrap_state, "workspaces": cmd_workspaces, "new-workspace": cmd_new_workspace,
+    "plan": cmd_plan, "diff": cmd_plan, "apply": cmd_apply, "deploy": cmd_apply, "destroy": cmd_destroy,
+    "output": cmd_output, "loop": cmd_loop, "pr-plan": cmd_pr_plan,
+}
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--target", choices=TARGETS, default="emulator",
+                        help="emulator: local moto server on 127.0.0.1 (default); aws: your AWS account")
+    common.add_argument("--root", default=str(REPO_ROOT), help=argparse.SUPPRESS)
+    common.add_argument("--outdir", default=None, help="synthesis output dir (default: $CDKTF_OUTDIR or cdktf.out)")
+    common.add_argument("--no-synth", action="store_true", help="use the app already synthesized in --outdir")
+    p = argparse.ArgumentParser(prog="scripts/platform", description=__doc__.split("\n\n")[0],
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="command", required=True)
+    s = sub.add_parser("bootstrap-state", parents=[common], help="create the state bucket, write backend.json")
+    s.add_argument("--region", help="region of the state bucket (emulator: the dev workspace's)")
+    s.add_argument("--name", help="prefix of the bucket name (default tfstate-sagemaker-emr)")
+    s.add_argument("--kms-key-arn", help="SSE-KMS key for the state (default SSE-S3)")
+    s.add_argument("--lock-table", action="store_true", help="also a DynamoDB lock table (Terraform < 1.10)")
+    sub.add_parser("workspaces", parents=[common], help="list the workspaces")
+    s = sub.add_parser("new-workspace", parents=[common], help="create workspaces/NAME.tfvars.json")
+    s.add_argument("name")
+    s.add_argument("--from", dest="source", default=DEFAULT_WORKSPACE, help="example to copy (default dev)")
+    s.add_argument("--domain-name", help="domain_name of the new workspace (default ml-NAME)")
+    s.add_argument("--region", help="region of the new workspace (default: the example's)")
+    for name, helptext in (("plan", "terraform plan"), ("diff", "alias of plan"), ("apply", "terraform apply"),
+                           ("deploy", "alias of apply"), ("destroy", "terraform destroy"),
+                           ("output", "terraform output"), ("loop", "emulator: plan, apply, re-plan, destroy")):
+        s = sub.add_parser(name, parents=[common], help=helptext)
+        s.add_argument("workspace", nargs="?" if name in ("plan", "diff", "loop") else None,
+                       default=DEFAULT_WORKSPACE if name in ("plan", "diff", "loop") else None)
+        if name in ("apply", "deploy", "destroy"):
+            s.add_argument("--auto-approve", action="store_true", help="do not ask before changing anything")
+    s = sub.add_parser("pr-plan", parents=[common], help="plan every workspace for a pull request, with summaries")
+    s.add_argument("workspaces", nargs="*", help="workspaces to plan (default: every workspaces/*.tfvars.json)")
+    s.add_argument("--out", default="plan-out", help="where the plans and summaries go (default plan-out)")
+    s.add_argument("--base-ref", help="git ref whose variable files the summaries compare against")
+    return p.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    progress = Progress()
+    try:
+        return COMMANDS[args.command](args, progress)
+    except (CommandError, terraform_env.TerraformError, EmulatorError) as exc:
+        print(f"scripts/platform {args.command}: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"scripts/platform {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
