@@ -1,0 +1,45 @@
+"""`scripts/platform pr-plan` on the emulator: every workspace planned from one
+synthesis, files per workspace, one comment, and no failure hidden."""
+import json
+import shutil
+
+import pytest
+
+from scripts import platform_cmd
+from scripts.plan_summary import MARKER
+
+
+@pytest.fixture(scope="module")
+def run(synthesized_dir, repo_root, tmp_path_factory):
+    root = tmp_path_factory.mktemp("pr-root")
+    shutil.copytree(repo_root / "workspaces", root / "workspaces")
+    broken = json.loads((root / "workspaces" / "dev.tfvars.json").read_text())
+    broken.update(workspace="broken", domain_name="Broken_Name")
+    (root / "workspaces" / "broken.tfvars.json").write_text(json.dumps(broken))
+    out = root / "plan-out"
+    code = platform_cmd.main(["pr-plan", "--root", str(root), "--outdir", str(synthesized_dir.parent.parent),
+                              "--no-synth", "--out", str(out)])
+    return code, out
+
+
+def test_a_failed_workspace_fails_the_command(run):
+    code, _ = run
+    assert code == 1
+
+
+def test_every_workspace_gets_its_files(run):
+    _, out = run
+    for ws in ("dev", "prod"):
+        assert "Plan:" in (out / f"{ws}.plan.txt").read_text()
+        assert json.loads((out / f"{ws}.plan.json").read_text())["resource_changes"]
+        assert (out / f"{ws}.summary.md").read_text().startswith("### Workspace")
+    assert "domain_name" in (out / "broken.plan.txt").read_text()
+
+
+def test_one_comment_names_the_failure_and_why(run):
+    _, out = run
+    comment = (out / "comment.md").read_text()
+    assert comment.startswith(MARKER)
+    assert "broken" in comment and 'domain_name = "Broken_Name" is invalid' in comment
+    assert comment.index("broken") < comment.index("Workspace `dev`")
+    assert len(comment) < 65536
