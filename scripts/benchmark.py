@@ -1,0 +1,217 @@
+"""`scripts/benchmark`: how fast synth, plan and the PR check are, in one run.
+
+Measures each figure several times (median, min-max spread, peak memory of
+the largest process) and prints ratios against baselines measured in the
+same run, then writes the table to ``docs/benchmarks.md`` (machine, date,
+versions) so that runs can be compared over time:
+
+1. floor: a process that imports the AWS bindings the stack uses and
+   synthesizes an empty stack with one provider;
+2. synth of the platform stack (``python main.py``), ratio to the floor;
+3. terraform init + plan of the dev workspace against the emulator, with
+   1, 50 and 200 users (ratio to 1 user);
+4. ``scripts/platform pr-plan`` for 1 and 4 workspaces (ratio to 1);
+5. the full test suite (once; ``--no-suite`` leaves it out).
+
+This is a benchmark, not a test: nothing here fails on a slow machine.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from scripts import terraform_env  # noqa: E402
+from scripts.emulator import Emulator  # noqa: E402
+from scripts.platform_cmd import emulator_copies  # noqa: E402
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+RESULT = REPO_ROOT / "docs" / "benchmarks.md"
+PYTHON = str(REPO_ROOT / ".venv" / "bin" / "python")
+
+# Runs a command and prints the peak RSS (KiB) of the largest process it
+# waited for: jsii's node process and terraform's provider plugins included.
+PEAK_RUNNER = """
+import resource, subprocess, sys
+code = subprocess.call(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+sys.exit(code)
+"""
+
+FLOOR_APP = """
+import importlib, json, sys
+from cdktf import App, TerraformStack
+from cdktf_cdktf_provider_aws.provider import AwsProvider
+for module in json.loads(sys.argv[2]):
+    importlib.import_module(module)
+app = App(outdir=sys.argv[1])
+stack = TerraformStack(app, "floor")
+AwsProvider(stack, "aws", region="eu-west-1")
+app.synth()
+"""
+
+
+def used_binding_modules() -> list[str]:
+    """Every ``cdktf_cdktf_provider_aws`` submodule the project imports."""
+    import re
+
+    found = set()
+    for path in [REPO_ROOT / "main.py", *(REPO_ROOT / "modules").glob("*.py")]:
+        found |= set(re.findall(r"from (cdktf_cdktf_provider_aws\.[a-z0-9_]+) import", path.read_text()))
+    return sorted(found)
+
+
+def measure(command: list[str], env: dict, cwd: Path, repeat: int, prepare=None) -> dict:
+    """Median and spread of wall seconds, and the peak RSS (MiB), of ``command``."""
+    seconds, peaks = [], []
+    for _ in range(repeat):
+        if prepare:
+            prepare()
+        start = time.monotonic()
+        proc = subprocess.run([sys.executable, "-c", PEAK_RUNNER, *command], cwd=cwd, env=env,
+                              capture_output=True, text=True)
+        seconds.append(time.monotonic() - start)
+        if proc.returncode != 0:
+            raise SystemExit(f"benchmark command failed (exit {proc.returncode}): {' '.join(command)}\n"
+                             f"{proc.stderr[-2000:]}")
+        peaks.append(int(proc.stdout.strip().splitlines()[-1]) / 1024)
+    return {"median": statistics.median(seconds), "min": min(seconds), "max": max(seconds),
+            "peak_mib": max(peaks), "runs": repeat}
+
+
+def users_file(base: Path, count: int, target: Path) -> Path:
+    values = json.loads(base.read_text())
+    values["user_profiles"] = {f"user-{i:03d}": {} for i in range(count)}
+    target.write_text(json.dumps(values))
+    return target
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="scripts/benchmark", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeat", type=int, default=3, help="runs per figure (default 3)")
+    parser.add_argument("--no-suite", action="store_true", help="leave out the full test suite")
+    parser.add_argument("--out", default=str(RESULT), help="Markdown result (default docs/benchmarks.md)")
+    args = parser.parse_args(argv)
+
+    env = terraform_env.build_env(REPO_ROOT)
+    rows = {}
+    work = Path(tempfile.mkdtemp(prefix="benchmark-"))
+    try:
+        print("[benchmark] 1/5 floor and synth", file=sys.stderr)
+        modules = json.dumps(used_binding_modules())
+        rows["floor"] = measure([PYTHON, "-c", FLOOR_APP, str(work / "floor"), modules], env, REPO_ROOT, args.repeat)
+        synth_env = {**env, "CDKTF_OUTDIR": str(work / "cdktf.out")}
+        rows["synth"] = measure([PYTHON, "main.py"], synth_env, REPO_ROOT, args.repeat)
+
+        print("[benchmark] 3/5 init + plan against the emulator (1, 50, 200 users)", file=sys.stderr)
+        with Emulator(region="eu-west-1", log_dir=work / "emulator") as emu:
+            stacks = emulator_copies(work / "cdktf.out" / "stacks", work / "scratch", emu)
+            stack = stacks["platform"]
+            tf_env = {**emu.env(env), "TF_WORKSPACE": "dev"}
+            terraform = terraform_env.terraform_binary(env)
+            subprocess.run([terraform, "init", "-input=false"], cwd=stack, env=emu.env(env), check=True,
+                           capture_output=True)
+            subprocess.run([terraform, "workspace", "new", "dev"], cwd=stack, env=emu.env(env), check=True,
+                           capture_output=True)
+            base = REPO_ROOT / "workspaces" / "dev.tfvars.json"
+
+            def reset_init():
+                shutil.rmtree(stack / ".terraform", ignore_errors=True)
+
+            for users in (1, 50, 200):
+                var_file = users_file(base, users, work / f"users-{users}.tfvars.json")
+                script = (f"{terraform} init -input=false >/dev/null && "
+                          f"{terraform} plan -input=false -lock=false -var-file={var_file} >/dev/null")
+                rows[f"plan_{users}"] = measure(["bash", "-c", script], tf_env, stack, args.repeat,
+                                                prepare=reset_init)
+
+        print("[benchmark] 4/5 pr-plan for 1 and 4 workspaces", file=sys.stderr)
+        root = work / "repo"
+        shutil.copytree(REPO_ROOT, root, ignore=shutil.ignore_patterns(
+            ".git", ".venv", ".tools", "node_modules", "cdktf.out", ".cache", ".state", "plan-out", "docs"))
+        for extra in ("stage", "qa"):
+            values = json.loads(base.read_text())
+            values.update(workspace=extra, domain_name=f"ml-{extra}")
+            (root / "workspaces" / f"{extra}.tfvars.json").write_text(json.dumps(values))
+        for count, names in ((1, ["dev"]), (4, ["dev", "prod", "stage", "qa"])):
+            rows[f"pr_{count}"] = measure(
+                [PYTHON, "-m", "scripts.platform_cmd", "pr-plan", *names, "--root", str(root),
+                 "--outdir", str(work / f"pr-out-{count}"), "--out", str(work / f"pr-{count}")],
+                {**env, "PYTHONPATH": str(REPO_ROOT)}, REPO_ROOT, args.repeat)
+
+        if not args.no_suite:
+            print("[benchmark] 5/5 the full test suite (once)", file=sys.stderr)
+            rows["suite"] = measure([str(REPO_ROOT / "scripts" / "test"), "-q"], env, REPO_ROOT, 1)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    ratios = {
+        "synth / floor": (rows["synth"]["median"] / rows["floor"]["median"], 1.25),
+        "plan 200 users / 1 user": (rows["plan_200"]["median"] / rows["plan_1"]["median"], 2.0),
+        "plan 50 users / 1 user": (rows["plan_50"]["median"] / rows["plan_1"]["median"], None),
+        "pr-plan 4 workspaces / 1": (rows["pr_4"]["median"] / rows["pr_1"]["median"], 1.6),
+    }
+    text = render(rows, ratios)
+    print(text)
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(text)
+    print(f"[benchmark] wrote {args.out}", file=sys.stderr)
+    return 0
+
+
+LABELS = {
+    "floor": "floor: import the AWS bindings used + synth an empty stack",
+    "synth": "synth of the platform stack (`python main.py`)",
+    "plan_1": "terraform init + plan, dev, 1 user (emulator)",
+    "plan_50": "terraform init + plan, dev, 50 users",
+    "plan_200": "terraform init + plan, dev, 200 users",
+    "pr_1": "`scripts/platform pr-plan` 1 workspace (synth included)",
+    "pr_4": "`scripts/platform pr-plan` 4 workspaces (one synth)",
+    "suite": "full test suite (`scripts/test`)",
+}
+
+
+def versions() -> str:
+    terraform = subprocess.run(["terraform", "version"], capture_output=True, text=True).stdout.splitlines()[0]
+    from importlib.metadata import version
+
+    return (f"{terraform}; Python {platform.python_version()}; cdktf {version('cdktf')}; "
+            f"cdktf-cdktf-provider-aws {version('cdktf-cdktf-provider-aws')}; moto {version('moto')}")
+
+
+def render(rows: dict, ratios: dict) -> str:
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Run of `scripts/benchmark` on {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC; "
+        f"{platform.machine()}, {os.cpu_count()} cores; {versions()}.",
+        "",
+        "| figure | median s | min-max s | runs | peak MiB (largest process) |",
+        "| --- | ---: | ---: | ---: | ---: |",
+    ]
+    for key, label in LABELS.items():
+        if key in rows:
+            r = rows[key]
+            lines.append(f"| {label} | {r['median']:.1f} | {r['min']:.1f}-{r['max']:.1f} | {r['runs']} | "
+                         f"{r['peak_mib']:.0f} |")
+    lines += ["", "| ratio | measured | target |", "| --- | ---: | --- |"]
+    for label, (value, target) in ratios.items():
+        verdict = "" if target is None else (f"<= {target} {'met' if value <= target else 'NOT met'}")
+        lines.append(f"| {label} | {value:.2f} | {verdict} |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
