@@ -425,11 +425,11 @@ def _plausible_list(expression: str, config: dict) -> List[str]:
     return items
 
 
-def template_as_json(text: str):
-    """A JSON policy template parsed, each ``${...}`` standing as a whole JSON value
-    (``"AWS": ${jsonencode(...)}``) kept as the string ``"${...}"``."""
+def _substitute(text: str, replace) -> str:
+    """``text`` with each ``${...}`` replaced by ``replace(interpolation, expression,
+    inside_json_string)``: the one place that tracks JSON string state."""
     out, last, inside, i = [], 0, False, 0
-    for start, end, _ in _interpolations(text):
+    for start, end, expression in _interpolations(text):
         while i < start:
             if text[i] == "\\" and inside:
                 i += 2
@@ -438,10 +438,16 @@ def template_as_json(text: str):
                 inside = not inside
             i += 1
         out.append(text[last:start])
-        out.append(text[start:end] if inside else json.dumps(text[start:end]))
+        out.append(replace(text[start:end], expression, inside))
         last = i = end
     out.append(text[last:])
-    return json.loads("".join(out))
+    return "".join(out)
+
+
+def template_as_json(text: str):
+    """A JSON policy template parsed, each ``${...}`` standing as a whole JSON value
+    (``"AWS": ${jsonencode(...)}``) kept as the string ``"${...}"``."""
+    return json.loads(_substitute(text, lambda whole, _, inside: whole if inside else json.dumps(whole)))
 
 
 def resolve_placeholders(text: str, config: dict) -> str:
@@ -454,26 +460,15 @@ def resolve_placeholders(text: str, config: dict) -> str:
     ``ValueError`` naming it, so a new kind of reference is added here on
     purpose rather than linted as nonsense.
     """
-    out, last, inside, i = [], 0, False, 0
-    for start, end, expression in _interpolations(text):
-        while i < start:  # JSON string state up to this interpolation
-            if text[i] == "\\" and inside:
-                i += 2
-                continue
-            if text[i] == '"':
-                inside = not inside
-            i += 1
-        out.append(text[last:start])
+    def replace(_whole: str, expression: str, inside: bool) -> str:
         if inside:
-            out.append(_scalar(expression, config))
-        else:
-            values = _plausible_list(expression, config)
-            if not values:
-                raise ValueError(f"no plausible value for ${{{expression}}}")
-            out.append(json.dumps(values))
-        last = i = end
-    out.append(text[last:])
-    return "".join(out)
+            return _scalar(expression, config)
+        values = _plausible_list(expression, config)
+        if not values:
+            raise ValueError(f"no plausible value for ${{{expression}}}")
+        return json.dumps(values)
+
+    return _substitute(text, replace)
 
 
 @dataclass(frozen=True)
