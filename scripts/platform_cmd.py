@@ -282,9 +282,12 @@ class Terraform:
         out = self.run(["workspace", "list"]).stdout
         return [line.strip(" *") for line in out.splitlines() if line.strip(" *")]
 
-    def ensure_workspace(self, workspace: str) -> None:
-        if workspace not in self.workspaces():
-            self.run(["workspace", "new", workspace])
+    def ensure_workspace(self, *workspaces: str) -> None:
+        """Creates those of ``workspaces`` that do not exist yet (one listing for all)."""
+        existing = set(self.workspaces())
+        for workspace in workspaces:
+            if workspace not in existing:
+                self.run(["workspace", "new", workspace])
 
     def output(self, workspace: str, name: str | None = None):
         args = ["output", "-json"] + ([name] if name else [])
@@ -608,8 +611,7 @@ def cmd_pr_plan(args, progress: Progress) -> int:
         tf = target.terraform(PLATFORM_STACK)
         with progress.step("terraform init"):
             tf.init()
-        for ws in var_files:
-            tf.ensure_workspace(ws)
+        tf.ensure_workspace(*var_files)
 
         def plan_one(ws: str):
             plan_file = out / f"{ws}.tfplan"

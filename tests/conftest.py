@@ -74,8 +74,7 @@ def initialized_stack(synthesized_dir: Path, terraform_env: dict) -> Path:
     with a Terraform workspace for each example variable file."""
     terraform = Terraform(synthesized_dir, terraform_env)
     terraform.init()
-    for name in available_workspaces(REPO_ROOT):
-        terraform.ensure_workspace(name)
+    terraform.ensure_workspace(*available_workspaces(REPO_ROOT))
     return synthesized_dir
 
 

@@ -38,8 +38,7 @@ def settings(target):
     use_emulator_state_backend(target, settings)
     platform = target.terraform(PLATFORM_STACK)
     platform.init()
-    for ws in WORKSPACES:
-        platform.ensure_workspace(ws)
+    platform.ensure_workspace(*WORKSPACES)
     return settings
 
 
