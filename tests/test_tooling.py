@@ -211,6 +211,12 @@ def test_cli_config_uses_mirror_and_plugin_cache(terraform_env):
                        "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "1"}.items():
         assert terraform_env[key] == value
     assert "20" in terraform_env["JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION"].split(",")
+    assert terraform_env["GOGC"] == tfe.GO_GC_PERCENT
+
+
+def test_gogc_set_by_the_user_wins(tmp_path):
+    env = tfe.build_env(REPO_ROOT, base={**os.environ, "GOGC": "150"})
+    assert env["GOGC"] == "150"
 
 
 def test_missing_mirror_names_what_was_searched(tmp_path):
