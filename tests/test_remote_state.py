@@ -111,6 +111,17 @@ def test_plans_of_both_workspaces_through_the_s3_backend(platform, repo_root):
         assert "to add" in run.stdout
 
 
+def test_a_plan_creates_its_missing_workspace_in_the_s3_backend(platform, repo_root, settings, s3):
+    """`plan` and `pr-plan` rely on this instead of `terraform workspace new`."""
+    assert "qa" not in platform.workspaces()
+    run = platform.run(["plan", "-input=false", f"-var-file={_var_file(repo_root, 'dev')}", "-var=workspace=qa",
+                        "-var=domain_name=ml-qa"], workspace="qa", check=False)
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert "qa" in platform.workspaces()
+    keys = {o["Key"] for o in s3.list_objects_v2(Bucket=settings.bucket)["Contents"]}
+    assert f"{settings.workspace_key_prefix}/qa/{settings.key}" in keys
+
+
 @pytest.fixture(scope="module")
 def applied(platform, repo_root, settings, s3):
     targets, _ = emulator_scope(platform.dir)
