@@ -8,6 +8,9 @@ import os
 import sys
 from typing import Optional
 
+# Before any AWS binding: loads the bindings one resource module at a time
+# (modules/__init__.py), which saves about 5 s of every synthesis.
+import modules  # noqa: F401  isort:skip
 from constructs import Construct
 from cdktf import App, AssetType, TerraformAsset, TerraformOutput, TerraformStack
 from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags

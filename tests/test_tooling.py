@@ -219,6 +219,28 @@ def test_gogc_set_by_the_user_wins(tmp_path):
     assert env["GOGC"] == "150"
 
 
+# -- AWS bindings loaded per resource module -----------------------------------------
+def test_synthesis_loads_only_the_binding_modules_it_uses(synthesized_dir):
+    """modules/__init__.py keeps the bindings' package root from importing all
+    ~1,570 resource modules; the session's synthesis went through it."""
+    import modules
+
+    package = sys.modules[modules.AWS_BINDINGS]
+    loaded = [name for name in sys.modules if name.startswith(modules.AWS_BINDINGS + ".")]
+    assert not hasattr(package, "__all__"), "the package root's __init__ ran: everything was imported"
+    assert 20 < len(loaded) < 200, f"{len(loaded)} binding modules loaded"
+    assert modules.import_bindings_by_resource() is False, "a second call must change nothing"
+
+
+def test_bindings_package_missing_leaves_the_normal_import_error(tmp_path):
+    code = ("import sys; sys.path.insert(0, sys.argv[1]); import importlib.util as u; "
+            "u.find_spec = lambda name, *a: None; import modules; "
+            "print(modules.import_bindings_by_resource(), modules.AWS_BINDINGS in sys.modules)")
+    proc = subprocess.run([sys.executable, "-c", code, str(REPO_ROOT)], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["False", "False"]
+
+
 def test_missing_mirror_names_what_was_searched(tmp_path):
     empty = tmp_path / "no-mirror-here"
     empty.mkdir()
