@@ -214,7 +214,7 @@ def test_cli_config_uses_mirror_and_plugin_cache(terraform_env):
     assert terraform_env["GOGC"] == tfe.GO_GC_PERCENT
 
 
-def test_gogc_set_by_the_user_wins(tmp_path):
+def test_gogc_set_by_the_user_wins():
     env = tfe.build_env(REPO_ROOT, base={**os.environ, "GOGC": "150"})
     assert env["GOGC"] == "150"
 
