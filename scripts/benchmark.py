@@ -15,7 +15,8 @@ versions) so that runs can be compared over time:
    1, 50 and 200 users (ratio to 1 user); and 1 user with Go's default
    garbage collector (``GOGC=100``) as the baseline of ``GOGC=400``;
 4. ``scripts/platform pr-plan`` for 1 and 4 workspaces (ratio to 1);
-5. the full test suite (once; ``--no-suite`` leaves it out).
+5. the unit part of the test suite (``scripts/test -m "not emulator"``) and
+   the full suite (once each; ``--no-suite`` leaves both out).
 
 ``--baseline REF`` (repeatable) also measures synth and the PR command (1
 and 4 workspaces) of git revision REF, checked out in a temporary worktree
@@ -209,8 +210,10 @@ def main(argv=None) -> int:
             before[ref] = measure_baseline(ref, work / f"baseline-{len(before)}", env, args.repeat)
 
         if not args.no_suite:
-            print("[benchmark] 5/5 the full test suite (once)", file=sys.stderr)
-            rows["suite"] = measure([str(REPO_ROOT / "scripts" / "test"), "-q"], env, REPO_ROOT, 1)
+            print("[benchmark] 5/5 the unit part and the full test suite (once each)", file=sys.stderr)
+            test = str(REPO_ROOT / "scripts" / "test")
+            rows["unit"] = measure([test, "-q", "-m", "not emulator"], env, REPO_ROOT, 1)
+            rows["suite"] = measure([test, "-q"], env, REPO_ROOT, 1)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -222,6 +225,9 @@ def main(argv=None) -> int:
         "plan 1 user, GOGC=400 / GOGC=100": (rows["plan_1"]["median"] / rows["plan_1_gogc100"]["median"], None),
         "pr-plan 4 workspaces / 1": (rows["pr_4"]["median"] / rows["pr_1"]["median"], 1.6),
     }
+    if "suite" in rows:
+        ratios["unit part, seconds"] = (rows["unit"]["median"], 60.0)
+        ratios["full suite, seconds"] = (rows["suite"]["median"], 600.0)
     for ref, theirs in before.items():
         ratios[f"`{ref}`: pr-plan 4 workspaces / 1"] = (theirs["pr_4"]["median"] / theirs["pr_1"]["median"], 1.6)
     text = render(rows, ratios, before)
@@ -242,6 +248,7 @@ LABELS = {
     "plan_1_gogc100": "baseline: init + plan, 1 user, Go's default GC (GOGC=100)",
     "pr_1": "`scripts/platform pr-plan` 1 workspace (synth included)",
     "pr_4": "`scripts/platform pr-plan` 4 workspaces (one synth)",
+    "unit": "unit part of the suite (`scripts/test -m \"not emulator\"`)",
     "suite": "full test suite (`scripts/test`)",
 }
 
@@ -280,7 +287,7 @@ def render(rows: dict, ratios: dict, before: dict | None = None) -> str:
             first, now = before[refs[0]][key]["median"], rows[key]["median"]
             cells = " | ".join(f"{before[ref][key]['median']:.1f}" for ref in refs)
             lines.append(f"| {LABELS[key]} | {cells} | {now:.1f} | {now / first:.2f} |")
-    lines += ["", "| ratio | measured | target |", "| --- | ---: | --- |"]
+    lines += ["", "| ratio or time | measured | target |", "| --- | ---: | --- |"]
     for label, (value, target) in ratios.items():
         verdict = "" if target is None else (f"<= {target} {'met' if value <= target else 'NOT met'}")
         lines.append(f"| {label} | {value:.2f} | {verdict} |")

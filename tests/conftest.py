@@ -25,6 +25,14 @@ from scripts.platform_cmd import Terraform, available_workspaces  # noqa: E402
 from synthesized import SynthesizedStack  # noqa: E402
 
 
+def pytest_collection_modifyitems(items):
+    """Marks `emulator` every test whose fixtures (however indirectly) include
+    the emulator; tests that start one themselves carry the mark in their file."""
+    for item in items:
+        if "emulator" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.emulator)
+
+
 @pytest.fixture(scope="session")
 def repo_root() -> Path:
     return REPO_ROOT

@@ -1,7 +1,11 @@
 """`scripts/platform loop` end to end on the emulator: bootstrap state, plan,
 apply what the emulator supports, plan again (no changes), destroy (nothing
 left in state or in the emulator)."""
+import pytest
+
 from scripts import platform_cmd
+
+pytestmark = pytest.mark.emulator  # the command starts its own
 
 
 def test_local_loop_leaves_nothing_behind(synthesized_dir, capsys):

@@ -8,6 +8,8 @@ import pytest
 from scripts import platform_cmd
 from scripts.plan_summary import MARKER
 
+pytestmark = pytest.mark.emulator  # the command starts its own
+
 
 @pytest.fixture(scope="module")
 def run(synthesized_dir, repo_root, tmp_path_factory):

@@ -138,6 +138,7 @@ def test_emulator_env_never_points_at_a_real_account(emulator):
     assert "127.0.0.1" in env["NO_PROXY"].split(",")
 
 
+@pytest.mark.emulator
 def test_emulator_stops_its_server(tmp_path):
     emu = Emulator(log_dir=tmp_path)
     with emu:
@@ -397,6 +398,7 @@ if __name__ == "__main__":
 '''
 
 
+@pytest.mark.emulator
 def test_plan_cli_end_to_end_against_emulator(fake_root, tmp_path):
     (fake_root / "main.py").write_text(FAKE_MAIN.format(stack=repr(tiny_stack())))
     home = tmp_path / "empty-home"
