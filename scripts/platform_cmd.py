@@ -452,10 +452,7 @@ def _plan_args(var_file: Path, plan_file: Path | None = None, targets: Sequence[
 
 
 def cmd_plan(args, progress: Progress) -> int:
-    # No `terraform workspace new` first (0.5 s each): with TF_WORKSPACE naming a
-    # missing workspace, the local and the S3 backend create its empty state
-    # when the plan opens it.
-    with workspace_stack(args, progress, create=False) as (target, tf, var_file):
+    with workspace_stack(args, progress) as (target, tf, var_file):
         plan_file = tf.dir / f"{args.workspace}.tfplan"
         with progress.step(f"terraform plan ({args.workspace}, {target.name})"):
             proc = tf.run(_plan_args(var_file, plan_file), workspace=args.workspace)
@@ -473,16 +470,18 @@ def cmd_plan(args, progress: Progress) -> int:
 
 
 @contextmanager
-def workspace_stack(args, progress: Progress, create: bool = True) -> Iterator[tuple[Target, Terraform, Path]]:
+def workspace_stack(args, progress: Progress) -> Iterator[tuple[Target, Terraform, Path]]:
     """(target, terraform of the platform stack, variable file) for ``args.workspace``:
-    the file checked, synthesized, initialized, the workspace created if asked."""
+    the file checked, synthesized, initialized.
+
+    No `terraform workspace new` (0.5 s each): with TF_WORKSPACE naming a
+    missing workspace, the local and the S3 backend create its empty state
+    when a plan or apply opens it."""
     var_file = check_workspace(Path(args.root).resolve(), args.workspace)
     with open_target(args, progress, read_region(var_file)) as target:
         tf = target.terraform(PLATFORM_STACK)
         with progress.step("terraform init"):
             tf.init()
-        if create:
-            tf.ensure_workspace(args.workspace)
         yield target, tf, var_file
 
 
@@ -506,7 +505,7 @@ def cmd_apply(args, progress: Progress) -> int:
 def cmd_destroy(args, progress: Progress) -> int:
     if args.target == "emulator":
         _refuse_emulator("destroy", args.workspace)
-    with workspace_stack(args, progress, create=False) as (target, tf, var_file):
+    with workspace_stack(args, progress) as (target, tf, var_file):
         if args.workspace not in tf.workspaces():
             raise CommandError(f"workspace {args.workspace!r} has no state in this backend: nothing to destroy.\n"
                                "Next: check backend.json points at the right account.")
@@ -530,7 +529,7 @@ def cmd_destroy(args, progress: Progress) -> int:
 def cmd_output(args, progress: Progress) -> int:
     if args.target == "emulator":
         _refuse_emulator("output", args.workspace)
-    with workspace_stack(args, progress, create=False) as (target, tf, var_file):
+    with workspace_stack(args, progress) as (target, tf, var_file):
         print(json.dumps(tf.output(args.workspace), indent=2))
     return 0
 
@@ -548,7 +547,6 @@ def cmd_loop(args, progress: Progress) -> int:
         tf = target.terraform(PLATFORM_STACK)
         with progress.step("terraform init (S3 backend in the emulator)"):
             tf.init()
-        tf.ensure_workspace(ws)
         with progress.step(f"terraform plan ({ws}, everything)"):
             proc = tf.run(_plan_args(var_file), workspace=ws)
         print(_plan_line(proc.stdout, "plan"))
@@ -614,7 +612,7 @@ def cmd_pr_plan(args, progress: Progress) -> int:
         tf = target.terraform(PLATFORM_STACK)
         with progress.step("terraform init"):
             tf.init()
-        # Missing workspaces are created by their plans (see cmd_plan), in parallel.
+        # Missing workspaces are created by their plans (see workspace_stack), in parallel.
 
         def plan_one(ws: str):
             plan_file = out / f"{ws}.tfplan"
