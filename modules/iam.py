@@ -96,8 +96,12 @@ class PlatformIam(Construct):
                 "elasticmapreduce:DescribePersistentAppUI", "elasticmapreduce:GetPersistentAppUIPresignedURL",
                 "elasticmapreduce:GetOnClusterAppUIPresignedURL"],
                 [emr_cluster, f"{arn}:elasticmapreduce:{regional}:persistent-app-ui/*"]),
-            # ListClusters has no resource type: AWS allows only "*".
-            _statement("AllowClusterDiscovery", ["elasticmapreduce:ListClusters"], "*"),
+            # Neither has a resource type, so AWS matches them against "*" only.
+            # DescribeSecurityConfiguration: the JupyterLab EMR extension and
+            # `%sm_analytics emr connect` read the cluster's security configuration
+            # (our template sets one); AWS's Studio reference policy lists it.
+            _statement("AllowClusterDiscovery", ["elasticmapreduce:ListClusters",
+                                                 "elasticmapreduce:DescribeSecurityConfiguration"], "*"),
             _statement("AllowSagemakerProjectManagement", ["sagemaker:CreateProject", "sagemaker:DeleteProject"],
                        f"{arn}:sagemaker:{regional}:project/*"),
         ))

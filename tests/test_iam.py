@@ -65,6 +65,7 @@ def test_s3_access_is_scoped_to_the_platform_buckets(stack: SynthesizedStack):
 # them, so "*" is the only resource they can be granted on.
 WILDCARD_ONLY_ACTIONS = {
     "elasticmapreduce:ListClusters": "lists clusters; no resource type",
+    "elasticmapreduce:DescribeSecurityConfiguration": "reads a security configuration; no resource type",
     "servicecatalog:SearchProducts": "lists the products of the role's portfolios; no resource type",
     "servicecatalog:DescribeProductView": "addressed by product view id; no resource type",
     "cloudformation:GetTemplateSummary": "reads a template, not a stack",
