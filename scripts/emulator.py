@@ -1,6 +1,7 @@
 """A local AWS emulator (moto server) on loopback, for plans and tests.
 
-Standard library here; the server itself runs ``python -m moto.server`` with the
+Standard library here; the server itself runs ``python -m scripts.moto_ext``
+(moto's server with the project's additions, see ``scripts/moto_ext``) with the
 interpreter of the pipenv environment (``sys.executable`` by default)::
 
     from scripts.emulator import Emulator
@@ -141,6 +142,17 @@ class Emulator:
         self.log_path: Path | None = None
         self._proc: subprocess.Popen | None = None
         self._log_fh = None
+        self._attached = False
+        self._detached = False
+
+    @classmethod
+    def attach(cls, port: int, region: str = "us-east-1", log_path: Path | str | None = None) -> "Emulator":
+        """An Emulator for a server that another command started (the persistent
+        one, ``scripts/emulator_persistent.py``): this object never stops it."""
+        emu = cls(region=region)
+        emu.port, emu._attached = port, True
+        emu.log_path = Path(log_path) if log_path else None
+        return emu
 
     # -- lifecycle ---------------------------------------------------------
     @property
@@ -151,11 +163,26 @@ class Emulator:
 
     @property
     def running(self) -> bool:
+        if self._attached:
+            return self.answers()
         return self._proc is not None and self._proc.poll() is None
 
-    def start(self) -> "Emulator":
+    def answers(self, timeout: float = 2.0) -> bool:
+        """True when the server answers its management API now."""
+        if self.port is None:
+            return False
+        try:
+            with _no_proxy_opener().open(f"{self.url}/moto-api/", timeout=timeout) as resp:
+                return resp.status == 200
+        except (urllib.error.URLError, ConnectionError, OSError, TimeoutError):
+            return False
+
+    def start(self, detached: bool = False) -> "Emulator":
+        """Starts the server; ``detached``: in its own session, so that it outlives
+        this process (stop it by its pid, see ``scripts/emulator_persistent.py``)."""
         if self.running:
             return self
+        self._detached = detached
         self.log_dir.mkdir(parents=True, exist_ok=True)
         last_error: EmulatorError | None = None
         # The port may be taken between our probe and moto's bind: retry a few times.
@@ -181,14 +208,17 @@ class Emulator:
         # Without AWS's managed policies, attaching AmazonSageMakerFullAccess and
         # the EMR v2 policies fails and the provider retries for minutes.
         env["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
+        # moto plus the project's additions (scripts/moto_ext), importable from the repo root.
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO_ROOT), env.get("PYTHONPATH", "")) if p)
         try:
             self._proc = subprocess.Popen(
-                [self.python, "-m", "moto.server", "-H", HOST, "-p", str(self.port)],
+                [self.python, "-m", "scripts.moto_ext", "-H", HOST, "-p", str(self.port)],
                 stdin=subprocess.DEVNULL,
                 stdout=self._log_fh,
                 stderr=subprocess.STDOUT,
                 env=env,
                 cwd=str(self.log_dir),
+                start_new_session=self._detached,
             )
         except OSError as exc:
             raise EmulatorError(
@@ -231,6 +261,17 @@ class Emulator:
                     f"Next: read the log at {self.log_path}."
                 )
             time.sleep(0.1)
+
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc is not None else None
+
+    def release(self) -> None:
+        """Lets a detached server run on after this object is gone."""
+        self._proc = None
+        if self._log_fh is not None:
+            self._log_fh.close()
+            self._log_fh = None
 
     def stop(self) -> None:
         proc, self._proc = self._proc, None
@@ -355,12 +396,29 @@ class Emulator:
                             aws_access_key_id="testing", aws_secret_access_key="testing",
                             config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 2}))
 
-    def leftovers(self, region: str | None = None, keep_buckets: Sequence[str] = ()) -> list[str]:
-        """What the emulator still holds of the kinds our stacks create, apart
-        from ``keep_buckets`` (e.g. the state bucket): empty after a complete destroy."""
+    def leftovers(self, region: str | None = None, keep_buckets: Sequence[str] = (),
+                  keep_file_systems: Sequence[str] = ()) -> list[str]:
+        """What the emulator still holds of the kinds our stacks (and Studio) create,
+        apart from ``keep_buckets`` (e.g. the state bucket) and ``keep_file_systems``
+        (a retained home EFS): empty after a complete destroy."""
         ec2, iam = self.client("ec2", region), self.client("iam", region)
         s3, kms, logs = self.client("s3", region), self.client("kms", region), self.client("logs", region)
+        efs, sagemaker = self.client("efs", region), self.client("sagemaker", region)
+        catalog, emr = self.client("servicecatalog", region), self.client("emr", region)
+        cloudformation = self.client("cloudformation", region)
         found = [f"vpc {v['VpcId']}" for v in ec2.describe_vpcs()["Vpcs"] if not v.get("IsDefault")]
+        default_vpcs = {v["VpcId"] for v in ec2.describe_vpcs()["Vpcs"] if v.get("IsDefault")}
+        found += [f"security group {g['GroupName']} ({g['GroupId']})"
+                  for g in ec2.describe_security_groups()["SecurityGroups"]
+                  if g["GroupName"] != "default" and g.get("VpcId") not in default_vpcs]
+        found += [f"efs {f['FileSystemId']}" for f in efs.describe_file_systems()["FileSystems"]
+                  if f["FileSystemId"] not in keep_file_systems]
+        found += [f"sagemaker domain {d['DomainId']}" for d in sagemaker.list_domains()["Domains"]]
+        found += [f"service catalog portfolio {p['Id']}" for p in catalog.list_portfolios()["PortfolioDetails"]]
+        found += [f"emr cluster {c['Id']}" for c in emr.list_clusters()["Clusters"]
+                  if not c["Status"]["State"].startswith("TERMINATED")]
+        found += [f"cloudformation stack {s['StackName']}" for s in cloudformation.list_stacks()["StackSummaries"]
+                  if s["StackStatus"] != "DELETE_COMPLETE"]
         found += [f"nat gateway {n['NatGatewayId']}" for n in ec2.describe_nat_gateways()["NatGateways"]
                   if n["State"] not in ("deleted", "deleting")]
         found += [f"elastic ip {a['AllocationId']}" for a in ec2.describe_addresses()["Addresses"]]
