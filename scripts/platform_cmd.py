@@ -8,6 +8,8 @@
     destroy W         terraform destroy of W
     output W          terraform output of W
     loop W            on the emulator: bootstrap state, plan, apply, plan again, destroy
+    journey W         on the emulator: list, launch and connect to an EMR cluster as a Studio user
+    emulator up|down|status   the persistent emulator (state kept across commands)
     pr-plan [W...]    plan every workspace in parallel; plans, summaries, one PR comment
 
 ``--target emulator`` (the default) runs against a local moto server on
@@ -38,7 +40,7 @@ from typing import Iterator, Mapping, Sequence
 if __package__ in (None, ""):  # run as a file: make `scripts.*` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from scripts import terraform_env  # noqa: E402
+from scripts import emulator_persistent, terraform_env  # noqa: E402
 from scripts.emulator import BACKEND_OVERRIDE_FILE, UNSUPPORTED_TYPES, Emulator, EmulatorError  # noqa: E402
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -303,6 +305,8 @@ class Target:
     stacks: dict
     env: dict
     emulator: Emulator | None = None
+    persistent: bool = False
+    """The persistent emulator: state outlives the command."""
 
     def terraform(self, stack: str) -> Terraform:
         return Terraform(self.stacks[stack], self.env)
@@ -318,8 +322,10 @@ def write_local_backend_override(stack: Path, state_dir: Path) -> None:
 
 def emulator_copies(stacks_dir: Path, scratch: Path, emu: Emulator) -> dict:
     """Copies every synthesized stack under ``scratch``, pointed at ``emu``
-    (provider override) with local state in ``scratch/state``; {name: dir}."""
+    (provider override) with local state in ``scratch/state``; {name: dir}.
+    Earlier copies are replaced; the state stays."""
     stacks = {}
+    shutil.rmtree(scratch / "stacks", ignore_errors=True)
     for source in sorted(Path(stacks_dir).iterdir()):
         copy = scratch / "stacks" / source.name
         shutil.copytree(source, copy, ignore=shutil.ignore_patterns(".terraform", "*.tfplan", "*override.tf.json"))
@@ -333,8 +339,16 @@ def emulator_copies(stacks_dir: Path, scratch: Path, emu: Emulator) -> dict:
 @contextmanager
 def emulator_target(root: Path, outdir: Path, region: str, progress: Progress) -> Iterator[Target]:
     """An emulator on loopback and scratch copies of the stacks pointed at it.
-    Stopped and removed on exit: nothing of an emulator run lingers in
-    cdktf.out or .state."""
+    The persistent emulator when it is up (its state stays for the next
+    command); else one of this command's own, stopped and removed on exit:
+    nothing of an emulator run lingers in cdktf.out or .state."""
+    persistent = emulator_persistent.find(root)
+    if persistent is not None:
+        progress.say(f"using the persistent emulator at {persistent.url} (scripts/platform emulator status)")
+        stacks = emulator_copies(Path(outdir) / "stacks", emulator_persistent.persistent_dir(root), persistent)
+        yield Target("emulator", stacks, persistent.env(terraform_env.build_env(root), region=region), persistent,
+                     persistent=True)
+        return
     with progress.step("start emulator"):
         emu = Emulator(region=region, log_dir=root / ".cache" / "emulator").start()
     scratch = root / ".cache" / "emulator" / f"run-{emu.port}"
@@ -485,18 +499,23 @@ def workspace_stack(args, progress: Progress) -> Iterator[tuple[Target, Terrafor
         yield target, tf, var_file
 
 
-def _refuse_emulator(command: str, workspace: str) -> None:
-    raise CommandError(f"`{command}` needs state that outlives one command, and the emulator lives for one "
-                       "command only.\n"
-                       f"Next: scripts/platform loop {workspace} (apply, re-plan and destroy on the emulator), "
-                       f"or scripts/platform {command} {workspace} --target aws.")
+def _refuse_emulator(command: str, workspace: str, root: Path) -> None:
+    """Refuses ``command`` on an emulator that lives for one command only."""
+    if emulator_persistent.find(root) is not None:
+        return
+    raise CommandError(f"`{command}` needs state that outlives one command, and without the persistent emulator "
+                       "an emulator lives for one command only.\n"
+                       f"Next: scripts/platform emulator up (then {command} again), scripts/platform loop "
+                       f"{workspace} (apply, re-plan and destroy in one command), or scripts/platform {command} "
+                       f"{workspace} --target aws.")
 
 
 def cmd_apply(args, progress: Progress) -> int:
     if args.target == "emulator":
-        _refuse_emulator("apply", args.workspace)
+        _refuse_emulator("apply", args.workspace, Path(args.root).resolve())
     with workspace_stack(args, progress) as (target, tf, var_file):
         extra = ["-auto-approve"] if args.auto_approve else []
+        extra += emulator_scope(tf.dir)[0] if target.name == "emulator" else []
         with progress.step(f"terraform apply ({args.workspace})"):
             tf.run(["apply", f"-var-file={var_file}", *extra], workspace=args.workspace, stream=True)
     return 0
@@ -504,80 +523,24 @@ def cmd_apply(args, progress: Progress) -> int:
 
 def cmd_destroy(args, progress: Progress) -> int:
     if args.target == "emulator":
-        _refuse_emulator("destroy", args.workspace)
+        _refuse_emulator("destroy", args.workspace, Path(args.root).resolve())
     with workspace_stack(args, progress) as (target, tf, var_file):
         if args.workspace not in tf.workspaces():
             raise CommandError(f"workspace {args.workspace!r} has no state in this backend: nothing to destroy.\n"
                                "Next: check backend.json points at the right account.")
-        outputs = tf.output(args.workspace)  # before they are gone: the teardown message needs them
-        extra = ["-auto-approve"] if args.auto_approve else []
-        with progress.step(f"terraform destroy ({args.workspace})"):
-            proc = tf.run(["destroy", f"-var-file={var_file}", *extra], workspace=args.workspace, stream=True,
-                          check=False)
-        if proc.returncode != 0:
-            from scripts import teardown
+        from scripts import lifecycle
 
-            values = read_var_file(var_file)
-            if teardown.blocked_by_sagemaker_leftovers(proc.stdout):
-                raise CommandError(teardown.teardown_blockers_message(
-                    outputs, values.get("region"), values.get("home_efs_retention", "Retain")))
-            raise CommandError(f"terraform destroy of {args.workspace} failed (exit {proc.returncode}).\n"
-                               "Next: read Terraform's error above, fix it and re-run.")
+        lifecycle.destroy_workspace(target, tf, args.workspace, var_file, progress, auto_approve=args.auto_approve,
+                                    targets=emulator_scope(tf.dir)[0] if target.name == "emulator" else (),
+                                    stream=target.name == "aws")
     return 0
 
 
 def cmd_output(args, progress: Progress) -> int:
     if args.target == "emulator":
-        _refuse_emulator("output", args.workspace)
+        _refuse_emulator("output", args.workspace, Path(args.root).resolve())
     with workspace_stack(args, progress) as (target, tf, var_file):
         print(json.dumps(tf.output(args.workspace), indent=2))
-    return 0
-
-
-def cmd_loop(args, progress: Progress) -> int:
-    if args.target != "emulator":
-        raise CommandError("`loop` runs on the emulator only.\nNext: leave out --target aws.")
-    root = Path(args.root).resolve()
-    ws = args.workspace
-    var_file = check_workspace(root, ws)
-    region = read_region(var_file)
-    with open_target(args, progress, region) as target:
-        settings = bootstrap_state(target, region, progress)
-        use_emulator_state_backend(target, settings)
-        tf = target.terraform(PLATFORM_STACK)
-        with progress.step("terraform init (S3 backend in the emulator)"):
-            tf.init()
-        with progress.step(f"terraform plan ({ws}, everything)"):
-            proc = tf.run(_plan_args(var_file), workspace=ws)
-        print(_plan_line(proc.stdout, "plan"))
-        targets, left_out = emulator_scope(tf.dir)
-        for address, why in left_out:
-            progress.say(f"planned, not applied: {address}: {why}")
-        with progress.step(f"terraform apply ({ws}, what the emulator supports)"):
-            proc = tf.run(["apply", "-input=false", "-auto-approve", f"-var-file={var_file}", *targets],
-                          workspace=ws)
-        print(_plan_line(proc.stdout, "apply"))
-        with progress.step(f"terraform plan again ({ws}, -detailed-exitcode)"):
-            proc = tf.run([*_plan_args(var_file, targets=targets), "-detailed-exitcode"], workspace=ws, check=False)
-        if proc.returncode != 0:
-            raise CommandError(f"the plan after apply is not empty (exit {proc.returncode}): a perpetual diff.\n"
-                               f"{proc.stdout[-4000:]}{proc.stderr[-2000:]}\n"
-                               "Next: make the drifting argument match what AWS returns (see the diff above).")
-        print("replan: no changes")
-        with progress.step(f"terraform destroy ({ws})"):
-            proc = tf.run(["destroy", "-input=false", "-auto-approve", f"-var-file={var_file}", *targets],
-                          workspace=ws)
-        print(_plan_line(proc.stdout, "destroy"))
-        left = [a for a in tf.run(["state", "list"], workspace=ws).stdout.split() if not a.startswith("data.")]
-        if left:
-            raise CommandError(f"destroy left {len(left)} resources in state: {left}\n"
-                               "Next: run the loop again with TF_LOG=DEBUG to see why they were kept.")
-        left = target.emulator.leftovers(region, keep_buckets=[settings.bucket])
-        if left:
-            raise CommandError(f"destroy left {len(left)} things in the emulator: {left}\n"
-                               "Next: find which resource owns them (terraform state was empty) and why "
-                               "destroy did not remove them.")
-        print("destroy: nothing left in state or in the emulator (but the state bucket)")
     return 0
 
 
@@ -651,18 +614,21 @@ def cmd_pr_plan(args, progress: Progress) -> int:
     return 0
 
 
-def _plan_line(text: str, what: str) -> str:
-    for line in reversed(text.splitlines()):
-        if line.startswith(("Plan:", "Apply complete!", "Destroy complete!", "No changes.")):
-            return f"{what}: {line.strip()}"
-    return f"{what}: done"
-
-
 # -- CLI -------------------------------------------------------------------------
+def _lazy(module: str, name: str):
+    """A command implemented in another module (imported when it runs)."""
+    def command(args, progress: Progress) -> int:
+        import importlib
+
+        return getattr(importlib.import_module(module), name)(args, progress)
+    return command
+
+
 COMMANDS = {
     "bootstrap-state": cmd_bootstrap_state, "workspaces": cmd_workspaces, "new-workspace": cmd_new_workspace,
     "plan": cmd_plan, "diff": cmd_plan, "apply": cmd_apply, "deploy": cmd_apply, "destroy": cmd_destroy,
-    "output": cmd_output, "loop": cmd_loop, "pr-plan": cmd_pr_plan,
+    "output": cmd_output, "loop": _lazy("scripts.lifecycle", "cmd_loop"), "pr-plan": cmd_pr_plan,
+    "emulator": _lazy("scripts.lifecycle", "cmd_emulator"), "journey": _lazy("scripts.journey", "cmd_journey"),
 }
 
 
@@ -687,14 +653,21 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     s.add_argument("--from", dest="source", default=DEFAULT_WORKSPACE, help="example to copy (default dev)")
     s.add_argument("--domain-name", help="domain_name of the new workspace (default ml-NAME)")
     s.add_argument("--region", help="region of the new workspace (default: the example's)")
+    defaulted = ("plan", "diff", "loop", "journey")
     for name, helptext in (("plan", "terraform plan"), ("diff", "alias of plan"), ("apply", "terraform apply"),
                            ("deploy", "alias of apply"), ("destroy", "terraform destroy"),
-                           ("output", "terraform output"), ("loop", "emulator: plan, apply, re-plan, destroy")):
+                           ("output", "terraform output"), ("loop", "emulator: plan, apply, re-plan, destroy"),
+                           ("journey", "emulator: what a Studio user does, run with AWS's Studio client code")):
         s = sub.add_parser(name, parents=[common], help=helptext)
-        s.add_argument("workspace", nargs="?" if name in ("plan", "diff", "loop") else None,
-                       default=DEFAULT_WORKSPACE if name in ("plan", "diff", "loop") else None)
+        s.add_argument("workspace", nargs="?" if name in defaulted else None,
+                       default=DEFAULT_WORKSPACE if name in defaulted else None)
         if name in ("apply", "deploy", "destroy"):
             s.add_argument("--auto-approve", action="store_true", help="do not ask before changing anything")
+        if name == "loop":
+            s.add_argument("--journey", action="store_true", help="run the journey between apply and re-plan")
+    s = sub.add_parser("emulator", parents=[common], help="the persistent emulator: up, down, status")
+    s.add_argument("action", choices=("up", "down", "status"))
+    s.add_argument("--region", help="default region of its clients (default: the dev workspace's)")
     s = sub.add_parser("pr-plan", parents=[common], help="plan every workspace for a pull request, with summaries")
     s.add_argument("workspaces", nargs="*", help="workspaces to plan (default: every workspaces/*.tfvars.json)")
     s.add_argument("--out", default="plan-out", help="where the plans and summaries go (default plan-out)")

@@ -119,3 +119,46 @@ def teardown_blockers_message(outputs: Mapping[str, Any], region: Optional[str] 
                      f"in {KEY_DELETION_WINDOW_DAYS} days, after which the kept files cannot be read: "
                      f"aws kms cancel-key-deletion{r} --key-id {key}")
     return "\n".join(lines)
+
+
+def remove_sagemaker_leftovers(ec2, efs, vpc_id: str, domain_id: str, home_efs_id: Optional[str],
+                               home_efs_retention: str = "Retain") -> list[str]:
+    """Deletes what SageMaker left in ``vpc_id`` for ``domain_id`` once the
+    domain is gone, so that the subnets and the VPC can be destroyed; returns
+    one line per thing done or kept.
+
+    ``ec2``, ``efs``: boto3 clients of the workspace's account and region.
+    The home EFS's mount targets go (they hold the subnets); the file system
+    itself is kept with ``home_efs_retention = "Retain"`` (every user's files:
+    it lives on outside the VPC) and, with ``"Delete"``, left to SageMaker,
+    which deletes it with the domain. The two NFS groups are found by their
+    exact names *in this VPC*, emptied (each admits the other) and deleted:
+    nothing of another domain is touched.
+    """
+    done: list[str] = []
+    if home_efs_id:
+        try:
+            targets = efs.describe_mount_targets(FileSystemId=home_efs_id)["MountTargets"]
+        except efs.exceptions.FileSystemNotFound:
+            targets = []
+            done.append(f"home EFS {home_efs_id}: already gone")
+        for target in targets:
+            efs.delete_mount_target(MountTargetId=target["MountTargetId"])
+            done.append(f"deleted mount target {target['MountTargetId']} of {home_efs_id} "
+                        f"in {target['SubnetId']}")
+        if targets or home_efs_retention == "Retain":
+            done.append(f"kept the home EFS {home_efs_id} (home_efs_retention = \"{home_efs_retention}\")"
+                        if home_efs_retention == "Retain" else
+                        f"home EFS {home_efs_id}: SageMaker deletes it (home_efs_retention = \"Delete\")")
+    names = [g.format(domain_id=domain_id) for g in NFS_GROUPS]
+    groups = ec2.describe_security_groups(Filters=[{"Name": "vpc-id", "Values": [vpc_id]},
+                                                   {"Name": "group-name", "Values": names}])["SecurityGroups"]
+    for group in groups:  # empty both first: each one's rules name the other
+        if group.get("IpPermissions"):
+            ec2.revoke_security_group_ingress(GroupId=group["GroupId"], IpPermissions=group["IpPermissions"])
+        if group.get("IpPermissionsEgress"):
+            ec2.revoke_security_group_egress(GroupId=group["GroupId"], IpPermissions=group["IpPermissionsEgress"])
+    for group in groups:
+        ec2.delete_security_group(GroupId=group["GroupId"])
+        done.append(f"deleted security group {group['GroupName']} ({group['GroupId']})")
+    return done

@@ -1,0 +1,162 @@
+"""Commands that change what a workspace has: the emulator loop, destroy with
+SageMaker's teardown, and the persistent emulator (``scripts/platform emulator``).
+
+Destroy order (both targets): the Studio domain and its user profiles first,
+then what SageMaker left in the VPC for that domain (the home EFS's mount
+targets, the two NFS security groups: ``scripts/teardown.py``), then the rest.
+Destroying everything at once would stop at the subnets, which AWS refuses to
+delete while the EFS mount targets are in them (the provider then retries for
+its whole delete timeout, 20 minutes).
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Sequence
+
+from scripts import emulator_persistent, teardown
+from scripts.platform_cmd import (
+    PLATFORM_STACK, CommandError, Progress, Target, Terraform, _plan_args, bootstrap_state, check_workspace,
+    emulator_scope, open_target, read_region, read_var_file, use_emulator_state_backend)
+
+DOMAIN_TYPE = "aws_sagemaker_domain"
+_COUNTS = re.compile(r"(\d+) (added|changed|destroyed|to add|to change|to destroy)")
+
+
+def counts(terraform_text: str) -> dict[str, int]:
+    """Terraform's closing counts ("Apply complete! Resources: 3 added, ..."), by word."""
+    found: dict[str, int] = {}
+    for line in terraform_text.splitlines():
+        if line.startswith(("Plan:", "Apply complete!", "Destroy complete!")):
+            found = {word: int(n) for n, word in _COUNTS.findall(line)}
+    return found
+
+
+def closing_line(text: str, what: str) -> str:
+    for line in reversed(text.splitlines()):
+        if line.startswith(("Plan:", "Apply complete!", "Destroy complete!", "No changes.")):
+            return f"{what}: {line.strip()}"
+    return f"{what}: done"
+
+
+def target_clients(target: Target, region: str):
+    """(ec2, efs) boto3 clients for the target's account and region."""
+    if target.emulator is not None:
+        return target.emulator.client("ec2", region), target.emulator.client("efs", region)
+    import boto3
+
+    session = boto3.session.Session(region_name=region)
+    return session.client("ec2"), session.client("efs")
+
+
+def destroy_workspace(target: Target, tf: Terraform, workspace: str, var_file: Path, progress: Progress,
+                      auto_approve: bool = False, targets: Sequence[str] = (), stream: bool = False) -> list[str]:
+    """Destroys the workspace in the order the module docstring gives; returns
+    what the teardown did (one line each). ``targets``: ``-target`` arguments
+    of the last step (the emulator's scope), none for everything."""
+    extra = ["-auto-approve"] if auto_approve else []
+    values = read_var_file(var_file)
+    region, retention = values.get("region"), values.get("home_efs_retention", "Retain")
+    state = [a for a in tf.run(["state", "list"], workspace=workspace).stdout.split() if not a.startswith("data.")]
+    domains = [a for a in state if a.split(".")[0] == DOMAIN_TYPE]
+    done: list[str] = []
+    if domains:
+        outputs = tf.output(workspace)
+        with progress.step(f"terraform destroy ({workspace}: the Studio domain and its users first)"):
+            tf.run(["destroy", "-input=false", f"-var-file={var_file}", *extra,
+                    *[f"-target={a}" for a in domains]], workspace=workspace, stream=stream)
+        value = {name: (o or {}).get("value") for name, o in outputs.items()}
+        if value.get("vpc_id") and value.get("domain_id"):
+            with progress.step("remove what SageMaker left in the VPC (scripts/teardown.py)"):
+                ec2, efs = target_clients(target, region)
+                done = teardown.remove_sagemaker_leftovers(
+                    ec2, efs, value["vpc_id"], value["domain_id"], value.get("home_efs_id"), retention)
+            for line in done:
+                progress.say(f"teardown: {line}")
+    with progress.step(f"terraform destroy ({workspace})"):
+        proc = tf.run(["destroy", "-input=false", f"-var-file={var_file}", *extra, *targets], workspace=workspace,
+                      stream=stream, check=False)
+    if proc.returncode != 0:
+        raise CommandError(f"terraform destroy of {workspace} failed (exit {proc.returncode}).\n"
+                           f"{(proc.stdout + proc.stderr)[-3000:]}\nNext: read Terraform's error above, fix it "
+                           "and re-run.")
+    progress.say(closing_line(proc.stdout, "destroy"))
+    return done
+
+
+def cmd_loop(args, progress: Progress) -> int:
+    """On the emulator: bootstrap state, plan, apply, [journey], plan again, destroy, check nothing is left."""
+    if args.target != "emulator":
+        raise CommandError("`loop` runs on the emulator only.\nNext: leave out --target aws.")
+    root = Path(args.root).resolve()
+    ws = args.workspace
+    var_file = check_workspace(root, ws)
+    region = read_region(var_file)
+    with open_target(args, progress, region) as target:
+        settings = bootstrap_state(target, region, progress)
+        use_emulator_state_backend(target, settings)
+        tf = target.terraform(PLATFORM_STACK)
+        with progress.step("terraform init (S3 backend in the emulator)"):
+            tf.init()
+        with progress.step(f"terraform plan ({ws}, everything)"):
+            proc = tf.run(_plan_args(var_file), workspace=ws)
+        planned = counts(proc.stdout).get("to add", 0)
+        print(closing_line(proc.stdout, "plan"))
+        targets, left_out = emulator_scope(tf.dir)
+        for address, why in left_out:
+            progress.say(f"planned, not applied: {address}: {why}")
+        with progress.step(f"terraform apply ({ws})"):
+            proc = tf.run(["apply", "-input=false", "-auto-approve", f"-var-file={var_file}", *targets],
+                          workspace=ws)
+        applied = counts(proc.stdout).get("added", 0)
+        print(closing_line(proc.stdout, "apply"))
+        if getattr(args, "journey", False):
+            from scripts.journey import run_journey
+
+            result = run_journey(target, tf, ws, var_file, progress)
+            print(result.summary_line())
+        with progress.step(f"terraform plan again ({ws}, -detailed-exitcode)"):
+            proc = tf.run([*_plan_args(var_file, targets=targets), "-detailed-exitcode"], workspace=ws, check=False)
+        if proc.returncode != 0:
+            raise CommandError(f"the plan after apply is not empty (exit {proc.returncode}): a perpetual diff.\n"
+                               f"{proc.stdout[-4000:]}{proc.stderr[-2000:]}\n"
+                               "Next: make the drifting argument match what AWS returns (see the diff above).")
+        print("replan: no changes")
+        done = destroy_workspace(target, tf, ws, var_file, progress, auto_approve=True, targets=targets)
+        left = [a for a in tf.run(["state", "list"], workspace=ws).stdout.split() if not a.startswith("data.")]
+        if left:
+            raise CommandError(f"destroy left {len(left)} resources in state: {left}\n"
+                               "Next: run the loop again with TF_LOG=DEBUG to see why they were kept.")
+        kept_efs = [line.split()[3] for line in done if line.startswith("kept the home EFS")]
+        left = target.emulator.leftovers(region, keep_buckets=[settings.bucket], keep_file_systems=kept_efs)
+        if left:
+            raise CommandError(f"destroy left {len(left)} things in the emulator: {left}\n"
+                               "Next: find which resource owns them (terraform state was empty) and why "
+                               "destroy did not remove them.")
+        kept = ["the state bucket"] + [f"the home EFS {fs} (home_efs_retention = Retain: users' files)"
+                                       for fs in kept_efs]
+        print(f"destroy: nothing left in state or in the emulator but {' and '.join(kept)}")
+        print(f"loop {ws}: applied {applied} of {planned} planned resources"
+              + (f" ({len(left_out)} left out: {', '.join(a for a, _ in left_out)})" if left_out else
+                 " (everything)")
+              + ", re-planned with no changes, destroyed everything")
+    return 0
+
+
+def cmd_emulator(args, progress: Progress) -> int:
+    """``emulator up|down|status``: the persistent emulator (scripts/emulator_persistent.py)."""
+    root = Path(args.root).resolve()
+    if args.action == "up":
+        region = args.region or read_region(check_workspace(root, "dev"))
+        with progress.step("start the persistent emulator"):
+            emu, started = emulator_persistent.up(root, region)
+        progress.say(("started" if started else "already up") + f": {emu.url}")
+        print(emulator_persistent.status(root))
+        progress.say("Next: scripts/platform apply dev (on the emulator), then scripts/platform journey dev")
+    elif args.action == "down":
+        record = emulator_persistent.down(root)
+        print(f"stopped the persistent emulator (pid {record.pid}) and removed its state" if record
+              else "the persistent emulator was not running")
+    else:
+        print(emulator_persistent.status(root))
+    return 0
