@@ -1,0 +1,31 @@
+"""Service Catalog as the platform uses it: products that become AVAILABLE,
+versions, product and principal associations, launch constraints, and the end
+user's side (SearchProducts for the caller's role, launching a product as a
+CloudFormation stack, terminating it). See ``models.py``.
+
+:func:`install` makes moto's own ``servicecatalog_backends`` build
+:class:`~.models.ExtendedServiceCatalogBackend` rather than replacing the
+object: moto binds it by name at import time (``moto.servicecatalog``,
+``moto.servicecatalog.responses``, ``moto.resourcegroupstaggingapi.models``),
+and a swapped object would miss whichever was imported first. moto's server
+finds the app through ``moto.servicecatalog.servicecatalog_backends``
+(moto/backends.py ``get_backend``) and, through the backend class's module
+(``models`` -> ``urls``), our routes. It also gives moto's CloudFormation the
+AWS::EMR::Cluster properties our product templates use (``emr_cluster_resource``).
+"""
+from __future__ import annotations
+
+
+def install() -> None:
+    from moto.servicecatalog.models import servicecatalog_backends
+
+    from . import emr_cluster_resource
+    from .models import ExtendedServiceCatalogBackend
+
+    if servicecatalog_backends.backend is not ExtendedServiceCatalogBackend:
+        if len(servicecatalog_backends):
+            # An account's backends already exist with moto's class: they would keep it.
+            raise RuntimeError("scripts.moto_ext.servicecatalog.install() must run before any "
+                               "Service Catalog backend is used")
+        servicecatalog_backends.backend = ExtendedServiceCatalogBackend
+    emr_cluster_resource.install()
