@@ -91,10 +91,19 @@ class Storage(Construct):
         self.bucket_arn_pattern = local(self, "storage_bucket_arn_pattern",
                                         f'"arn:${{{p.partition}}}:s3:::{self._prefix}-*"')
 
-        logs = self._bucket("logs", SSE_S3)
+        # Access logs describe only the platform's own two buckets, and S3 keeps
+        # delivering them for a while after logging stops: emptying the bucket
+        # before deleting it cannot be made reliable, so a (confirmed) destroy
+        # of the workspace deletes them with it. Copy them first to keep them.
+        logs = self._bucket("logs", SSE_S3, force_destroy=True)
         artifacts = self._bucket("artifacts", SSE_KMS, logs=logs)
         data = self._bucket("data", SSE_KMS, logs=logs, log_prefixes=[EMR_LOG_PREFIX])
-        self._logs_bucket_policy(logs, [artifacts, data])
+        logs_policy = self._logs_bucket_policy(logs, [artifacts, data])
+        for purpose, source in (("artifacts", artifacts), ("data", data)):
+            # After the policy that admits the logging service: S3 checks it when logging is turned on.
+            S3BucketLoggingA(self, f"{purpose}_access_logs", bucket=expr(f"{address(source)}.id"),
+                             target_bucket=expr(f"{address(logs)}.id"), target_prefix=f"{purpose}/",
+                             depends_on=[logs_policy])
         self._lifecycle(logs, log_prefixes=[""])
         skip_checks(logs, {
             "CKV_AWS_145": "S3 delivers server access logs only to buckets whose default encryption is SSE-S3 "
@@ -117,9 +126,11 @@ class Storage(Construct):
         self.emr_log_uri = f'"s3://${{{self.data_bucket}}}/{EMR_LOG_PREFIX}"'
         self.studio_sharing_uri = f'"s3://${{{self.data_bucket}}}/{STUDIO_SHARING_PREFIX}"'
 
-    def _bucket(self, purpose: str, encryption: str, logs: S3Bucket = None, log_prefixes=()) -> S3Bucket:
+    def _bucket(self, purpose: str, encryption: str, logs: S3Bucket = None, log_prefixes=(),
+                force_destroy: bool = False) -> S3Bucket:
         p = self._props
-        bucket = S3Bucket(self, purpose, bucket=expr(f'"{self._prefix}-{purpose}"'), tags={"purpose": purpose})
+        bucket = S3Bucket(self, purpose, bucket=expr(f'"{self._prefix}-{purpose}"'), tags={"purpose": purpose},
+                          force_destroy=force_destroy or None)
         name = expr(f"{address(bucket)}.id")
         S3BucketPublicAccessBlock(
             self, f"{purpose}_public_access", bucket=name, block_public_acls=True, block_public_policy=True,
@@ -141,8 +152,6 @@ class Storage(Construct):
                         sse_algorithm=encryption, kms_master_key_id=expr(p.kms_key_arn) if kms else None)))])
         skip_checks(bucket, {"CKV2_AWS_62": NO_EVENT_NOTIFICATIONS, "CKV_AWS_144": NO_REPLICATION})
         if logs is not None:
-            S3BucketLoggingA(self, f"{purpose}_access_logs", bucket=name, target_bucket=expr(f"{address(logs)}.id"),
-                             target_prefix=f"{purpose}/")
             S3BucketPolicy(self, f"{purpose}_policy", bucket=name,
                            policy=self._policy(bucket, SSE_KMS, key_arn=p.kms_key_arn))
             self._lifecycle(bucket, log_prefixes=log_prefixes)
@@ -193,7 +202,7 @@ class Storage(Construct):
         statements = self._tls_and_encryption_statements(bucket, encryption, key_arn) + list(extra)
         return json.dumps({"Version": "2012-10-17", "Statement": statements}, indent=2)
 
-    def _logs_bucket_policy(self, logs: S3Bucket, sources) -> None:
+    def _logs_bucket_policy(self, logs: S3Bucket, sources) -> S3BucketPolicy:
         p = self._props
         delivery = {
             "Sid": "AllowServerAccessLogDelivery", "Effect": "Allow",
@@ -201,5 +210,5 @@ class Storage(Construct):
             "Resource": f"${{{address(logs)}.arn}}/*",
             "Condition": {"ArnLike": {"aws:SourceArn": [f"${{{address(b)}.arn}}" for b in sources]},
                           "StringEquals": {"aws:SourceAccount": f"${{{p.account_id}}}"}}}
-        S3BucketPolicy(self, "logs_policy", bucket=expr(f"{address(logs)}.id"),
-                       policy=self._policy(logs, SSE_S3, extra=[delivery]))
+        return S3BucketPolicy(self, "logs_policy", bucket=expr(f"{address(logs)}.id"),
+                              policy=self._policy(logs, SSE_S3, extra=[delivery]))

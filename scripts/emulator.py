@@ -11,8 +11,14 @@ interpreter of the pipenv environment (``sys.executable`` by default)::
         ...
 
 Safety: the server binds 127.0.0.1 only; every URL handed out is
-``http://127.0.0.1:<port>``; :meth:`Emulator.env` strips profiles, tokens and
+``https://127.0.0.1:<port>``; :meth:`Emulator.env` strips profiles, tokens and
 shared config so that a real AWS account is never used.
+
+TLS: the server serves HTTPS with a self-signed certificate for 127.0.0.1
+(``scripts/moto_ext/tls.py``, made once under ``.cache/emulator/tls``), so that
+bucket policies see ``aws:SecureTransport`` true as on AWS; every client gets
+that certificate as its CA bundle (``ca_bundle``: the provider's and the S3
+backend's ``custom_ca_bundle``, ``AWS_CA_BUNDLE``, boto3's ``verify``).
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from __future__ import annotations
 import json
 import os
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -66,14 +73,6 @@ ENDPOINT_SERVICES = (
 UNSUPPORTED_TYPES = {
     "aws_sagemaker_domain": "moto's CreateDomain reply lacks DomainId, so the provider cannot track the domain",
     "aws_sagemaker_user_profile": "moto has no CreateUserProfile (and no domain to put it in)",
-    "aws_servicecatalog_product": "moto never reports the product AVAILABLE: the provider waits forever",
-    "aws_servicecatalog_product_portfolio_association": "moto has no AssociateProductWithPortfolio",
-    "aws_servicecatalog_constraint": "moto has no CreateConstraint",
-    "aws_servicecatalog_principal_portfolio_association": "moto never lists the association: the provider waits forever",
-    "aws_s3_bucket_policy": "moto treats every policy condition as unmet, so our TLS-only Deny denies every object "
-                            "read and write",
-    "aws_s3_bucket_logging": "the log bucket admits the logging service by bucket policy, which moto cannot apply "
-                             "(see aws_s3_bucket_policy)",
 }
 
 # Arguments the emulator does not echo back, so that a plan after an apply on
@@ -86,6 +85,9 @@ EMULATOR_DRIFT = {
         ["description"], "moto drops the description of a rule that references a group or prefix list"),
 }
 DRIFT_OVERRIDE_FILE = "emulator_drift_override.tf.json"
+# The emulator's certificate and key (made once, kept: outside persistent/, which `down` removes).
+TLS_DIR = REPO_ROOT / ".cache" / "emulator" / "tls"
+TLS_CERT_FILE = "emulator-cert.pem"  # as scripts/moto_ext/tls.py names it
 
 # Variables that could make a client reach a real account or another endpoint.
 _AWS_VARS_TO_DROP = (
@@ -105,6 +107,7 @@ _AWS_VARS_TO_DROP = (
     "AWS_USE_FIPS_ENDPOINT",
     "AWS_USE_DUALSTACK_ENDPOINT",
     "AWS_EC2_METADATA_SERVICE_ENDPOINT",
+    "AWS_CA_BUNDLE",  # another bundle would not trust the emulator's certificate; env() sets ours
 )
 
 
@@ -119,9 +122,13 @@ def free_loopback_port() -> int:
         return s.getsockname()[1]
 
 
-def _no_proxy_opener() -> urllib.request.OpenerDirector:
-    # Never let an HTTP(S)_PROXY variable route our loopback polls elsewhere.
-    return urllib.request.build_opener(urllib.request.ProxyHandler({}))
+def _no_proxy_opener(ca_bundle: Path | str | None = None) -> urllib.request.OpenerDirector:
+    # Never let an HTTP(S)_PROXY variable route our loopback polls elsewhere;
+    # trust the emulator's own certificate (and nothing else) for its HTTPS.
+    handlers: list = [urllib.request.ProxyHandler({})]
+    if ca_bundle is not None:
+        handlers.append(urllib.request.HTTPSHandler(context=ssl.create_default_context(cafile=str(ca_bundle))))
+    return urllib.request.build_opener(*handlers)
 
 
 class Emulator:
@@ -144,13 +151,18 @@ class Emulator:
         self._log_fh = None
         self._attached = False
         self._detached = False
+        self.ca_bundle: Path | None = None
+        """The certificate the server presents, once started or attached: the CA bundle for every client."""
 
     @classmethod
-    def attach(cls, port: int, region: str = "us-east-1", log_path: Path | str | None = None) -> "Emulator":
+    def attach(cls, port: int, region: str = "us-east-1", log_path: Path | str | None = None,
+               ca_bundle: Path | str | None = None) -> "Emulator":
         """An Emulator for a server that another command started (the persistent
-        one, ``scripts/emulator_persistent.py``): this object never stops it."""
+        one, ``scripts/emulator_persistent.py``): this object never stops it.
+        ``ca_bundle``: its certificate (default: the cached one it was started with)."""
         emu = cls(region=region)
         emu.port, emu._attached = port, True
+        emu.ca_bundle = Path(ca_bundle) if ca_bundle else TLS_DIR / TLS_CERT_FILE
         emu.log_path = Path(log_path) if log_path else None
         return emu
 
@@ -159,7 +171,7 @@ class Emulator:
     def url(self) -> str:
         if self.port is None:
             raise EmulatorError("the emulator is not started")
-        return f"http://{HOST}:{self.port}"
+        return f"https://{HOST}:{self.port}"
 
     @property
     def running(self) -> bool:
@@ -172,7 +184,7 @@ class Emulator:
         if self.port is None:
             return False
         try:
-            with _no_proxy_opener().open(f"{self.url}/moto-api/", timeout=timeout) as resp:
+            with _no_proxy_opener(self.ca_bundle).open(f"{self.url}/moto-api/", timeout=timeout) as resp:
                 return resp.status == 200
         except (urllib.error.URLError, ConnectionError, OSError, TimeoutError):
             return False
@@ -199,7 +211,28 @@ class Emulator:
         assert last_error is not None
         raise last_error
 
+    def _certificate(self) -> tuple[str, str]:
+        """(cert, key) under TLS_DIR, made by the server's interpreter (which has
+        ``cryptography``, a moto dependency) so that this module stays standard library."""
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+            p for p in (str(REPO_ROOT), os.environ.get("PYTHONPATH", "")) if p)}
+        try:
+            proc = subprocess.run([self.python, "-m", "scripts.moto_ext.tls", str(TLS_DIR)], env=env,
+                                  cwd=str(REPO_ROOT), capture_output=True, text=True, timeout=60)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            proc = None
+            detail = str(exc)
+        else:
+            detail = proc.stderr.strip()[-2000:]
+        if proc is None or proc.returncode != 0:
+            raise EmulatorError(f"cannot make the emulator's TLS certificate with {self.python}: {detail}\n"
+                                "Next: run scripts/bootstrap.sh so that .venv has moto[server] (and cryptography).")
+        cert, key = proc.stdout.split()
+        return cert, key
+
     def _spawn(self) -> None:
+        cert, key = self._certificate()
+        self.ca_bundle = Path(cert)
         self.port = free_loopback_port()
         self.log_path = self.log_dir / f"moto-{self.port}.log"
         self._log_fh = open(self.log_path, "w")
@@ -212,7 +245,8 @@ class Emulator:
         env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO_ROOT), env.get("PYTHONPATH", "")) if p)
         try:
             self._proc = subprocess.Popen(
-                [self.python, "-m", "scripts.moto_ext", "-H", HOST, "-p", str(self.port)],
+                [self.python, "-m", "scripts.moto_ext", "-H", HOST, "-p", str(self.port),
+                 "--ssl", "-c", cert, "-k", key],
                 stdin=subprocess.DEVNULL,
                 stdout=self._log_fh,
                 stderr=subprocess.STDOUT,
@@ -237,7 +271,7 @@ class Emulator:
 
     def _wait_ready(self) -> None:
         deadline = time.monotonic() + self.start_timeout
-        opener = _no_proxy_opener()
+        opener = _no_proxy_opener(self.ca_bundle)
         probe = f"{self.url}/moto-api/"
         while True:
             assert self._proc is not None
@@ -295,7 +329,7 @@ class Emulator:
     def reset(self) -> None:
         """Forget every resource the emulator holds (moto's reset API)."""
         req = urllib.request.Request(f"{self.url}/moto-api/reset", method="POST", data=b"")
-        with _no_proxy_opener().open(req, timeout=10) as resp:
+        with _no_proxy_opener(self.ca_bundle).open(req, timeout=10) as resp:
             resp.read()
 
     # -- client configuration ------------------------------------------------
@@ -325,6 +359,7 @@ class Emulator:
         )
         if self.port is not None:
             env["AWS_ENDPOINT_URL"] = self.url
+            env["AWS_CA_BUNDLE"] = str(self.ca_bundle)  # boto3, the AWS CLI, the provider, the S3 backend
         no_proxy = [p for p in env.get("NO_PROXY", env.get("no_proxy", "")).split(",") if p]
         for host in (HOST, "localhost"):
             if host not in no_proxy:
@@ -347,6 +382,7 @@ class Emulator:
                 "skip_metadata_api_check": True,
                 "skip_region_validation": True,
                 "s3_use_path_style": True,
+                "custom_ca_bundle": str(self.ca_bundle),
                 "endpoints": [{svc: self.url for svc in ENDPOINT_SERVICES}],
             }
         )
@@ -393,6 +429,7 @@ class Emulator:
         from botocore.config import Config
 
         return boto3.client(service, endpoint_url=self.url, region_name=region or self.region,
+                            verify=str(self.ca_bundle),
                             aws_access_key_id="testing", aws_secret_access_key="testing",
                             config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 2}))
 
@@ -464,6 +501,7 @@ class Emulator:
             "skip_region_validation": True,
             "skip_requesting_account_id": True,
             "use_path_style": True,
+            "custom_ca_bundle": str(self.ca_bundle),
             "endpoints": {"s3": self.url, "sts": self.url, "iam": self.url, "dynamodb": self.url},
         })
         doc = {

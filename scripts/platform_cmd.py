@@ -41,7 +41,8 @@ if __package__ in (None, ""):  # run as a file: make `scripts.*` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from scripts import emulator_persistent, terraform_env  # noqa: E402
-from scripts.emulator import BACKEND_OVERRIDE_FILE, UNSUPPORTED_TYPES, Emulator, EmulatorError  # noqa: E402
+from scripts.emulator import (  # noqa: E402
+    BACKEND_OVERRIDE_FILE, TLS_DIR, UNSUPPORTED_TYPES, Emulator, EmulatorError)
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 PLATFORM_STACK = "platform"
@@ -366,6 +367,8 @@ def aws_target(outdir: Path, root: Path) -> Target:
     env = terraform_env.build_env(root)
     for key in [k for k in env if k.startswith("AWS_ENDPOINT_URL")]:
         del env[key]  # no emulator settings leak into a real run
+    if env.get("AWS_CA_BUNDLE", "").startswith(str(TLS_DIR)):
+        del env["AWS_CA_BUNDLE"]  # the emulator's certificate; a bundle of the user's own stays
     return Target("aws", stacks, env)
 
 

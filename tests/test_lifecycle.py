@@ -43,7 +43,8 @@ def _domain_leftovers(ec2, efs, vpc_cidr: str, domain_id: str):
     a mount target in each, and the two NFS groups that admit each other."""
     vpc = ec2.create_vpc(CidrBlock=vpc_cidr)["Vpc"]["VpcId"]
     base = vpc_cidr.rsplit(".", 2)[0]
-    subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"{base}.{i}.0/24")["Subnet"]["SubnetId"] for i in (1, 2)]
+    subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"{base}.{i}.0/24", AvailabilityZone=f"us-east-1{zone}")[
+        "Subnet"]["SubnetId"] for i, zone in ((1, "a"), (2, "b"))]  # one mount target per zone
     inbound = ec2.create_security_group(VpcId=vpc, GroupName=f"security-group-for-inbound-nfs-{domain_id}",
                                         Description="nfs in")["GroupId"]
     outbound = ec2.create_security_group(VpcId=vpc, GroupName=f"security-group-for-outbound-nfs-{domain_id}",

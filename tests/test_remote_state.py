@@ -11,9 +11,7 @@ import subprocess
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-import boto3
 import pytest
-from botocore.config import Config
 
 from scripts import platform_cmd
 from scripts.platform_cmd import (
@@ -49,8 +47,7 @@ def platform(target, settings) -> Terraform:
 
 @pytest.fixture(scope="module")
 def s3(emulator):
-    return boto3.client("s3", endpoint_url=emulator.url, region_name=REGION, aws_access_key_id="testing",
-                        aws_secret_access_key="testing", config=Config(s3={"addressing_style": "path"}))
+    return emulator.client("s3", REGION)
 
 
 def _var_file(repo_root, ws):
@@ -136,8 +133,7 @@ def test_both_workspaces_apply_side_by_side_without_collisions(applied, settings
     for ws, run in runs.items():
         assert run.returncode == 0, f"{ws}:\n{run.stderr[-3000:]}"
         assert _state(s3, settings, ws)[2] > 50
-    ec2 = boto3.client("ec2", endpoint_url=emulator.url, region_name=REGION, aws_access_key_id="testing",
-                       aws_secret_access_key="testing")
+    ec2 = emulator.client("ec2", REGION)
     names = {t["Value"] for v in ec2.describe_vpcs()["Vpcs"] for t in v.get("Tags", []) if t["Key"] == "Name"}
     assert {"ml-dev", "ml-prod"} <= names
 
@@ -203,8 +199,7 @@ def test_destroy_of_one_workspace_leaves_the_other_untouched(applied, platform, 
     assert run.returncode == 0, run.stderr[-3000:]
     assert _state(s3, settings, "dev")[2] == 0
     assert _state(s3, settings, "prod") == prod_before
-    iam = boto3.client("iam", endpoint_url=emulator.url, region_name=REGION, aws_access_key_id="testing",
-                       aws_secret_access_key="testing")
+    iam = emulator.client("iam", REGION)
     roles = {r["RoleName"] for r in iam.list_roles()["Roles"]}
     assert not {r for r in roles if r.startswith("ml-dev-")}
     assert {f"ml-prod-{REGION}-studio-execution", f"ml-prod-{REGION}-emr-launch"} <= roles

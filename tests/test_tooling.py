@@ -12,6 +12,8 @@ import json
 import os
 import subprocess
 import sys
+import ssl
+import urllib.error
 import urllib.request
 from pathlib import Path
 from urllib.parse import urlparse
@@ -103,13 +105,19 @@ def test_free_loopback_port_is_bindable():
 
 def test_emulator_listens_on_loopback_only(emulator):
     url = urlparse(emulator.url)
-    assert url.scheme == "http" and url.hostname == "127.0.0.1"
+    # HTTPS, so that bucket policies see aws:SecureTransport as on AWS.
+    assert url.scheme == "https" and url.hostname == "127.0.0.1"
     assert url.port == emulator.port and emulator.running
     assert emulator.log_path.name == f"moto-{emulator.port}.log"
     assert emulator.log_path.parent == REPO_ROOT / ".cache" / "emulator"
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    # Its certificate verifies (nothing is trusted blindly) and names 127.0.0.1.
+    context = ssl.create_default_context(cafile=str(emulator.ca_bundle))
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), urllib.request.HTTPSHandler(context=context))
     with opener.open(f"{emulator.url}/moto-api/", timeout=5) as resp:
         assert resp.status == 200
+    untrusted = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    with pytest.raises(urllib.error.URLError, match="CERTIFICATE_VERIFY_FAILED"):
+        untrusted.open(f"{emulator.url}/moto-api/", timeout=5)
     if Path("/proc/net/tcp").exists():
         # 0100007F is 127.0.0.1 in /proc/net/tcp's little-endian hex: nothing on 0.0.0.0.
         assert listening_addresses(emulator.port) == {"0100007F"}
