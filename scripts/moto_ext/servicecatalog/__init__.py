@@ -10,8 +10,8 @@ object: moto binds it by name at import time (``moto.servicecatalog``,
 and a swapped object would miss whichever was imported first. moto's server
 finds the app through ``moto.servicecatalog.servicecatalog_backends``
 (moto/backends.py ``get_backend``) and, through the backend class's module
-(``models`` -> ``urls``), our routes. It also gives moto's CloudFormation the
-AWS::EMR::Cluster properties our product templates use (``emr_cluster_resource``).
+(``models`` -> ``urls``), our routes. The clusters a launch creates come from
+``scripts/moto_ext/emr``.
 """
 from __future__ import annotations
 
@@ -19,7 +19,6 @@ from __future__ import annotations
 def install() -> None:
     from moto.servicecatalog.models import servicecatalog_backends
 
-    from . import emr_cluster_resource
     from .models import ExtendedServiceCatalogBackend
 
     if servicecatalog_backends.backend is not ExtendedServiceCatalogBackend:
@@ -28,4 +27,3 @@ def install() -> None:
             raise RuntimeError("scripts.moto_ext.servicecatalog.install() must run before any "
                                "Service Catalog backend is used")
         servicecatalog_backends.backend = ExtendedServiceCatalogBackend
-    emr_cluster_resource.install()
