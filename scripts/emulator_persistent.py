@@ -25,9 +25,15 @@ from scripts.emulator import Emulator, EmulatorError
 SERVER_FILE = "server.json"
 
 
+HOME_VARIABLE = "PLATFORM_EMULATOR_HOME"
+
+
 def persistent_dir(root: Path) -> Path:
-    """Where the persistent emulator keeps its record, log, stack copies and state."""
-    return Path(root) / ".cache" / "emulator" / "persistent"
+    """Where the persistent emulator keeps its record, log, stack copies and
+    state: ``$PLATFORM_EMULATOR_HOME`` when set (the tests use their own, so
+    that they never touch a developer's), else ``.cache/emulator/persistent``."""
+    home = os.environ.get(HOME_VARIABLE)
+    return Path(home) if home else Path(root) / ".cache" / "emulator" / "persistent"
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ its whole delete timeout, 20 minutes).
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
@@ -49,17 +50,28 @@ def target_clients(target: Target, region: str):
     return session.client("ec2"), session.client("efs")
 
 
+@dataclass(frozen=True)
+class Teardown:
+    """What a destroy did outside Terraform."""
+
+    lines: list[str]
+    """One line per thing deleted or kept."""
+    kept_home_efs: str | None
+    """The home EFS kept by ``home_efs_retention = "Retain"`` (users' files)."""
+
+
 def destroy_workspace(target: Target, tf: Terraform, workspace: str, var_file: Path, progress: Progress,
-                      auto_approve: bool = False, targets: Sequence[str] = (), stream: bool = False) -> list[str]:
-    """Destroys the workspace in the order the module docstring gives; returns
-    what the teardown did (one line each). ``targets``: ``-target`` arguments
-    of the last step (the emulator's scope), none for everything."""
+                      auto_approve: bool = False, targets: Sequence[str] = (), stream: bool = False) -> Teardown:
+    """Destroys the workspace in the order the module docstring gives.
+    ``targets``: ``-target`` arguments of the last step (the emulator's scope),
+    none for everything."""
     extra = ["-auto-approve"] if auto_approve else []
     values = read_var_file(var_file)
     region, retention = values.get("region"), values.get("home_efs_retention", "Retain")
     state = [a for a in tf.run(["state", "list"], workspace=workspace).stdout.split() if not a.startswith("data.")]
     domains = [a for a in state if a.split(".")[0] == DOMAIN_TYPE]
     done: list[str] = []
+    kept = None
     if domains:
         outputs = tf.output(workspace)
         with progress.step(f"terraform destroy ({workspace}: the Studio domain and its users first)"):
@@ -73,6 +85,7 @@ def destroy_workspace(target: Target, tf: Terraform, workspace: str, var_file: P
                     ec2, efs, value["vpc_id"], value["domain_id"], value.get("home_efs_id"), retention)
             for line in done:
                 progress.say(f"teardown: {line}")
+            kept = value.get("home_efs_id") if retention == "Retain" else None
     with progress.step(f"terraform destroy ({workspace})"):
         proc = tf.run(["destroy", "-input=false", f"-var-file={var_file}", *extra, *targets], workspace=workspace,
                       stream=stream, check=False)
@@ -81,7 +94,7 @@ def destroy_workspace(target: Target, tf: Terraform, workspace: str, var_file: P
                            f"{(proc.stdout + proc.stderr)[-3000:]}\nNext: read Terraform's error above, fix it "
                            "and re-run.")
     progress.say(closing_line(proc.stdout, "destroy"))
-    return done
+    return Teardown(done, kept)
 
 
 def cmd_loop(args, progress: Progress) -> int:
@@ -122,12 +135,12 @@ def cmd_loop(args, progress: Progress) -> int:
                                f"{proc.stdout[-4000:]}{proc.stderr[-2000:]}\n"
                                "Next: make the drifting argument match what AWS returns (see the diff above).")
         print("replan: no changes")
-        done = destroy_workspace(target, tf, ws, var_file, progress, auto_approve=True, targets=targets)
+        teardown_done = destroy_workspace(target, tf, ws, var_file, progress, auto_approve=True, targets=targets)
         left = [a for a in tf.run(["state", "list"], workspace=ws).stdout.split() if not a.startswith("data.")]
         if left:
             raise CommandError(f"destroy left {len(left)} resources in state: {left}\n"
                                "Next: run the loop again with TF_LOG=DEBUG to see why they were kept.")
-        kept_efs = [line.split()[3] for line in done if line.startswith("kept the home EFS")]
+        kept_efs = [teardown_done.kept_home_efs] if teardown_done.kept_home_efs else []
         left = target.emulator.leftovers(region, keep_buckets=[settings.bucket], keep_file_systems=kept_efs)
         if left:
             raise CommandError(f"destroy left {len(left)} things in the emulator: {left}\n"

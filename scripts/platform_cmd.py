@@ -692,4 +692,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Through the package module, so that the command modules (scripts.lifecycle,
+    # scripts.journey) and this entry share one CommandError class.
+    from scripts.platform_cmd import main as package_main
+
+    sys.exit(package_main())

@@ -103,13 +103,16 @@ def teardown_blockers_message(outputs: Mapping[str, Any], region: Optional[str] 
     step += 1
     find = (f"aws ec2 describe-security-groups{r} --filters Name=vpc-id,Values={vpc} Name=group-name,Values=$n "
             "--query 'SecurityGroups[0].GroupId' --output text")
-    rules = f"aws ec2 describe-security-groups{r} --group-ids $g --query 'SecurityGroups[0].IpPermissions"
+    rules = f"aws ec2 describe-security-groups{r} --group-ids $g --output json --query 'SecurityGroups[0].IpPermissions"
     lines += [
-        f"  {step}. Empty the two groups (each admits the other), then delete them:",
+        f"  {step}. Empty the two groups (each admits the other; each has rules in one direction only), "
+        "then delete them:",
         f"       for n in {groups[0]} {groups[1]}; do",
         f"         g=$({find})",
-        f"         aws ec2 revoke-security-group-ingress{r} --group-id $g --ip-permissions \"$({rules}')\"",
-        f"         aws ec2 revoke-security-group-egress{r} --group-id $g --ip-permissions \"$({rules}Egress')\"",
+        f"         in=$({rules}')",
+        f"         [ \"$in\" = \"[]\" ] || aws ec2 revoke-security-group-ingress{r} --group-id $g --ip-permissions \"$in\"",
+        f"         out=$({rules}Egress')",
+        f"         [ \"$out\" = \"[]\" ] || aws ec2 revoke-security-group-egress{r} --group-id $g --ip-permissions \"$out\"",
         "       done",
         f"       for n in {groups[0]} {groups[1]}; do aws ec2 delete-security-group{r} --group-id $({find}); done",
     ]

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -19,10 +20,18 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:  # make `scripts.*` (and main.py) importable
     sys.path.insert(0, str(REPO_ROOT))
 
+from scripts import emulator_persistent  # noqa: E402
 from scripts import terraform_env as _terraform_env  # noqa: E402
 from scripts.emulator import Emulator  # noqa: E402
 from scripts.platform_cmd import Terraform, available_workspaces  # noqa: E402
 from synthesized import SynthesizedStack  # noqa: E402
+
+
+def pytest_configure(config):
+    """The tests never use (or stop) a developer's persistent emulator: theirs lives in a folder of their own."""
+    import tempfile
+
+    os.environ[emulator_persistent.HOME_VARIABLE] = tempfile.mkdtemp(prefix="platform-emulator-home-")
 
 
 def pytest_collection_modifyitems(items):
