@@ -12,10 +12,12 @@ classmethod with one that maps every property RunJobFlow knows, the way
 moto's RunJobFlow handler does, and adds the tags CloudFormation propagates
 (the stack's and ``aws:cloudformation:*``).
 
+The Master/Core groups get their EC2 instances through our backend's
+AddInstanceGroups (``models.py``, ``instances.py``), which launches them in
+the cluster's subnet; they end with the cluster when the stack is deleted.
+
 Still not emulated (moto has nowhere to keep them): AutoTerminationPolicy
-(moto has no Get/PutAutoTerminationPolicy; kept on the object only), EC2
-instances for the instance groups (moto would leave them running after the
-cluster terminates, so ListInstances stays empty), Steps.
+(moto has no Get/PutAutoTerminationPolicy; kept on the object only), Steps.
 """
 from __future__ import annotations
 
@@ -34,7 +36,9 @@ def _instance_groups(instances: dict[str, Any]) -> list[dict[str, Any]]:
             groups.append({"instance_role": role, "instance_type": spec["InstanceType"],
                            "instance_count": int(spec.get("InstanceCount", 1)),
                            "market": spec.get("Market", "ON_DEMAND"), "name": spec.get("Name"),
-                           "bid_price": spec.get("BidPrice"), "ebs_configuration": spec.get("EbsConfiguration")})
+                           "bid_price": spec.get("BidPrice"), "ebs_configuration": spec.get("EbsConfiguration"),
+                           "configurations": _configurations(spec.get("Configurations")),
+                           "custom_ami_id": spec.get("CustomAmiId")})
     return groups
 
 
@@ -97,10 +101,11 @@ def create_from_cloudformation_json(cls: type[Cluster], resource_name: str, clou
     applications = properties.get("Applications") or [{"Name": "Hadoop"}]
     emr.add_applications(cluster.id, [{"name": a.get("Name"), "version": a.get("Version"), "args": a.get("Args"),
                                        "additional_info": a.get("AdditionalInfo")} for a in applications])
+    # Tags first: the instances the groups launch carry the cluster's tags.
+    tags = _stack_tags(account_id, region_name, kwargs.get("LogicalId"), kwargs.get("StackId"))
+    emr.add_tags(cluster.id, {**tags, **{t["Key"]: t["Value"] for t in properties.get("Tags", [])}})
     emr.add_instance_groups(cluster.id, _instance_groups(instances))
     cluster.auto_termination_policy = properties.get("AutoTerminationPolicy")
-    tags = _stack_tags(account_id, region_name, kwargs.get("LogicalId"), kwargs.get("StackId"))
-    cluster.add_tags({**tags, **{t["Key"]: t["Value"] for t in properties.get("Tags", [])}})
     return cluster
 
 
