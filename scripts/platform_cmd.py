@@ -237,8 +237,10 @@ def emulator_scope(stack: Path) -> tuple[list[str], list[tuple[str, str]]]:
                     root = blocker if not why[blocker].startswith("refers to ") else why[blocker].split()[2]
                     why[address] = f"refers to {root}, which the emulator cannot create"
                     changed = True
-    targets = [f"-target={a}" for a in sorted(bodies) if not a.startswith("local.") and a not in why]
     left_out = [(a, w) for a, w in sorted(why.items()) if not a.startswith("local.")]
+    if not left_out:  # everything: no -target (and no "resource targeting is in effect" warning)
+        return [], []
+    targets = [f"-target={a}" for a in sorted(bodies) if not a.startswith("local.") and a not in why]
     return targets, left_out
 
 
