@@ -5,6 +5,8 @@
 #   .venv/         the project env, `pipenv sync --dev` from Pipfile.lock
 #   node_modules/  `npm ci` from package-lock.json (the cdktf CLI)
 #   terraform      must be on PATH, >= 1.10
+#   studio-clients/.venv/  with --studio-clients only: AWS's Studio client packages
+#                  for `scripts/platform journey`, from studio-clients/Pipfile.lock
 #
 # Each step keeps a stamp (the hash of its input) and is skipped while the stamp
 # matches. Every failure ends with one line saying what to do next.
@@ -98,5 +100,38 @@ version_ge() { [ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | head -n1)" = "$2" ];
 version_ge "$TF_VERSION" "$TERRAFORM_MIN" \
   || die "terraform $TF_VERSION at $(command -v terraform) is older than $TERRAFORM_MIN" "$NEXT"
 
+# --- (e) studio-clients/.venv: AWS's Studio client packages (--studio-clients) ---
+STUDIO=""
+if [ "${1:-}" = "--studio-clients" ] || [ -n "${BOOTSTRAP_STUDIO_CLIENTS:-}" ]; then
+  STEP="studio clients"
+  STUDIO=", studio-clients/.venv"
+  SC_STAMP="studio-clients/.venv/.bootstrap-pipfile-lock.sha256"
+  SC_HASH="$(hash_of studio-clients/Pipfile.lock)"
+  if [ ! -x studio-clients/.venv/bin/python ] || [ "$(cat "$SC_STAMP" 2>/dev/null)" != "$SC_HASH" ]; then
+    # sparkmagic -> requests-kerberos -> pyspnego[kerberos] -> gssapi, krb5: no
+    # Linux wheels, so pip builds them against the system's Kerberos headers.
+    if ! command -v krb5-config >/dev/null 2>&1; then
+      if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        say "installing libkrb5-dev (the Kerberos headers gssapi and krb5 build against)"
+        NEXT="install libkrb5-dev yourself (apt-get install libkrb5-dev), then re-run scripts/bootstrap.sh --studio-clients"
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libkrb5-dev >/dev/null
+      else
+        die "krb5-config is missing: the Studio client packages build gssapi and krb5 against the Kerberos headers" \
+            "install them (Debian/Ubuntu: sudo apt-get install libkrb5-dev; Fedora: sudo dnf install krb5-devel; macOS: brew install krb5), then re-run scripts/bootstrap.sh --studio-clients"
+      fi
+    fi
+    say "pipenv sync of studio-clients (studio-clients/Pipfile.lock changed or its .venv missing; a few minutes cold)"
+    NEXT="fix the pipenv error above, or 'rm -rf studio-clients/.venv' and re-run scripts/bootstrap.sh --studio-clients"
+    rm -f "$SC_STAMP"
+    PIPENV_PIPFILE="$ROOT/studio-clients/Pipfile" PIPENV_VENV_IN_PROJECT=1 PIPENV_IGNORE_VIRTUALENVS=1 \
+      PIPENV_NOSPIN=1 PIPENV_YES=1 PIPENV_VERBOSITY=-1 PIPENV_PYTHON="$(command -v python3.11 || echo python3.11)" \
+      .tools/bin/pipenv sync
+    [ -x studio-clients/.venv/bin/python ] || die "pipenv sync did not create studio-clients/.venv/bin/python" \
+      "'rm -rf studio-clients/.venv' and re-run scripts/bootstrap.sh --studio-clients"
+    echo "$SC_HASH" > "$SC_STAMP"
+  fi
+fi
+
 trap - ERR
-say "ok (.tools, .venv, node_modules up to date; terraform $TF_VERSION)"
+say "ok (.tools, .venv, node_modules$STUDIO up to date; terraform $TF_VERSION)"
