@@ -1,0 +1,128 @@
+"""``scripts/platform journey W``: what a data scientist's Studio does, on the emulator.
+
+After an apply of workspace W, as the Studio execution role:
+
+1. find the EMR products Studio shows (``steps.find_products``);
+2. launch one as Studio does and wait for its record (``steps.launch_cluster``);
+3. connect a notebook: AWS's own Studio client packages run their EMR-on-EC2
+   connect path against the emulator, up to the Livy endpoint they would open
+   (``steps.connect_notebook``, ``clients``; no Livy server is part of this);
+4. check the network path: the master group admits Studio on 8998 and 10000
+   (``steps.check_network``);
+5. check every AWS call made as the role on that path, and every call the
+   client packages' code can make on it, against the role's policies with a
+   policy simulator (``policy_check``);
+6. terminate the product; the cluster and its stack are gone (``steps.terminate_cluster``).
+
+Each step prints what it did and how long it took; a failure names the step,
+the call and what to change (:class:`~scripts.journey.steps.JourneyFailure`).
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from scripts.journey.steps import Journey, JourneyFailure
+
+__all__ = ["Journey", "JourneyFailure", "JourneyResult", "cmd_journey", "run_journey"]
+
+
+@dataclass
+class JourneyResult:
+    workspace: str
+    steps: list[tuple[str, float]] = field(default_factory=list)
+    """(step name, seconds) in order."""
+
+    def summary_line(self) -> str:
+        total = sum(seconds for _, seconds in self.steps)
+        return f"journey {self.workspace}: all {len(self.steps)} steps passed in {total:.1f}s"
+
+
+def _steps():
+    from scripts.journey import policy_check, steps
+
+    return [("find the EMR products", steps.find_products), ("launch a cluster", steps.launch_cluster),
+            ("connect a notebook", steps.connect_notebook), ("check the network path", steps.check_network),
+            ("check the role's permissions", policy_check.check_permissions),
+            ("terminate the cluster", steps.terminate_cluster)]
+
+
+def run_journey(target, tf, workspace: str, var_file: Path, progress) -> JourneyResult:
+    """Runs the six steps against ``target``'s emulator with ``workspace`` applied."""
+    from scripts.journey.studio_user import CallRecord, role_credentials, role_session
+    from scripts.platform_cmd import CommandError, read_region
+
+    if target.emulator is None:
+        raise CommandError("the journey runs on the emulator only (it launches a cluster and runs Studio's "
+                           "client code against it).\nNext: leave out --target aws.")
+    region = read_region(var_file)
+    outputs = {name: o.get("value") for name, o in tf.output(workspace).items()}
+    if not outputs.get("domain_id"):
+        raise CommandError(f"workspace {workspace} is not applied on this emulator (no domain_id output).\n"
+                           f"Next: scripts/platform apply {workspace} (with the persistent emulator up), or "
+                           f"scripts/platform journey {workspace} without it.")
+    record = CallRecord()
+    credentials = role_credentials(target.emulator, outputs["studio_execution_role_arn"], region)
+    journey = Journey(target.emulator, region, outputs, role_session(credentials, region, record), credentials,
+                      record)
+    progress.say(f"as the Studio execution role {outputs['studio_execution_role_arn']} (assumed in the emulator)")
+    result = JourneyResult(workspace)
+    steps = _steps()
+    try:
+        for number, (name, step) in enumerate(steps, start=1):
+            start = time.monotonic()
+            with progress.step(f"journey {number}/{len(steps)}: {name}"):
+                lines = step(journey)
+            result.steps.append((name, time.monotonic() - start))
+            for line in lines:
+                print(f"  {number}. {line}")
+    except Exception:  # a failure (or a bug) after the launch: the cluster goes all the same
+        if "provisioned_product_id" in journey.found and len(result.steps) < len(steps) - 1:
+            _terminate_after_failure(journey, progress)
+        raise
+    return result
+
+
+def _terminate_after_failure(journey: Journey, progress) -> None:
+    """A failed journey still terminates the cluster it launched (and says so)."""
+    from scripts.journey.steps import terminate_cluster
+
+    try:
+        for line in terminate_cluster(journey):
+            progress.say(f"after the failure: {line}")
+    except (JourneyFailure, Exception) as exc:  # noqa: BLE001 - the first failure is the one to report
+        progress.say(f"after the failure, terminating {journey.found['provisioned_product_id']} failed too: {exc}")
+
+
+def cmd_journey(args, progress) -> int:
+    """The journey of workspace W: on the persistent emulator where W is applied,
+    or on an emulator of its own after applying W there."""
+    from scripts import lifecycle
+    from scripts.platform_cmd import (
+        PLATFORM_STACK, CommandError, check_workspace, emulator_scope, open_target, read_region)
+
+    if args.target != "emulator":
+        raise CommandError("the journey runs on the emulator only.\nNext: leave out --target aws.")
+    root = Path(args.root).resolve()
+    var_file = check_workspace(root, args.workspace)
+    with open_target(args, progress, read_region(var_file)) as target:
+        tf = target.terraform(PLATFORM_STACK)
+        with progress.step("terraform init"):
+            tf.init()
+        applied = [a for a in tf.run(["state", "list"], workspace=args.workspace, check=False).stdout.split()
+                   if not a.startswith("data.")]
+        if not applied:
+            with progress.step(f"terraform apply ({args.workspace})"):
+                proc = tf.run(["apply", "-input=false", "-auto-approve", f"-var-file={var_file}",
+                               *emulator_scope(tf.dir)[0]], workspace=args.workspace)
+            print(lifecycle.closing_line(proc.stdout, "apply"))
+        else:
+            progress.say(f"{args.workspace} is applied on the persistent emulator ({len(applied)} resources): "
+                         "the journey uses it as it is")
+        try:
+            result = run_journey(target, tf, args.workspace, var_file, progress)
+        except JourneyFailure as failure:
+            raise CommandError(str(failure)) from None
+        print(result.summary_line())
+    return 0

@@ -1,0 +1,194 @@
+"""Journey step 5: every AWS call made as the Studio execution role, checked
+against the role's policies offline with Principal Mapper's policy simulator
+(moto's own IAM enforcement ignores conditions, so it cannot decide this).
+
+``role_node`` reads a role's identity policies (managed: each one's default
+version; inline; the permissions boundary) from any IAM endpoint (the
+emulator) and builds principalmapper's ``Node``; ``evaluate`` runs
+principalmapper's local authorization check (Allow/Deny, NotAction,
+NotResource, every condition operator incl. IfExists/ForAnyValue/Null, the
+boundary) for one action, resource and request context. No AWS call.
+
+``request_for`` maps a recorded call to the resource ARN and the request
+context AWS would evaluate, per the Service Authorization Reference of each
+service (where an action has no resource type, the resource is "*").
+"""
+
+from __future__ import annotations
+
+import collections
+import collections.abc
+import json
+from urllib.parse import unquote
+
+# principalmapper 1.1.5 (its last release, 2022-01) imports Mapping and
+# MutableMapping from `collections`, which Python 3.10 removed; the fix is on
+# its master (nccgroup/PMapper#107, #122) but was never released.
+for _name in ("Mapping", "MutableMapping"):
+    if not hasattr(collections, _name):
+        setattr(collections, _name, getattr(collections.abc, _name))
+
+from principalmapper.common import Node, Policy  # noqa: E402
+from principalmapper.querying.query_interface import local_check_authorization_full  # noqa: E402
+
+# Actions that need no permission (STS GetCallerIdentity: "No permissions are
+# required to perform this operation", even with an explicit deny).
+NO_PERMISSION_NEEDED = {"sts:GetCallerIdentity"}
+
+
+def _doc(document) -> dict:
+    return json.loads(unquote(document)) if isinstance(document, str) else document
+
+
+def role_node(iam, role_name: str) -> Node:
+    """``iam``: a boto3 IAM client (for the emulator)."""
+    role = iam.get_role(RoleName=role_name)["Role"]
+    policies = []
+    for page in iam.get_paginator("list_attached_role_policies").paginate(RoleName=role_name):
+        for attached in page["AttachedPolicies"]:
+            meta = iam.get_policy(PolicyArn=attached["PolicyArn"])["Policy"]
+            version = iam.get_policy_version(PolicyArn=attached["PolicyArn"], VersionId=meta["DefaultVersionId"])
+            policies.append(Policy(attached["PolicyArn"], attached["PolicyName"],
+                                   _doc(version["PolicyVersion"]["Document"])))
+    for page in iam.get_paginator("list_role_policies").paginate(RoleName=role_name):
+        for name in page["PolicyNames"]:
+            doc = iam.get_role_policy(RoleName=role_name, PolicyName=name)["PolicyDocument"]
+            policies.append(Policy(role["Arn"], name, _doc(doc)))  # pmapper: inline policies carry the role's ARN
+    boundary = None
+    if role.get("PermissionsBoundary"):
+        arn = role["PermissionsBoundary"]["PermissionsBoundaryArn"]
+        meta = iam.get_policy(PolicyArn=arn)["Policy"]
+        version = iam.get_policy_version(PolicyArn=arn, VersionId=meta["DefaultVersionId"])
+        boundary = Policy(arn, meta["PolicyName"], _doc(version["PolicyVersion"]["Document"]))
+    tags = {t["Key"]: t["Value"] for t in role.get("Tags", [])}
+    return Node(role["Arn"], role["RoleId"], policies, [], _doc(role["AssumeRolePolicyDocument"]), None, 0,
+                False, False, boundary, False, tags)
+
+
+def evaluate(node: Node, action: str, resource: str, context: dict | None = None) -> bool:
+    if action in NO_PERMISSION_NEEDED:
+        return True
+    return local_check_authorization_full(node, action, resource, dict(context or {}), None, None, None, None)
+
+
+def request_for(call: dict, region: str, account: str, cluster_tags: dict | None = None,
+                ui_targets: dict | None = None) -> tuple[str, dict]:
+    """(resource ARN, request context) of a recorded call, per the Service
+    Authorization Reference's resource type of the action (where it has none,
+    the resource is "*"). ``ui_targets``: persistent app UI id => the ARN of
+    the cluster it belongs to (its resource type is the cluster)."""
+    action, params = call["iam_action"], call.get("params") or {}
+    context = {"aws:RequestedRegion": region}
+    emr = f"arn:aws:elasticmapreduce:{region}:{account}"
+    if action.startswith("elasticmapreduce:") and "cluster" in _resource_types(action):
+        cluster = (f"{emr}:cluster/{params['ClusterId']}" if params.get("ClusterId")
+                   else params.get("TargetResourceArn") or (ui_targets or {}).get(params.get("PersistentAppUIId")))
+        if cluster:
+            context.update({f"aws:ResourceTag/{k}": v for k, v in (cluster_tags or {}).items()})
+            if "ExecutionRoleArn" in params:
+                context["elasticmapreduce:ExecutionRoleArn"] = params["ExecutionRoleArn"]
+            return cluster, context
+    if action == "sts:AssumeRole":
+        return params["RoleArn"], context
+    if action.startswith("servicecatalog:"):
+        return _catalog_request(action, params, region, account, context)
+    sm = f"arn:aws:sagemaker:{region}:{account}"
+    if action == "sagemaker:DescribeDomain":
+        return f"{sm}:domain/{params['DomainId']}", context
+    if action == "sagemaker:DescribeUserProfile":
+        return f"{sm}:user-profile/{params['DomainId']}/{params['UserProfileName']}", context
+    if action == "sagemaker:DescribeSpace":
+        return f"{sm}:space/{params['DomainId']}/{params['SpaceName']}", context
+    # ListClusters, DescribeSecurityConfiguration, DescribePersistentAppUI,
+    # GetPersistentAppUIPresignedURL, GetCallerIdentity: no resource type.
+    return "*", context
+
+
+# Service Catalog's end-user actions on provisioned products and records have no
+# resource type; AWS scopes them by an access level that the caller's policy
+# states as a condition (servicecatalog:accountLevel/roleLevel/userLevel = self).
+# The journey acts only on what its own session launched, which every level admits.
+_OWN_PROVISIONED = {"accountLevel", "roleLevel", "userLevel"}
+
+
+def _resource_types(action: str) -> set[str]:
+    """The action's resource types in the Service Authorization Reference (parliament's copy of it)."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # parliament imports pkg_resources
+        from parliament import iam_definition
+    prefix, name = action.split(":", 1)
+    for service in iam_definition:
+        if service["prefix"] == prefix:
+            for privilege in service["privileges"]:
+                if privilege["privilege"] == name:
+                    return {r["resource_type"].rstrip("*") for r in privilege["resource_types"] if r["resource_type"]}
+    return set()
+
+
+def _catalog_request(action: str, params: dict, region: str, account: str, context: dict) -> tuple[str, dict]:
+    product = params.get("ProductId") or (params.get("Id") if action != "servicecatalog:DescribeProductView" else None)
+    if "Product" in _resource_types(action) and product:
+        return f"arn:aws:catalog:{region}:{account}:product/{product}", context
+    if "ProvisionedProduct" in action or action.endswith(("Record", "RecordHistory")):
+        context.update({f"servicecatalog:{level}": "self" for level in _OWN_PROVISIONED})
+    return "*", context
+
+
+def _account(role_arn: str) -> str:
+    return role_arn.split(":")[4]
+
+
+def verdicts(iam, role_arn: str, region: str, calls: list[dict], cluster_tags: dict | None = None,
+             ui_targets: dict | None = None) -> list[dict]:
+    """One verdict per distinct (action, resource) among ``calls`` (records of
+    ``scripts.journey.clients.netguard``'s shape: iam_action, params): allowed or not."""
+    node = role_node(iam, role_arn.rsplit("/", 1)[-1])
+    seen, out = set(), []
+    for call in calls:
+        resource, context = request_for(call, region, _account(role_arn), cluster_tags, ui_targets)
+        key = (call["iam_action"], resource)
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append({"action": call["iam_action"], "resource": resource,
+                    "allowed": evaluate(node, call["iam_action"], resource, context),
+                    "where": call.get("caller") or call.get("phase")})
+    return out
+
+
+def check_permissions(j) -> list[str]:
+    """5. Each call made as the role on the journey so far (steps 1-3: Studio's
+    catalog and launch calls, the client packages' connect path and cluster
+    view), allowed or denied by the role's effective policies; then the calls
+    the packages' code can make that this run did not exercise, for the record."""
+    from scripts.journey.steps import JourneyFailure
+
+    own = [{"iam_action": c.action, "params": c.params, "phase": "studio"} for c in j.record.since(0)]
+    clients = [c for c in j.found.get("client_calls", []) if c.get("sent_to")]
+    emr = j.emulator.client("emr", j.region)
+    tags = {t["Key"]: t["Value"] for t in emr.describe_cluster(ClusterId=j.found["cluster_id"])["Cluster"]
+            .get("Tags", [])}
+    # The cluster view ran on the journey's cluster only, so every persistent app
+    # UI it created or read is that cluster's (DescribePersistentAppUI does not say).
+    cluster_arn = (f"arn:aws:elasticmapreduce:{j.region}:{_account(j.outputs['studio_execution_role_arn'])}:"
+                   f"cluster/{j.found['cluster_id']}")
+    ui_targets = {(c.get("params") or {}).get("PersistentAppUIId"): cluster_arn for c in clients}
+    results = verdicts(j.emulator.client("iam", j.region), j.outputs["studio_execution_role_arn"], j.region,
+                       own + clients, tags, ui_targets)
+    lines = [f"{'allowed' if v['allowed'] else 'DENIED '}  {v['action']}  on {v['resource']}" for v in results]
+    denied = [v for v in results if not v["allowed"]]
+    exercised = {v["action"] for v in results}
+    unexercised = sorted(set(j.found.get("static_actions", [])) - exercised)
+    if unexercised:
+        lines.append(f"the client packages' code can also call (other paths, not checked): {', '.join(unexercised)}")
+    if denied:
+        first = denied[0]
+        raise JourneyFailure(
+            "check the role's permissions", first["action"],
+            f"{len(denied)} of {len(results)} calls are denied to the Studio execution role:\n    "
+            + "\n    ".join(f"{v['action']} on {v['resource']} (made at {v['where']})" for v in denied),
+            f"allow {', '.join(sorted({v['action'] for v in denied}))} to the Studio execution role "
+            "(modules/iam.py, the emr-discovery and emr-products policies)")
+    return lines
