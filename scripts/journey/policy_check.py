@@ -158,15 +158,10 @@ def verdicts(iam, role_arn: str, region: str, calls: list[dict], cluster_tags: d
     return out
 
 
-def check_permissions(j) -> list[str]:
-    """5. Each call made as the role on the journey so far (steps 1-3: Studio's
-    catalog and launch calls, the client packages' connect path and cluster
-    view), allowed or denied by the role's effective policies; then the calls
-    the packages' code can make that this run did not exercise, for the record."""
+def check_calls(j, calls: list[dict], step: str) -> list[dict]:
+    """The verdicts on ``calls`` made as the Studio execution role; a denied one fails ``step``."""
     from scripts.journey.steps import JourneyFailure
 
-    own = [{"iam_action": c.action, "params": c.params, "phase": "studio"} for c in j.record.since(0)]
-    clients = [c for c in j.found.get("client_calls", []) if c.get("sent_to")]
     emr = j.emulator.client("emr", j.region)
     tags = {t["Key"]: t["Value"] for t in emr.describe_cluster(ClusterId=j.found["cluster_id"])["Cluster"]
             .get("Tags", [])}
@@ -174,21 +169,31 @@ def check_permissions(j) -> list[str]:
     # UI it created or read is that cluster's (DescribePersistentAppUI does not say).
     cluster_arn = (f"arn:aws:elasticmapreduce:{j.region}:{_account(j.outputs['studio_execution_role_arn'])}:"
                    f"cluster/{j.found['cluster_id']}")
-    ui_targets = {(c.get("params") or {}).get("PersistentAppUIId"): cluster_arn for c in clients}
+    ui_targets = {(c.get("params") or {}).get("PersistentAppUIId"): cluster_arn for c in calls}
     results = verdicts(j.emulator.client("iam", j.region), j.outputs["studio_execution_role_arn"], j.region,
-                       own + clients, tags, ui_targets)
-    lines = [f"{'allowed' if v['allowed'] else 'DENIED '}  {v['action']}  on {v['resource']}" for v in results]
+                       calls, tags, ui_targets)
     denied = [v for v in results if not v["allowed"]]
-    exercised = {v["action"] for v in results}
-    unexercised = sorted(set(j.found.get("static_actions", [])) - exercised)
-    if unexercised:
-        lines.append(f"the client packages' code can also call (other paths, not checked): {', '.join(unexercised)}")
     if denied:
-        first = denied[0]
         raise JourneyFailure(
-            "check the role's permissions", first["action"],
+            step, denied[0]["action"],
             f"{len(denied)} of {len(results)} calls are denied to the Studio execution role:\n    "
             + "\n    ".join(f"{v['action']} on {v['resource']} (made at {v['where']})" for v in denied),
             f"allow {', '.join(sorted({v['action'] for v in denied}))} to the Studio execution role "
             "(modules/iam.py, the emr-discovery and emr-products policies)")
+    return results
+
+
+def check_permissions(j) -> list[str]:
+    """5. Each call made as the role on the journey so far (steps 1-3: Studio's
+    catalog and launch calls, the client packages' connect path and cluster
+    view), allowed or denied by the role's effective policies; then the calls
+    the packages' code can make that this run did not exercise, for the record."""
+    own = [{"iam_action": c.action, "params": c.params, "phase": "studio"} for c in j.record.since(0)]
+    clients = [c for c in j.found.get("client_calls", []) if c.get("sent_to")]
+    results = check_calls(j, own + clients, "check the role's permissions")
+    lines = [f"allowed  {v['action']}  on {v['resource']}" for v in results]
+    exercised = {v["action"] for v in results}
+    unexercised = sorted(set(j.found.get("static_actions", [])) - exercised)
+    if unexercised:
+        lines.append(f"the client packages' code can also call (other paths, not checked): {', '.join(unexercised)}")
     return lines

@@ -188,12 +188,18 @@ def check_network(j: Journey) -> list[str]:
 
 
 def terminate_cluster(j: Journey) -> list[str]:
-    """6. Terminate the provisioned product; the cluster and its stack are gone."""
+    """6. Terminate the provisioned product (its calls checked like step 5's);
+    the cluster and its stack are gone; the JupyterLab app and space close."""
+    from scripts.journey.policy_check import check_calls
+
     catalog = j.client("servicecatalog")
+    checked = len(j.record)
     step = "terminate the cluster"
     record = catalog.terminate_provisioned_product(
         ProvisionedProductId=j.found["provisioned_product_id"], TerminateToken=uuid.uuid4().hex)["RecordDetail"]
     _wait_record(catalog, record["RecordId"], step, "servicecatalog:DescribeRecord")
+    check_calls(j, [{"iam_action": c.action, "params": c.params, "phase": "studio"} for c in j.record.since(checked)],
+                step)
     state = j.emulator.client("emr", j.region).describe_cluster(
         ClusterId=j.found["cluster_id"])["Cluster"]["Status"]["State"]
     if not state.startswith("TERMINATED"):
@@ -204,8 +210,9 @@ def terminate_cluster(j: Journey) -> list[str]:
     if stacks:
         raise JourneyFailure(step, "cloudformation:ListStacks", f"stack(s) left: {[s['StackName'] for s in stacks]}",
                              "read the emulator's log")
-    return [f"terminated {j.found['provisioned_product_id']}: record {record['RecordId']} SUCCEEDED, cluster "
-            f"{j.found['cluster_id']} {state}, its stack deleted"]
+    lines = [f"terminated {j.found['provisioned_product_id']}: record {record['RecordId']} SUCCEEDED, cluster "
+             f"{j.found['cluster_id']} {state}, its stack deleted"]
+    return lines + close_jupyterlab(j)
 
 
 STUDIO_CLIENTS_PYTHON = Path(__file__).resolve().parents[2] / "studio-clients" / ".venv" / "bin" / "python"
@@ -233,6 +240,42 @@ def _livy_rules(j: Journey) -> tuple[str, str, list[dict]]:
     return master, j.outputs["studio_security_group_id"], rules
 
 
+def open_jupyterlab(j: Journey) -> dict:
+    """What Studio does when the user opens JupyterLab: a private space of the
+    first user profile and a JupyterLab app in it (made by the platform's side,
+    as Studio's service makes them); returns the resource metadata Studio
+    writes for the app (/opt/ml/metadata/resource-metadata.json), which the
+    EMR extension reads to find the user's EMR roles."""
+    users = j.outputs.get("user_profile_names") or []
+    if not users:
+        raise JourneyFailure("connect a notebook", "sagemaker:CreateSpace", "the workspace has no user profile",
+                             "add a user to user_profiles in the workspace file")
+    sagemaker = j.emulator.client("sagemaker", j.region)
+    domain, user, space = j.outputs["domain_id"], users[0], f"{users[0]}-journey-{uuid.uuid4().hex[:6]}"
+    sagemaker.create_space(DomainId=domain, SpaceName=space, OwnershipSettings={"OwnerUserProfileName": user},
+                           SpaceSharingSettings={"SharingType": "Private"},
+                           SpaceSettings={"AppType": "JupyterLab"})
+    j.found["space"] = space
+    sagemaker.create_app(DomainId=domain, SpaceName=space, AppType="JupyterLab", AppName="default",
+                         ResourceSpec={"InstanceType": "ml.t3.medium"})
+    return {"AppType": "JupyterLab", "DomainId": domain, "SpaceName": space, "UserProfileName": user,
+            "ResourceName": "default",
+            "ResourceArn": f"arn:aws:sagemaker:{j.region}:{j.outputs['studio_execution_role_arn'].split(':')[4]}:"
+                           f"app/{domain}/{space}/JupyterLab/default"}
+
+
+def close_jupyterlab(j: Journey) -> list[str]:
+    """Deletes the journey's JupyterLab app and space (a user profile cannot go
+    while it has them, so a later destroy would stop there)."""
+    if "space" not in j.found:
+        return []
+    sagemaker = j.emulator.client("sagemaker", j.region)
+    domain, space = j.outputs["domain_id"], j.found.pop("space")
+    sagemaker.delete_app(DomainId=domain, SpaceName=space, AppType="JupyterLab", AppName="default")
+    sagemaker.delete_space(DomainId=domain, SpaceName=space)
+    return [f"closed JupyterLab: deleted its app and the space {space}"]
+
+
 def connect_notebook(j: Journey) -> list[str]:
     """3. ``%sm_analytics emr connect --cluster-id ... --auth-type None`` and the
     JupyterLab EMR extension's cluster view, run by AWS's own packages in
@@ -244,9 +287,10 @@ def connect_notebook(j: Journey) -> list[str]:
 
     master, studio, rules = _livy_rules(j)
     livy_open = any(_admits(r, studio, LIVY_PORT) for r in rules)
+    metadata = open_jupyterlab(j)
     result = clients.run(j.emulator.url, j.region, j.credentials, j.found["cluster_id"],
                          ca_bundle=str(j.emulator.ca_bundle), python=str(studio_clients_python()),
-                         livy_port_open=livy_open)
+                         livy_port_open=livy_open, resource_metadata=metadata)
     j.found["client_calls"] = result.get("aws_calls", [])
     j.found["static_actions"] = clients.static_actions(str(studio_clients_python()))
     lines = [f"{c['outcome'] or 'not sent':<8} {c['iam_action']}  (aimed at {c['aimed_at']}; "

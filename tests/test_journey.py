@@ -1,0 +1,119 @@
+"""`scripts/platform journey` on an applied dev workspace (the persistent
+emulator, applied once for the module): the journey passes, and fails, naming
+the step and the call, when the Studio role loses a permission the clients
+need, when the product loses its visibility tag, or when the Livy rule goes.
+The loop test runs the journey inside `loop dev --journey` too."""
+import json
+
+import pytest
+
+from scripts import emulator_persistent, platform_cmd
+from scripts.journey.steps import VISIBILITY_TAG
+
+pytestmark = pytest.mark.emulator
+REGION = "eu-west-1"  # workspaces/dev.tfvars.json
+
+
+@pytest.fixture(scope="module")
+def applied_dev(repo_root, synthesized_dir):
+    """dev applied on a persistent emulator (the tests' own: see conftest), and the CLI arguments to reuse."""
+    outdir = ["--outdir", str(synthesized_dir.parent.parent), "--no-synth"]
+    emu, _ = emulator_persistent.up(repo_root, REGION)
+    try:
+        assert platform_cmd.main(["apply", "dev", "--auto-approve", *outdir]) == 0
+        yield emu, outdir
+    finally:
+        emulator_persistent.down(repo_root)
+
+
+def _journey(outdir, capsys):
+    code = platform_cmd.main(["journey", "dev", *outdir])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def _no_cluster_left(emu):
+    emr = emu.client("emr", REGION)
+    assert [c["Id"] for c in emr.list_clusters(ClusterStates=["STARTING", "BOOTSTRAPPING", "RUNNING", "WAITING"])[
+        "Clusters"]] == []
+
+
+def test_the_journey_passes_with_aws_studio_clients(applied_dev, capsys):
+    emu, outdir = applied_dev
+    code, out, err = _journey(outdir, capsys)
+    assert code == 0, err[-4000:]
+    assert "journey dev: all 6 steps passed" in out
+    assert "  1. Studio shows 1 EMR product(s): ml-dev-spark-livy-cluster" in out
+    assert "record" in out and "SUCCEEDED, cluster j-" in out
+    # The real clients' calls, with where in their code each was made.
+    for call in ("elasticmapreduce:DescribeCluster  (aimed at https://elasticmapreduce.eu-west-1.amazonaws.com",
+                 "sagemaker_studio_sparkmagic_lib/emr.py", "sagemaker_jupyterlab_emr_extension/clients.py",
+                 "sagemaker_studio_analytics_extension/magics/sagemaker_analytics.py"):
+        assert call in out, call
+    assert "Livy endpoint the notebook would open: http://ip-10-20-" in out and ":8998/sessions" in out
+    assert "no Livy server runs here" in out
+    assert "admits Studio group" in out and "on 8998 (Livy)" in out and "on 10000 (HiveServer2)" in out
+    # The call the issue found missing from the role is made, and allowed now.
+    assert "  5. allowed  elasticmapreduce:DescribeSecurityConfiguration  on *" in out
+    assert "DENIED" not in out
+    assert "terminated pp-" in out and "TERMINATED, its stack deleted" in out
+    for number in range(1, 7):
+        assert f"[platform] journey {number}/6: " in err and "done in" in err
+    _no_cluster_left(emu)
+
+
+def test_the_journey_fails_when_the_role_loses_a_permission_the_clients_need(applied_dev, capsys):
+    emu, outdir = applied_dev
+    iam = emu.client("iam", REGION)
+    role = "ml-dev-eu-west-1-studio-execution"
+    original = iam.get_role_policy(RoleName=role, PolicyName="emr-discovery")["PolicyDocument"]
+    reduced = json.loads(json.dumps(original))
+    for statement in reduced["Statement"]:
+        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        statement["Action"] = [a for a in actions if a != "elasticmapreduce:DescribeSecurityConfiguration"]
+    iam.put_role_policy(RoleName=role, PolicyName="emr-discovery", PolicyDocument=json.dumps(reduced))
+    try:
+        code, out, err = _journey(outdir, capsys)
+    finally:
+        iam.put_role_policy(RoleName=role, PolicyName="emr-discovery", PolicyDocument=json.dumps(original))
+    assert code == 1
+    assert ("journey step 'check the role's permissions' failed at elasticmapreduce:DescribeSecurityConfiguration"
+            in err)
+    assert "sagemaker_studio_sparkmagic_lib/emr.py" in err  # where the client made it
+    assert "Next: allow elasticmapreduce:DescribeSecurityConfiguration to the Studio execution role" in err
+    assert "after the failure: terminated pp-" in err  # what the journey launched is gone all the same
+    _no_cluster_left(emu)
+
+
+def test_the_journey_fails_when_the_product_loses_its_visibility_tag(applied_dev, capsys):
+    emu, outdir = applied_dev
+    catalog = emu.client("servicecatalog", REGION)
+    product = catalog.search_products_as_admin()["ProductViewDetails"][0]["ProductViewSummary"]["ProductId"]
+    catalog.update_product(Id=product, RemoveTags=[VISIBILITY_TAG[0]])
+    try:
+        code, out, err = _journey(outdir, capsys)
+    finally:
+        catalog.update_product(Id=product, AddTags=[{"Key": VISIBILITY_TAG[0], "Value": VISIBILITY_TAG[1]}])
+    assert code == 1
+    assert "journey step 'find the EMR products' failed at servicecatalog:SearchProducts" in err
+    assert "Studio would show 0 EMR product(s)" in err and f"with tag {VISIBILITY_TAG[0]} = true" in err
+
+
+def test_the_journey_fails_when_the_livy_rule_is_removed(applied_dev, capsys):
+    emu, outdir = applied_dev
+    ec2 = emu.client("ec2", REGION)
+    rules = ec2.describe_security_group_rules()["SecurityGroupRules"]
+    livy = [r for r in rules if not r["IsEgress"] and r.get("FromPort") == 8998]
+    assert len(livy) == 1, livy
+    rule = livy[0]
+    ec2.revoke_security_group_ingress(GroupId=rule["GroupId"], SecurityGroupRuleIds=[rule["SecurityGroupRuleId"]])
+    try:
+        code, out, err = _journey(outdir, capsys)
+    finally:
+        ec2.authorize_security_group_ingress(GroupId=rule["GroupId"], IpPermissions=[{
+            "IpProtocol": "tcp", "FromPort": 8998, "ToPort": 8998,
+            "UserIdGroupPairs": [{"GroupId": rule["ReferencedGroupInfo"]["GroupId"]}]}])
+    assert code == 1
+    assert "journey step 'connect a notebook' failed" in err
+    assert f"does not admit the Studio group {rule['ReferencedGroupInfo']['GroupId']} on 8998" in err
+    _no_cluster_left(emu)
