@@ -17,12 +17,12 @@ from datetime import datetime, timedelta, timezone
 
 import boto3
 import pytest
-from botocore.exceptions import ClientError
 
 # The project's own renderer of emr_templates/*.yaml (Terraform's templatefile
 # forms) and its sample variables, and the platform's security configuration.
 from test_emr_templates import SAMPLE_VARS, TEMPLATES_DIR, render
 from modules.emr_security import security_configuration
+from aws_answers import refused, unique
 
 pytestmark = pytest.mark.emulator
 
@@ -32,18 +32,6 @@ RUNTIME_ROLES = {"AuthorizationConfiguration": {"IAMConfiguration": {"EnableAppl
 PRIVATE_DNS = re.compile(rf"^ip-\d+-\d+-\d+-\d+\.{REGION}\.compute\.internal$")
 
 
-def unique(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:8]}"
-
-
-def refused(code: str, call, *args, message: str = "", **kwargs) -> str:
-    """``call`` fails with AWS's error ``code`` (and a message containing ``message``)."""
-    with pytest.raises(ClientError) as excinfo:
-        call(*args, **kwargs)
-    error = excinfo.value.response["Error"]
-    assert error["Code"] == code, error
-    assert message in error["Message"]
-    return error["Message"]
 
 
 @pytest.fixture(scope="module")

@@ -10,10 +10,9 @@ import json
 import re
 import ssl
 import urllib.request
-import uuid
 
 import pytest
-from botocore.exceptions import ClientError
+from aws_answers import refused, unique
 
 pytestmark = pytest.mark.emulator
 
@@ -22,18 +21,6 @@ KEY = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890
 NFS = 2049
 
 
-def unique(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:8]}"
-
-
-def refused(code: str, call, *args, message: str = "", **kwargs) -> str:
-    """``call`` fails with AWS's error ``code`` (and a message containing ``message``)."""
-    with pytest.raises(ClientError) as excinfo:
-        call(*args, **kwargs)
-    error = excinfo.value.response["Error"]
-    assert error["Code"] == code, error
-    assert message in error["Message"]
-    return error["Message"]
 
 
 @pytest.fixture(scope="module")

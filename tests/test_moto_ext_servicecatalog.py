@@ -7,15 +7,14 @@ the session's emulator, so tests neither reset it nor see each other.
 from __future__ import annotations
 
 import json
-import uuid
 
 import boto3
 import pytest
-from botocore.exceptions import ClientError
 
 # The project's own renderer of emr_templates/*.yaml (Terraform's templatefile
 # forms) and its sample variables: the launch test uses the real template.
 from test_emr_templates import SAMPLE_VARS, TEMPLATES_DIR, render
+from aws_answers import refused, unique
 
 pytestmark = pytest.mark.emulator
 
@@ -40,15 +39,6 @@ Outputs:
 """
 
 
-def unique(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:8]}"
-
-
-def refused(code: str, call, *args, **kwargs) -> None:
-    """``call`` fails with AWS's error ``code``."""
-    with pytest.raises(ClientError) as excinfo:
-        call(*args, **kwargs)
-    assert excinfo.value.response["Error"]["Code"] == code
 
 
 @pytest.fixture(scope="module")

@@ -30,3 +30,19 @@ def install() -> None:
     for service in SERVICES:
         importlib.import_module(f"{__name__}.{service}").install()
     _installed = True
+
+
+def build_with(backends, backend_class: type) -> None:
+    """Makes moto's ``backends`` (a BackendDict) build ``backend_class`` from now on.
+
+    The one way every extension installs itself: every moto module holds that
+    one dict object (bound by name at import time), so switching the class it
+    builds reaches them all, where swapping the module attribute would not.
+    It must happen before any account's backend exists (they would keep moto's class).
+    """
+    if backends.backend is backend_class:
+        return
+    if len(backends):
+        raise RuntimeError(f"{backend_class.__name__} must be installed before any {backends.service_name} "
+                           "backend is used")
+    backends.backend = backend_class

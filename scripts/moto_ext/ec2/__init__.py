@@ -7,11 +7,9 @@ regardless, so without this the platform's teardown is never exercised.
 """
 from moto.ec2.models import ec2_backends
 
+from scripts.moto_ext import build_with
 from scripts.moto_ext.ec2.models import EC2DependencyBackend
 
 
 def install() -> None:
-    # Every moto module holds the same BackendDict object (``from moto.ec2
-    # import ec2_backends`` at import time): switching the class it builds,
-    # before any account is used, reaches them all.
-    ec2_backends.backend = EC2DependencyBackend
+    build_with(ec2_backends, EC2DependencyBackend)

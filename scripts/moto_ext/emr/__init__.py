@@ -20,12 +20,10 @@ from __future__ import annotations
 def install() -> None:
     from moto.emr.models import emr_backends
 
+    from scripts.moto_ext import build_with
+
     from . import cloudformation
     from .models import EmrStudioBackend
 
-    if emr_backends.backend is not EmrStudioBackend:
-        if len(emr_backends):
-            # An account's backends already exist with moto's class: they would keep it.
-            raise RuntimeError("scripts.moto_ext.emr.install() must run before any EMR backend is used")
-        emr_backends.backend = EmrStudioBackend
+    build_with(emr_backends, EmrStudioBackend)
     cloudformation.install()

@@ -18,11 +18,7 @@ from __future__ import annotations
 def install() -> None:
     from moto.s3.models import s3_backends
 
+    from scripts.moto_ext import build_with
     from scripts.moto_ext.s3.models import PolicyS3Backend
 
-    if s3_backends.backend is PolicyS3Backend:
-        return
-    if len(s3_backends):
-        # An account's backends already exist with moto's class: they would keep it.
-        raise RuntimeError("scripts.moto_ext.s3.install() must run before any S3 backend is used")
-    s3_backends.backend = PolicyS3Backend
+    build_with(s3_backends, PolicyS3Backend)

@@ -19,11 +19,8 @@ from __future__ import annotations
 def install() -> None:
     from moto.sagemaker.models import sagemaker_backends
 
+    from scripts.moto_ext import build_with
+
     from .models import SageMakerStudioBackend
 
-    if sagemaker_backends.backend is SageMakerStudioBackend:
-        return
-    if len(sagemaker_backends):
-        # An account's backends already exist with moto's class: they would keep it.
-        raise RuntimeError("scripts.moto_ext.sagemaker.install() must run before any SageMaker backend is used")
-    sagemaker_backends.backend = SageMakerStudioBackend
+    build_with(sagemaker_backends, SageMakerStudioBackend)

@@ -19,11 +19,8 @@ from __future__ import annotations
 def install() -> None:
     from moto.servicecatalog.models import servicecatalog_backends
 
+    from scripts.moto_ext import build_with
+
     from .models import ExtendedServiceCatalogBackend
 
-    if servicecatalog_backends.backend is not ExtendedServiceCatalogBackend:
-        if len(servicecatalog_backends):
-            # An account's backends already exist with moto's class: they would keep it.
-            raise RuntimeError("scripts.moto_ext.servicecatalog.install() must run before any "
-                               "Service Catalog backend is used")
-        servicecatalog_backends.backend = ExtendedServiceCatalogBackend
+    build_with(servicecatalog_backends, ExtendedServiceCatalogBackend)
