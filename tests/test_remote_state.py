@@ -10,10 +10,12 @@ import os
 import subprocess
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 
 from scripts import platform_cmd
+from scripts.lifecycle import destroy_workspace
 from scripts.platform_cmd import (
     PLATFORM_STACK, Progress, Target, Terraform, bootstrap_state, emulator_copies, emulator_scope,
     use_emulator_state_backend)
@@ -194,10 +196,17 @@ def test_a_held_lock_blocks_its_workspace_only(applied, platform, repo_root, set
 def test_destroy_of_one_workspace_leaves_the_other_untouched(applied, platform, repo_root, settings, s3, emulator):
     targets, _ = applied
     prod_before = _state(s3, settings, "prod")
-    run = platform.run(["destroy", "-input=false", "-auto-approve", f"-var-file={_var_file(repo_root, 'dev')}",
-                        *targets], workspace="dev", check=False)
-    assert run.returncode == 0, run.stderr[-3000:]
+    # As `scripts/platform destroy` does: the domain first, then what SageMaker
+    # left in dev's VPC (dev's NFS groups and mount targets only), then the rest.
+    teardown = destroy_workspace(Target("emulator", {}, platform.env, emulator), platform, "dev",
+                                 Path(_var_file(repo_root, "dev")), Progress(), auto_approve=True, targets=targets)
+    assert teardown.kept_home_efs and any("security-group-for-inbound-nfs-" in line for line in teardown.lines)
     assert _state(s3, settings, "dev")[2] == 0
+    groups = {g["GroupName"] for g in emulator.client("ec2", REGION).describe_security_groups()["SecurityGroups"]}
+    prod_domain = [d for d in emulator.client("sagemaker", REGION).list_domains()["Domains"]
+                   if d["DomainName"] == "ml-prod"]
+    assert len(prod_domain) == 1  # prod's domain, its home EFS's groups and its users are still there
+    assert f"security-group-for-inbound-nfs-{prod_domain[0]['DomainId']}" in groups
     assert _state(s3, settings, "prod") == prod_before
     iam = emulator.client("iam", REGION)
     roles = {r["RoleName"] for r in iam.list_roles()["Roles"]}
