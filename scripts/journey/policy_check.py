@@ -11,7 +11,8 @@ boundary) for one action, resource and request context. No AWS call.
 
 ``request_for`` maps a recorded call to the resource ARN and the request
 context AWS would evaluate, per the Service Authorization Reference of each
-service (where an action has no resource type, the resource is "*").
+service (parliament's copy; where an action has no resource type, the
+resource is "*").
 """
 
 from __future__ import annotations
@@ -99,8 +100,7 @@ def request_for(call: dict, region: str, account: str, cluster_tags: dict | None
         return f"{sm}:user-profile/{params['DomainId']}/{params['UserProfileName']}", context
     if action == "sagemaker:DescribeSpace":
         return f"{sm}:space/{params['DomainId']}/{params['SpaceName']}", context
-    # ListClusters, DescribeSecurityConfiguration, DescribePersistentAppUI,
-    # GetPersistentAppUIPresignedURL, GetCallerIdentity: no resource type.
+    # ListClusters, DescribeSecurityConfiguration, GetCallerIdentity: no resource type.
     return "*", context
 
 
