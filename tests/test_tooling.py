@@ -22,7 +22,7 @@ import pytest
 
 from scripts import platform_cmd
 from scripts import terraform_env as tfe
-from scripts.emulator import ENDPOINT_SERVICES, HOST, OVERRIDE_FILE, Emulator, free_loopback_port
+from scripts.emulator import ENDPOINT_SERVICES, HOST, OVERRIDE_FILE, Emulator, EmulatorError, free_loopback_port
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 REQUIRED_ENDPOINTS = {
@@ -157,14 +157,27 @@ def test_emulator_stops_its_server(tmp_path):
 
 
 def test_emulator_start_failure_points_at_the_log(tmp_path):
+    # An interpreter that makes the certificate (the real one does) but whose server dies at once.
     fake_python = tmp_path / "python"
-    fake_python.write_text("#!/bin/sh\necho 'no moto here' >&2\nexit 3\n")
+    fake_python.write_text(f"#!/bin/sh\ncase \"$*\" in\n  *scripts.moto_ext.tls*) exec {sys.executable} \"$@\" ;;\n"
+                           "  *) echo 'no moto here' >&2; exit 3 ;;\nesac\n")
     fake_python.chmod(0o755)
     emu = Emulator(python=str(fake_python), log_dir=tmp_path, start_timeout=10)
     with pytest.raises(Exception) as info:
         emu.start()
     msg = str(info.value)
     assert "exited with code 3" in msg and str(emu.log_path) in msg and "no moto here" in msg
+
+
+def test_emulator_without_its_certificate_says_what_to_install(tmp_path):
+    fake_python = tmp_path / "python"
+    fake_python.write_text("#!/bin/sh\necho 'no moto here' >&2\nexit 3\n")
+    fake_python.chmod(0o755)
+    with pytest.raises(EmulatorError) as info:
+        Emulator(python=str(fake_python), log_dir=tmp_path, start_timeout=10).start()
+    msg = str(info.value)
+    assert "cannot make the emulator's TLS certificate" in msg and "no moto here" in msg
+    assert "Next: run scripts/bootstrap.sh" in msg
 
 
 # -- override file ----------------------------------------------------------------
