@@ -33,7 +33,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
-from typing import Mapping, Sequence
+from typing import Mapping
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"  # loopback only, never anything else
@@ -431,44 +431,6 @@ class Emulator:
                             verify=str(self.ca_bundle),
                             aws_access_key_id="testing", aws_secret_access_key="testing",
                             config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 2}))
-
-    def leftovers(self, region: str | None = None, keep_buckets: Sequence[str] = (),
-                  keep_file_systems: Sequence[str] = ()) -> list[str]:
-        """What the emulator still holds of the kinds our stacks (and Studio) create,
-        apart from ``keep_buckets`` (e.g. the state bucket) and ``keep_file_systems``
-        (a retained home EFS): empty after a complete destroy."""
-        ec2, iam = self.client("ec2", region), self.client("iam", region)
-        s3, kms, logs = self.client("s3", region), self.client("kms", region), self.client("logs", region)
-        efs, sagemaker = self.client("efs", region), self.client("sagemaker", region)
-        catalog, emr = self.client("servicecatalog", region), self.client("emr", region)
-        cloudformation = self.client("cloudformation", region)
-        found = [f"vpc {v['VpcId']}" for v in ec2.describe_vpcs()["Vpcs"] if not v.get("IsDefault")]
-        default_vpcs = {v["VpcId"] for v in ec2.describe_vpcs()["Vpcs"] if v.get("IsDefault")}
-        found += [f"security group {g['GroupName']} ({g['GroupId']})"
-                  for g in ec2.describe_security_groups()["SecurityGroups"]
-                  if g["GroupName"] != "default" and g.get("VpcId") not in default_vpcs]
-        found += [f"efs {f['FileSystemId']}" for f in efs.describe_file_systems()["FileSystems"]
-                  if f["FileSystemId"] not in keep_file_systems]
-        found += [f"sagemaker domain {d['DomainId']}" for d in sagemaker.list_domains()["Domains"]]
-        found += [f"service catalog portfolio {p['Id']}" for p in catalog.list_portfolios()["PortfolioDetails"]]
-        found += [f"emr cluster {c['Id']}" for c in emr.list_clusters()["Clusters"]
-                  if not c["Status"]["State"].startswith("TERMINATED")]
-        found += [f"cloudformation stack {s['StackName']}" for s in cloudformation.list_stacks()["StackSummaries"]
-                  if s["StackStatus"] != "DELETE_COMPLETE"]
-        found += [f"nat gateway {n['NatGatewayId']}" for n in ec2.describe_nat_gateways()["NatGateways"]
-                  if n["State"] not in ("deleted", "deleting")]
-        found += [f"elastic ip {a['AllocationId']}" for a in ec2.describe_addresses()["Addresses"]]
-        found += [f"vpc endpoint {e['VpcEndpointId']}" for e in ec2.describe_vpc_endpoints()["VpcEndpoints"]
-                  if e["State"].lower() not in ("deleted", "deleting")]
-        found += [f"iam role {r['RoleName']}" for r in iam.list_roles()["Roles"]
-                  if not r["Path"].startswith("/aws-service-role/")]
-        found += [f"instance profile {p['InstanceProfileName']}"
-                  for p in iam.list_instance_profiles()["InstanceProfiles"]]
-        found += [f"bucket {b['Name']}" for b in s3.list_buckets()["Buckets"] if b["Name"] not in keep_buckets]
-        found += [f"kms key {k['KeyId']}" for k in kms.list_keys()["Keys"]
-                  if kms.describe_key(KeyId=k["KeyId"])["KeyMetadata"]["KeyState"] != "PendingDeletion"]
-        found += [f"log group {g['logGroupName']}" for g in logs.describe_log_groups()["logGroups"]]
-        return found
 
     @staticmethod
     def write_drift_override(stack_dir: Path | str) -> Path | None:

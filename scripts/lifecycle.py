@@ -97,6 +97,45 @@ def destroy_workspace(target: Target, tf: Terraform, workspace: str, var_file: P
     return Teardown(done, kept)
 
 
+def emulator_leftovers(emu, region: str | None = None, keep_buckets: Sequence[str] = (),
+                       keep_file_systems: Sequence[str] = ()) -> list[str]:
+    """What the emulator still holds of the kinds our stacks (and Studio) create,
+    apart from ``keep_buckets`` (e.g. the state bucket) and ``keep_file_systems``
+    (a retained home EFS): empty after a complete destroy."""
+    ec2, iam = emu.client("ec2", region), emu.client("iam", region)
+    s3, kms, logs = emu.client("s3", region), emu.client("kms", region), emu.client("logs", region)
+    efs, sagemaker = emu.client("efs", region), emu.client("sagemaker", region)
+    catalog, emr = emu.client("servicecatalog", region), emu.client("emr", region)
+    cloudformation = emu.client("cloudformation", region)
+    found = [f"vpc {v['VpcId']}" for v in ec2.describe_vpcs()["Vpcs"] if not v.get("IsDefault")]
+    default_vpcs = {v["VpcId"] for v in ec2.describe_vpcs()["Vpcs"] if v.get("IsDefault")}
+    found += [f"security group {g['GroupName']} ({g['GroupId']})"
+              for g in ec2.describe_security_groups()["SecurityGroups"]
+              if g["GroupName"] != "default" and g.get("VpcId") not in default_vpcs]
+    found += [f"efs {f['FileSystemId']}" for f in efs.describe_file_systems()["FileSystems"]
+              if f["FileSystemId"] not in keep_file_systems]
+    found += [f"sagemaker domain {d['DomainId']}" for d in sagemaker.list_domains()["Domains"]]
+    found += [f"service catalog portfolio {p['Id']}" for p in catalog.list_portfolios()["PortfolioDetails"]]
+    found += [f"emr cluster {c['Id']}" for c in emr.list_clusters()["Clusters"]
+              if not c["Status"]["State"].startswith("TERMINATED")]
+    found += [f"cloudformation stack {s['StackName']}" for s in cloudformation.list_stacks()["StackSummaries"]
+              if s["StackStatus"] != "DELETE_COMPLETE"]
+    found += [f"nat gateway {n['NatGatewayId']}" for n in ec2.describe_nat_gateways()["NatGateways"]
+              if n["State"] not in ("deleted", "deleting")]
+    found += [f"elastic ip {a['AllocationId']}" for a in ec2.describe_addresses()["Addresses"]]
+    found += [f"vpc endpoint {e['VpcEndpointId']}" for e in ec2.describe_vpc_endpoints()["VpcEndpoints"]
+              if e["State"].lower() not in ("deleted", "deleting")]
+    found += [f"iam role {r['RoleName']}" for r in iam.list_roles()["Roles"]
+              if not r["Path"].startswith("/aws-service-role/")]
+    found += [f"instance profile {p['InstanceProfileName']}"
+              for p in iam.list_instance_profiles()["InstanceProfiles"]]
+    found += [f"bucket {b['Name']}" for b in s3.list_buckets()["Buckets"] if b["Name"] not in keep_buckets]
+    found += [f"kms key {k['KeyId']}" for k in kms.list_keys()["Keys"]
+              if kms.describe_key(KeyId=k["KeyId"])["KeyMetadata"]["KeyState"] != "PendingDeletion"]
+    found += [f"log group {g['logGroupName']}" for g in logs.describe_log_groups()["logGroups"]]
+    return found
+
+
 def cmd_loop(args, progress: Progress) -> int:
     """On the emulator: bootstrap state, plan, apply, [journey], plan again, destroy, check nothing is left."""
     if args.target != "emulator":
@@ -141,7 +180,8 @@ def cmd_loop(args, progress: Progress) -> int:
             raise CommandError(f"destroy left {len(left)} resources in state: {left}\n"
                                "Next: run the loop again with TF_LOG=DEBUG to see why they were kept.")
         kept_efs = [teardown_done.kept_home_efs] if teardown_done.kept_home_efs else []
-        left = target.emulator.leftovers(region, keep_buckets=[settings.bucket], keep_file_systems=kept_efs)
+        left = emulator_leftovers(target.emulator, region, keep_buckets=[settings.bucket],
+                                  keep_file_systems=kept_efs)
         if left:
             raise CommandError(f"destroy left {len(left)} things in the emulator: {left}\n"
                                "Next: find which resource owns them (terraform state was empty) and why "

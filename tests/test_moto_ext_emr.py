@@ -23,6 +23,7 @@ import pytest
 from test_emr_templates import SAMPLE_VARS, TEMPLATES_DIR, render
 from modules.emr_security import security_configuration
 from aws_answers import refused, unique
+from scripts.lifecycle import emulator_leftovers
 
 pytestmark = pytest.mark.emulator
 
@@ -178,7 +179,7 @@ def test_product_cluster_answers_the_connect_path_and_ends_with_its_stack(aws, e
     remove_network(aws, net)
     emr.delete_security_configuration(Name=config)
     mine = (net["vpc"], stack, cluster_id, config)
-    assert [x for x in emulator.leftovers(REGION) if any(m in x for m in mine)] == []
+    assert [x for x in emulator_leftovers(emulator, REGION) if any(m in x for m in mine)] == []
 
 
 def test_app_uis(aws):
