@@ -163,9 +163,13 @@ def cmd_loop(args, progress: Progress) -> int:
         applied = counts(proc.stdout).get("added", 0)
         print(closing_line(proc.stdout, "apply"))
         if getattr(args, "journey", False):
-            from scripts.journey import run_journey
+            from scripts.journey import JourneyFailure, run_journey
 
-            result = run_journey(target, tf, ws, var_file, progress)
+            try:
+                result = run_journey(target, tf, ws, var_file, progress)
+            except JourneyFailure as failure:
+                raise CommandError(f"{failure}\n(The loop stopped before its re-plan and destroy: the emulator "
+                                   "and its state go with it.)") from None
             print(result.summary_line())
         with progress.step(f"terraform plan again ({ws}, -detailed-exitcode)"):
             proc = tf.run([*_plan_args(var_file, targets=targets), "-detailed-exitcode"], workspace=ws, check=False)
