@@ -168,8 +168,7 @@ def cmd_loop(args, progress: Progress) -> int:
             try:
                 result = run_journey(target, tf, ws, var_file, progress)
             except JourneyFailure as failure:
-                raise CommandError(f"{failure}\n(The loop stopped before its re-plan and destroy: the emulator "
-                                   "and its state go with it.)") from None
+                raise CommandError(f"{failure}\n(The loop stopped before its re-plan and destroy.)") from None
             print(result.summary_line())
         with progress.step(f"terraform plan again ({ws}, -detailed-exitcode)"):
             proc = tf.run([*_plan_args(var_file, targets=targets), "-detailed-exitcode"], workspace=ws, check=False)
