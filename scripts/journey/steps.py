@@ -166,13 +166,7 @@ def _admits(rule: dict, group_id: str, port: int) -> bool:
 def check_network(j: Journey) -> list[str]:
     """4. The cluster's master security group admits the Studio group on Livy
     (8998) and HiveServer2 (10000), in the rules the emulator holds."""
-    emr = j.emulator.client("emr", j.region)  # the platform's view, not the user's: reading rules is not Studio's
-    ec2 = j.emulator.client("ec2", j.region)
-    cluster = emr.describe_cluster(ClusterId=j.found["cluster_id"])["Cluster"]
-    master = cluster["Ec2InstanceAttributes"]["EmrManagedMasterSecurityGroup"]
-    studio = j.outputs["studio_security_group_id"]
-    rules = ec2.describe_security_group_rules(Filters=[{"Name": "group-id", "Values": [master]}])[
-        "SecurityGroupRules"]
+    master, studio, rules = _livy_rules(j)
     lines = []
     for port, what in ((LIVY_PORT, "Livy"), (HIVE_PORT, "HiveServer2")):
         matching = [r["SecurityGroupRuleId"] for r in rules if _admits(r, studio, port)]
@@ -232,6 +226,8 @@ def studio_clients_python() -> Path:
 
 
 def _livy_rules(j: Journey) -> tuple[str, str, list[dict]]:
+    """(master group, Studio group, the master group's rules) of the journey's
+    cluster, read as the platform (reading rules is not something Studio does)."""
     emr, ec2 = j.emulator.client("emr", j.region), j.emulator.client("ec2", j.region)
     cluster = emr.describe_cluster(ClusterId=j.found["cluster_id"])["Cluster"]
     master = cluster["Ec2InstanceAttributes"]["EmrManagedMasterSecurityGroup"]

@@ -98,6 +98,9 @@ class PolicyS3Backend(S3Backend):
             bucket.__class__ = PolicyBucket
         return bucket
 
+    # https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketPolicy.html and the
+    # MalformedPolicy code of https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html:
+    # a policy that is not valid policy grammar (an unknown condition operator) is refused, not stored.
     def put_bucket_policy(self, bucket_name: str, policy_document: bytes) -> None:
         self.get_bucket(bucket_name)  # NoSuchBucket before MalformedPolicy
         try:
