@@ -308,8 +308,6 @@ class Target:
     stacks: dict
     env: dict
     emulator: Emulator | None = None
-    persistent: bool = False
-    """The persistent emulator: state outlives the command."""
 
     def terraform(self, stack: str) -> Terraform:
         return Terraform(self.stacks[stack], self.env)
@@ -349,8 +347,7 @@ def emulator_target(root: Path, outdir: Path, region: str, progress: Progress) -
     if persistent is not None:
         progress.say(f"using the persistent emulator at {persistent.url} (scripts/platform emulator status)")
         stacks = emulator_copies(Path(outdir) / "stacks", emulator_persistent.persistent_dir(root), persistent)
-        yield Target("emulator", stacks, persistent.env(terraform_env.build_env(root), region=region), persistent,
-                     persistent=True)
+        yield Target("emulator", stacks, persistent.env(terraform_env.build_env(root), region=region), persistent)
         return
     with progress.step("start emulator"):
         emu = Emulator(region=region, log_dir=root / ".cache" / "emulator").start()
