@@ -1,0 +1,74 @@
+"""Which workspace inputs replace the SageMaker domain: the one list the guards use.
+
+Replacing ``aws_sagemaker_domain`` destroys every user's profile, spaces and
+apps and gives the new domain a new, empty home EFS. Measured with
+hashicorp/aws 5.100.0 (Terraform 1.11.4) against an applied ``dev`` on the
+emulator: ``terraform plan`` of each input change, ``replace_paths`` of the
+domain in ``terraform show -json`` (README, "A change that replaces the
+domain"). Attributes the provider marks as forcing replacement that no input
+reaches (``auth_mode``, fixed to IAM; ``kms_key_id``, the domain's own key)
+are still guarded: the guard reads the plan, not this list; the list names
+the input to blame.
+
+Standard library only: ``main.py`` records these inputs as the output
+``domain_replacement_inputs`` (and a precondition compares them with the
+previous apply's), and ``scripts/domain_guard.py`` reads plans with it,
+without loading the AWS bindings.
+"""
+from dataclasses import dataclass
+from typing import Dict, Tuple
+
+DOMAIN_TYPE = "aws_sagemaker_domain"
+USER_PROFILE_TYPE = "aws_sagemaker_user_profile"
+ALLOW_VARIABLE = "allow_domain_replacement"
+ALLOW_FLAG = "--allow-domain-replacement"
+OUTPUT = "domain_replacement_inputs"
+
+
+@dataclass(frozen=True)
+class ForcingInput:
+    name: str
+    attributes: Tuple[str, ...]
+    """Attributes of aws_sagemaker_domain (replace_paths) a change of the input forces."""
+    how: str
+    """What the change does on its way to the domain."""
+
+
+# In the order the README's table lists them.
+FORCING_INPUTS: Tuple[ForcingInput, ...] = (
+    ForcingInput("domain_name", ("domain_name",), "the domain's name cannot change in place"),
+    ForcingInput("vpc_cidr", ("vpc_id", "subnet_ids"),
+                 "the VPC and its subnets are replaced; a domain cannot move to another VPC"),
+    ForcingInput("az_count", ("subnet_ids",), "a private subnet is added or removed; the domain's subnets "
+                                              "cannot change in place"),
+    ForcingInput("private_subnet_cidrs", ("subnet_ids",), "the private subnets are replaced"),
+    ForcingInput("existing_vpc_id", ("vpc_id", "subnet_ids"), "the domain moves to another VPC"),
+    ForcingInput("existing_private_subnet_ids", ("subnet_ids",), "the domain's subnets change"),
+    ForcingInput("region", ("region",), "Terraform looks for the domain in the new region, finds none, forgets "
+                                        "the old one (it keeps running there, unmanaged) and creates a new one"),
+)
+FORCING_INPUT_NAMES = tuple(f.name for f in FORCING_INPUTS)
+
+ATTRIBUTE_WORDS: Dict[str, str] = {
+    "domain_name": "the domain's name",
+    "vpc_id": "the domain's VPC",
+    "subnet_ids": "the domain's subnets",
+    "region": "the domain's region",
+    "kms_key_id": "the domain's KMS key",
+    "auth_mode": "the domain's auth mode",
+    "domain_id": "the domain it belongs to",
+}
+
+
+def inputs_for(attribute: str) -> Tuple[str, ...]:
+    """The inputs whose change forces ``attribute`` of the domain to change."""
+    return tuple(f.name for f in FORCING_INPUTS if attribute in f.attributes)
+
+
+def recorded_inputs_expression() -> str:
+    """A Terraform object of the forcing inputs' current values (the output ``domain_replacement_inputs``)."""
+    return "{" + ", ".join(f"{name} = var.{name}" for name in FORCING_INPUT_NAMES) + "}"
+
+
+LOSS_SENTENCE = ("every user profile, with its spaces, its apps and any running Studio session, is deleted; the new "
+                 "domain gets a new, empty home EFS")
