@@ -199,7 +199,8 @@ def test_destroy_of_one_workspace_leaves_the_other_untouched(applied, platform, 
     # As `scripts/platform destroy` does: the domain first, then what SageMaker
     # left in dev's VPC (dev's NFS groups and mount targets only), then the rest.
     teardown = destroy_workspace(Target("emulator", {}, platform.env, emulator), platform, "dev",
-                                 Path(_var_file(repo_root, "dev")), Progress(), auto_approve=True, targets=targets)
+                                 Path(_var_file(repo_root, "dev")), Progress(), auto_approve=True, targets=targets,
+                                 allow_domain_replacement=True)
     assert teardown.kept_home_efs and any("security-group-for-inbound-nfs-" in line for line in teardown.lines)
     assert _state(s3, settings, "dev")[2] == 0
     groups = {g["GroupName"] for g in emulator.client("ec2", REGION).describe_security_groups()["SecurityGroups"]}
