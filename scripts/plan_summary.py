@@ -157,6 +157,9 @@ class WorkspaceSummary:
     """None: no base was given to compare with."""
     base_label: str | None = None
     output_changes: list[OutputChange] = field(default_factory=list)
+    domain_guard: Any = None
+    """The domain's replacement, destroy or move the domain guard looks at
+    (``scripts.domain_guard.DomainReplacement``), or None."""
 
     @property
     def counts(self) -> dict[str, dict[str, int]]:
@@ -265,6 +268,9 @@ def summarize(plan: Mapping[str, Any], workspace: str,
         raise SummaryError(f"workspace {workspace!r}: the plan says it errored (\"errored\": true); "
                            "Terraform stopped before planning everything")
     summary = WorkspaceSummary(workspace=workspace, terraform_version=plan.get("terraform_version"))
+    from scripts import domain_guard
+
+    summary.domain_guard = domain_guard.find_replacement(plan)
     values, config = _load_variables(plan)
     for rc in plan.get("resource_changes") or []:
         if rc.get("mode", "managed") != "managed":
@@ -492,10 +498,10 @@ def warning_block(summary: WorkspaceSummary, compact: bool = False) -> str:
     a comment; data-loss entries stay itemized up to 10 per type.
     """
     destructive = summary.destructive
-    if not destructive:
+    if not destructive and summary.domain_guard is None:
         return ""
     t = summary.totals
-    kind = "CAUTION" if summary.hazards else "WARNING"
+    kind = "CAUTION" if summary.hazards or summary.domain_guard else "WARNING"
     parts = []
     if t["replace"]:
         parts.append(f"replaces {t['replace']}")
@@ -504,7 +510,12 @@ def warning_block(summary: WorkspaceSummary, compact: bool = False) -> str:
     lines = [f"> [!{kind}]",
              f"> **This plan {' and '.join(parts)} resource{'s' if len(destructive) > 1 else ''}"
              f" in workspace {code(summary.workspace)}.**"
-             + (" Some of them hold data or users' work:" if summary.hazards else " Review each before merging:")]
+             + (" Some of them hold data or users' work:" if summary.hazards else " Review each before merging:")
+             if destructive else f"> **This plan moves the SageMaker domain of workspace {code(summary.workspace)}.**"]
+    if summary.domain_guard is not None:
+        from scripts import domain_guard
+
+        lines.append(domain_guard.markdown(summary.domain_guard, summary.workspace))
     hazard_addresses = {h.change.address for h in summary.hazards}
     by_type: dict[tuple[str, str], list[Hazard]] = {}
     for h in summary.hazards:
@@ -682,7 +693,7 @@ def render_comment(summaries: Sequence[WorkspaceSummary],
               if failed else f"**{planned} workspace{'s' if planned != 1 else ''} planned.**")
     if not failed and not planned:
         status = "**No workspace was planned.**"
-    destructive = [s.workspace for s in summaries if s.destructive]
+    destructive = [s.workspace for s in summaries if s.destructive or s.domain_guard]
     if destructive:
         status += (" Replacements or destroys in " + ", ".join(code(w) for w in destructive)
                    + ": see the warnings below.")

@@ -400,13 +400,32 @@ def test_default_artifact_hint_points_at_the_run():
 
 
 def test_module_uses_the_standard_library_only():
-    tree = ast.parse((REPO_ROOT / "scripts" / "plan_summary.py").read_text())
-    modules = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            modules |= {a.name.split(".")[0] for a in node.names}
-        elif isinstance(node, ast.ImportFrom) and node.level == 0:
-            modules.add(node.module.split(".")[0])
+    """plan_summary (every import in it) and what importing the modules of this repository it
+    uses loads (their module-level imports, transitively: the domain guard and its list): the
+    standard library only. (The guard's CLI functions import scripts.platform_cmd when they run;
+    plan_summary never calls them.)"""
+    todo, seen, modules = ["scripts.plan_summary"], set(), set()
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        path = REPO_ROOT / Path(*name.split("."))
+        tree = ast.parse((path / "__init__.py" if path.is_dir() else path.with_suffix(".py")).read_text())
+        for node in (ast.walk(tree) if name == "scripts.plan_summary" else tree.body):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import) else
+                     [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+                     if isinstance(node, ast.ImportFrom) and node.level == 0 else [])
+            for imported in names:
+                top = imported.split(".")[0]
+                if top in ("scripts", "modules"):
+                    parts = imported.split(".")
+                    if (REPO_ROOT / Path(*parts)).with_suffix(".py").is_file() or (REPO_ROOT / Path(*parts)).is_dir():
+                        todo.append(imported)
+                        todo.append(top)
+                else:
+                    modules.add(top)
+    assert "scripts.domain_guard" in seen and "modules.domain_replacement" in seen
     assert modules - {"__future__"} <= set(sys.stdlib_module_names), modules - set(sys.stdlib_module_names)
 
 
@@ -441,3 +460,67 @@ def test_unknown_actions_never_hide_a_deletion():
 def test_failures_as_a_mapping():
     comment = ps.render_comment([], {"prod": "Error: boom"}, "x")
     assert "### Workspace `prod`: planning failed" in comment and "Error: boom" in comment
+
+
+# -- the domain guard (scripts/domain_guard.py) in the warning block -------------------
+def guard_lines(plan: dict) -> list[str]:
+    text = ps.render_workspace(ps.summarize(plan, "dev"))
+    return [ln for ln in body_after_headline(text) if "Domain guard" in ln]
+
+
+def test_guarded_domain_replacement_leads_the_caution_block():
+    """A real plan (tests/data/plans/README.md): dev applied, then az_count 2 -> 3."""
+    assert (PLANS / "guarded_replacement.json").stat().st_size < 200_000
+    text = ps.render_workspace(ps.summarize(load("guarded_replacement"), "dev"))
+    body = body_after_headline(text)
+    assert body[0] == "> [!CAUTION]" and body[1].startswith("> **This plan replaces 3 resources")
+    guard = body[2]
+    assert guard.startswith("> - **Domain guard: REFUSED.** `scripts/platform plan|apply` stop on this plan: it "
+                            "replaces the SageMaker domain ml-dev (d-")
+    assert "To allow it for one apply: `scripts/platform apply dev --allow-domain-replacement` (or " \
+           "`\"allow_domain_replacement\": true` in `workspaces/dev.tfvars.json` for this one apply" in guard
+    assert "Forced by: subnet_ids (the domain's subnets): az_count changed from 2 to 3 " in guard
+    assert "Users lose: 2 user profile(s) (alice, bob): " in guard
+    assert re.search(r"the old home EFS fs-\w+ \(home_efs_retention = Retain\) but orphaned", guard)
+    assert body[3].startswith("> - **The SageMaker domain `ml-dev` is replaced**")  # the hazard still follows
+
+
+def test_guarded_domain_replacement_allowed_by_the_variable():
+    plan = load("guarded_replacement")
+    plan["variables"]["allow_domain_replacement"] = {"value": True}
+    lines = guard_lines(plan)
+    assert len(lines) == 1 and lines[0].startswith(
+        "> - **Domain guard: allowed** by `allow_domain_replacement = true`: applying this plan replaces the "
+        "SageMaker domain ml-dev (d-")
+    assert "REFUSED" not in lines[0]
+
+
+def test_guarded_domain_destroy_with_delete_retention():
+    plan = load("guarded_replacement")
+    domain = next(rc for rc in plan["resource_changes"] if rc["address"] == DOMAIN)
+    domain["change"]["actions"] = ["delete"]
+    domain["change"]["before"]["retention_policy"] = [{"home_efs_file_system": "Delete"}]
+    [line] = guard_lines(plan)
+    assert "it destroys the SageMaker domain ml-dev" in line
+    assert re.search(r"their home directories are deleted with the home EFS fs-\w+ \(home_efs_retention = Delete\)",
+                     line)
+
+
+def test_guard_names_no_input_for_a_replacement_only_code_causes():
+    """replace_domain is forced by kms_key_id, which no workspace input reaches."""
+    [line] = guard_lines(load("replace_domain"))
+    assert "Forced by: kms_key_id (the domain's KMS key): no workspace input changes it: a change of the code " \
+           "(modules/) does." in line
+
+
+@pytest.mark.parametrize("name", ["add_only", "in_place_change", "destroy_emr", "teardown"])
+def test_no_guard_line_without_a_domain_replacement(name):
+    assert "Domain guard" not in ps.render_workspace(ps.summarize(load(name), "dev"))
+
+
+def test_comment_keeps_the_guard_line_when_details_are_cut(huge_plan):
+    plan = load("guarded_replacement")
+    plan["resource_changes"] += huge_plan["resource_changes"]
+    comment = ps.render_comment([ps.summarize(plan, "dev")], [], "the artifact")
+    assert ps.utf16_len(comment) <= ps.GITHUB_COMMENT_LIMIT
+    assert "> - **Domain guard: REFUSED.**" in comment and "az_count changed from 2 to 3" in comment
