@@ -16,12 +16,14 @@ from cdktf import App, AssetType, TerraformAsset, TerraformOutput, TerraformStac
 from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags
 
 from modules.account import AccountContext
+from modules import domain_replacement
 from modules.emr_catalog import EmrCatalog, EmrCatalogProps, template_names
 from modules.emr_security import EmrSecurity, EmrSecurityProps
 from modules.encryption import PlatformKey, PlatformKeyPolicyProps, PlatformKeyProps
 from modules.iam import PlatformIam, PlatformIamProps
 from modules.inputs import PlatformInputs, declare_input
 from modules.network import FlowLogs, FlowLogsProps, Network, NetworkProps
+from modules.previous_state import declare_previous_outputs, previous_output
 from modules.state_backend import (
     STATE_INPUTS, BackendSettings, BackendSettingsError, StateBucket, backend_settings_path, configure_backend)
 from modules.security_groups import SecurityGroups, SecurityGroupsProps
@@ -62,6 +64,7 @@ class PlatformStack(TerraformStack):
         super().__init__(scope, id)
         self.add_override("terraform.required_version", TERRAFORM_VERSION)
         configure_backend(self, backend, LOCAL_STATE_DIR)
+        declare_previous_outputs(self, backend, LOCAL_STATE_DIR)
 
         inputs = PlatformInputs(self, "inputs")
         var = inputs.var
@@ -132,7 +135,9 @@ class PlatformStack(TerraformStack):
                 "core_instance_counts": var("emr_core_instance_counts"),
             },
             artifacts_bucket=storage.artifacts_bucket, artifacts_bucket_domain=storage.artifacts_bucket_domain,
-            launch_role_arn=iam.launch_role_arn, principal_arns=studio.execution_role_arns))
+            launch_role_arn=iam.launch_role_arn, principal_arns=studio.execution_role_arns,
+            versions_kept=var("emr_product_versions_kept"),
+            previous_product_ids=previous_output("product_ids", "{}")))
         iam.grant_emr_product_launch(catalog.product_arns)
         key.attach_policy(PlatformKeyPolicyProps(
             key_user_role_arns=(f"concat(values({studio.execution_role_arns}), "
@@ -149,6 +154,9 @@ class PlatformStack(TerraformStack):
                                          "flow logs"),
             "user_profile_names": (studio.user_profile_names, "Names of the Studio user profiles"),
             "vpc_id": (network.vpc_id, "VPC of the domain (created or existing)"),
+            domain_replacement.OUTPUT: (domain_replacement.recorded_inputs_expression(),
+                                        "The inputs whose change replaces the domain, as applied "
+                                        "(modules/domain_replacement.py; the domain guard compares them)"),
             "private_subnet_ids": (network.private_subnet_ids, "Private subnets of Studio, EMR and the endpoints"),
             "studio_security_group_id": (groups.studio, "Security group of the Studio apps"),
             "emr_security_group_ids": (
@@ -156,7 +164,10 @@ class PlatformStack(TerraformStack):
                 f"service_access = {groups.emr_service_access}}}",
                 "EMR-managed security groups: master, core, service_access (null without EMR)"),
             "portfolio_id": (catalog.portfolio_id, "Service Catalog portfolio of the EMR products"),
-            "product_ids": (catalog.product_ids, "Service Catalog product id per template in emr_templates/"),
+            "product_ids": (catalog.product_ids, "Service Catalog product id per template in emr_templates/ "
+                                                 "(the next plan reads it back: modules/previous_state.py)"),
+            "product_versions": (catalog.current_versions, "Current (DEFAULT) version of each product: `v` and "
+                                                           "the first 12 hex digits of its template's MD5"),
             "artifacts_bucket": (storage.artifacts_bucket, "Bucket of bootstrap scripts and product templates"),
             "data_bucket": (storage.data_bucket, "Bucket of EMR logs and Studio's shared notebooks"),
             "studio_execution_role_arn": (iam.studio_execution_role_arn, "Default execution role of Studio users"),

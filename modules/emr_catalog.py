@@ -6,8 +6,21 @@ Studio lists it; the product-portfolio association; a LAUNCH constraint with
 the launch role; the execution roles associated as principals. Each template
 is rendered by Terraform with this domain's subnet, security groups, roles
 and buckets (the seed has you edit the subnet id by hand) and uploaded under
-a key that hashes its content: Service Catalog copies a template when the
-product is created, so a changed template must mean a new product version.
+a key that hashes its content.
+
+Service Catalog copies a template when a version (provisioning artifact) is
+created, and the provider replaces a product whose initial version changes.
+So the product keeps its first version's arguments (``ignore_changes``) and
+each rendered template becomes a version of the same product, named after its
+hash: the current one is DEFAULT, earlier ones DEPRECATED (clusters launched
+from them can still be updated and terminated; new launches take the current
+one), and beyond ``versions_kept`` the oldest are removed. Which versions exist
+is read at plan time from Service Catalog, for the product id the previous
+apply recorded (modules/previous_state.py). The product's own first version is
+imported into Terraform the first time another version joins it, so that it
+can be deprecated and removed like the rest. The product depends on its
+versions: a destroy deletes the product (and with it every version) first,
+since Service Catalog refuses to delete a product's last version.
 """
 import os
 import re
@@ -15,7 +28,9 @@ from dataclasses import dataclass, field
 from typing import Dict, List
 
 from constructs import Construct
-from cdktf import TerraformIterator
+from cdktf import TerraformIterator, TerraformResourceLifecycle, TerraformStack
+from cdktf_cdktf_provider_aws.data_aws_servicecatalog_provisioning_artifacts import (
+    DataAwsServicecatalogProvisioningArtifacts)
 from cdktf_cdktf_provider_aws.s3_object import S3Object
 from cdktf_cdktf_provider_aws.servicecatalog_constraint import ServicecatalogConstraint
 from cdktf_cdktf_provider_aws.servicecatalog_portfolio import ServicecatalogPortfolio
@@ -25,8 +40,9 @@ from cdktf_cdktf_provider_aws.servicecatalog_product import (
     ServicecatalogProduct, ServicecatalogProductProvisioningArtifactParameters)
 from cdktf_cdktf_provider_aws.servicecatalog_product_portfolio_association import (
     ServicecatalogProductPortfolioAssociation)
+from cdktf_cdktf_provider_aws.servicecatalog_provisioning_artifact import ServicecatalogProvisioningArtifact
 
-from modules.tf import address, count_when, expr, expr_map, local, one
+from modules.tf import address, count_when, data_address, expr, expr_map, local, one
 
 STUDIO_VISIBILITY_TAG = {"sagemaker:studio-visibility:emr": "true"}
 TEMPLATE_SUFFIX = ".yaml"
@@ -56,6 +72,10 @@ class EmrCatalogProps:
     launch_role_arn: str
     principal_arns: str
     """Map whose keys are known at plan time => IAM role ARN allowed to launch."""
+    versions_kept: str
+    """Number of versions kept per product (at least 2)."""
+    previous_product_ids: str
+    """The ``product_ids`` output of the workspace's previous apply (``{}`` on the first)."""
 
 
 class EmrCatalog(Construct):
@@ -73,7 +93,7 @@ class EmrCatalog(Construct):
         portfolio_id = expr(one(portfolio, "id"))
 
         variables = "{" + ", ".join(f"{k} = {v}" for k, v in sorted(p.template_variables.items())) + "}"
-        product_ids, product_arns = {}, []
+        product_ids, product_arns, current_versions, imports = {}, [], {}, []
         for name in p.template_names:
             tid = re.sub(r"[^A-Za-z0-9_]", "_", name)
             rendered = local(self, f"emr_template_{tid}",
@@ -82,15 +102,30 @@ class EmrCatalog(Construct):
                 self, f"{tid}_template", count=enabled, bucket=expr(p.artifacts_bucket),
                 key=expr(f'"catalog/{name}/${{md5({rendered})}}{TEMPLATE_SUFFIX}"'),
                 content=expr(rendered), content_type="application/x-yaml")
+            template_url = expr(f'"https://${{{p.artifacts_bucket_domain}}}/${{{one(upload, "key")}}}"')
+            description = f"Rendered from emr_templates/{name}{TEMPLATE_SUFFIX}"
+            versions = self._versions(tid, name, rendered, p)
+            version = ServicecatalogProvisioningArtifact(
+                self, f"{tid}_version", for_each=TerraformIterator.from_map(expr_map(f"{versions}.managed")),
+                product_id=expr(f"{versions}.product_id"), name=expr("each.key"), guidance=expr("each.value"),
+                type="CLOUD_FORMATION_TEMPLATE", description=description, template_url=template_url,
+                # An existing version keeps its template; the config's URL is the current template's.
+                lifecycle=TerraformResourceLifecycle(ignore_changes=[
+                    "template_url", "disable_template_validation", "accept_language"]))
+            imports.append({"for_each": expr(f"local.emr_version_imports_{tid}"), "to": f"{address(version)}[each.key]",
+                            "id": expr(f'"${{each.value}}:${{{versions}.product_id}}"')})
             product = ServicecatalogProduct(
                 self, f"{tid}_product", count=enabled, type="CLOUD_FORMATION_TEMPLATE",
                 name=expr(f'"${{{p.name}}}-{name}"'), owner=expr(f'"ML platform (${{{p.name}}})"'),
                 description=f"EMR cluster from emr_templates/{name}{TEMPLATE_SUFFIX}",
                 provisioning_artifact_parameters=ServicecatalogProductProvisioningArtifactParameters(
-                    name="current", type="CLOUD_FORMATION_TEMPLATE",
-                    description=f"Rendered from emr_templates/{name}{TEMPLATE_SUFFIX}",
-                    template_url=expr(f'"https://${{{p.artifacts_bucket_domain}}}/${{{one(upload, "key")}}}"')),
-                tags=STUDIO_VISIBILITY_TAG)
+                    name=expr(f"{versions}.current"), type="CLOUD_FORMATION_TEMPLATE",
+                    description=description, template_url=template_url),
+                tags=STUDIO_VISIBILITY_TAG,
+                # Later templates are versions above, never a replacement of the product.
+                lifecycle=TerraformResourceLifecycle(ignore_changes=["provisioning_artifact_parameters"]),
+                depends_on=[version])
+            current_versions[name] = f"{versions}.current"
             association = ServicecatalogProductPortfolioAssociation(
                 self, f"{tid}_in_portfolio", count=enabled, portfolio_id=portfolio_id,
                 product_id=expr(one(product, "id")))
@@ -108,6 +143,40 @@ class EmrCatalog(Construct):
             self, "principal", for_each=principals, portfolio_id=portfolio_id,
             principal_arn=expr("each.value"), principal_type="IAM")
 
+        TerraformStack.of(self).add_override("import", imports)
+
         self.portfolio_id = one(portfolio, "id")
         self.product_ids = "{" + ", ".join(f'"{k}" = {v}' for k, v in product_ids.items()) + "}"
         self.product_arns = "[" + ", ".join(product_arns) + "]"
+        self.current_versions = "{" + ", ".join(f'"{k}" = {v}' for k, v in current_versions.items()) + "}"
+
+    def _versions(self, tid: str, name: str, rendered: str, p: EmrCatalogProps) -> str:
+        """``local.emr_versions_<tid>``: the product id of the previous apply
+        (null on the first), the ``current`` version's name and the ``managed``
+        versions (name => guidance); beside it ``local.emr_version_imports_<tid>``
+        (name => artifact id: versions Service Catalog has that Terraform is to
+        manage; importing what Terraform already manages changes nothing).
+
+        The first version is the product's own while it is the only one, so
+        ``managed`` stays empty until a second version joins it."""
+        product_id = f'lookup({p.previous_product_ids}, "{name}", null)'
+        existing = DataAwsServicecatalogProvisioningArtifacts(
+            self, f"{tid}_existing_versions", count=count_when(f"{p.enabled} && {product_id} != null"),
+            product_id=expr(product_id))
+        found = local(self, f"emr_versions_found_{tid}",
+                      f"try({data_address(existing)}[0].provisioning_artifact_details, [])")
+        current = local(self, f"emr_version_{tid}", f'"v${{substr(md5({rendered}), 0, 12)}}"')
+        # Oldest first (RFC 3339 times sort as strings), without the current one.
+        older = local(self, f"emr_versions_older_{tid}", (
+            f'[for key in sort([for a in {found} : "${{a.created_time}}/${{a.id}}"]) : '
+            f'{{for a in {found} : a.id => a.name}}[split("/", key)[1]] '
+            f'if {{for a in {found} : a.id => a.name}}[split("/", key)[1]] != {current}]'))
+        kept = f"concat(slice({older}, max(0, length({older}) - ({p.versions_kept} - 1)), length({older})), [{current}])"
+        versions = local(self, f"emr_versions_{tid}", (
+            f"{{product_id = {product_id}, current = {current}, "
+            # Nothing to manage while the product's own version is the only one.
+            f'managed = {{for name in length({found}) == 0 || length({older}) == 0 && length({found}) == 1 ? [] : '
+            f'{kept} : name => name == {current} ? "DEFAULT" : "DEPRECATED"}}}}'))
+        local(self, f"emr_version_imports_{tid}",
+              f"{{for a in {found} : a.name => a.id if contains(keys({versions}.managed), a.name)}}")
+        return versions

@@ -252,6 +252,12 @@ INPUTS: Tuple[InputSpec, ...] = (
         rules=[('contains(["Retain", "Delete"], var.home_efs_retention)',
                 'home_efs_retention = "${var.home_efs_retention}" is invalid: use Retain or Delete.')]),
     InputSpec(
+        "allow_domain_replacement", "bool",
+        "Allow a plan that replaces or destroys the SageMaker domain (every user's profile, spaces and apps, "
+        "and their home directories: README, A change that replaces the domain). Set it true for one apply, "
+        "then remove it; scripts/platform's --allow-domain-replacement does the same for one command.",
+        default=False),
+    InputSpec(
         "studio_idle_timeout_minutes", "number",
         "JupyterLab and Code Editor apps with no activity for this long shut down (60 to 525600); "
         "users may choose a shorter time, not a longer one.",
@@ -337,6 +343,19 @@ INPUTS: Tuple[InputSpec, ...] = (
                 "floor(var.emr_idle_timeout_minutes) == var.emr_idle_timeout_minutes",
                 "emr_idle_timeout_minutes = ${var.emr_idle_timeout_minutes} is invalid: use a "
                 "whole number of minutes from 1 to 10080 (7 days).")]),
+    InputSpec(
+        "emr_product_versions_kept", "number",
+        "Versions of each EMR product kept: a changed template adds a version and deprecates the earlier "
+        "ones; beyond this many the oldest are removed (2 to 100).",
+        default=3,
+        # 100 versions per product: Service Catalog's quota
+        # (https://docs.aws.amazon.com/general/latest/gr/servicecatalog.html). At least 2: the current
+        # one and the one before it, whose clusters can still be updated.
+        rules=[("var.emr_product_versions_kept >= 2 && var.emr_product_versions_kept <= 100 && "
+                "floor(var.emr_product_versions_kept) == var.emr_product_versions_kept",
+                "emr_product_versions_kept = ${var.emr_product_versions_kept} is invalid: use a whole number "
+                "from 2 (the current version and the one before it) to 100 (Service Catalog's quota of "
+                "versions per product).")]),
     InputSpec(
         "livy_session_timeout", "string",
         "Livy ends an idle Spark session after this long, e.g. 2h or 30m.",

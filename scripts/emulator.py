@@ -110,6 +110,18 @@ _AWS_VARS_TO_DROP = (
 )
 
 
+def previous_outputs_override(stack_dir: Path | str, backend_type: str, config: Mapping[str, object]) -> dict:
+    """The override fragment that points a stack's ``previous_outputs`` data
+    source (modules/previous_state.py) at the same state as its backend
+    override; empty for a stack without that data source."""
+    from modules.previous_state import PREVIOUS_OUTPUTS, override_document
+
+    data = json.loads((Path(stack_dir) / "cdk.tf.json").read_text()).get("data", {})
+    if PREVIOUS_OUTPUTS not in data.get("terraform_remote_state", {}):
+        return {}
+    return override_document(backend_type, dict(config))
+
+
 class EmulatorError(RuntimeError):
     """The emulator could not start; ``str(err)`` is a complete, user-facing message."""
 
@@ -468,6 +480,7 @@ class Emulator:
         doc = {
             "//": "Written by scripts/emulator.py: state in the local emulator; never commit.",
             "terraform": {"backend": {"s3": backend}},
+            **previous_outputs_override(stack_dir, "s3", backend),
         }
         path = Path(stack_dir) / BACKEND_OVERRIDE_FILE
         path.write_text(json.dumps(doc, indent=2) + "\n")

@@ -42,7 +42,7 @@ if __package__ in (None, ""):  # run as a file: make `scripts.*` importable
 
 from scripts import emulator_persistent, terraform_env  # noqa: E402
 from scripts.emulator import (  # noqa: E402
-    BACKEND_OVERRIDE_FILE, TLS_DIR, UNSUPPORTED_TYPES, Emulator, EmulatorError)
+    BACKEND_OVERRIDE_FILE, TLS_DIR, UNSUPPORTED_TYPES, Emulator, EmulatorError, previous_outputs_override)
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 PLATFORM_STACK = "platform"
@@ -315,9 +315,10 @@ class Target:
 
 def write_local_backend_override(stack: Path, state_dir: Path) -> None:
     """Keeps a stack's local state in ``state_dir``, whatever its backend says."""
+    local = {"path": str(state_dir / f"{stack.name}.tfstate"),
+             "workspace_dir": str(state_dir / f"{stack.name}-workspaces")}
     doc = {"//": "Written by scripts/platform_cmd.py for an emulator run; never commit.",
-           "terraform": {"backend": {"local": {"path": str(state_dir / f"{stack.name}.tfstate"),
-                                               "workspace_dir": str(state_dir / f"{stack.name}-workspaces")}}}}
+           "terraform": {"backend": {"local": local}}, **previous_outputs_override(stack, "local", local)}
     (stack / BACKEND_OVERRIDE_FILE).write_text(json.dumps(doc, indent=2) + "\n")
 
 

@@ -66,6 +66,8 @@ CASES = {
     "efs_retention_unknown": ({"home_efs_retention": "Keep"}, ['home_efs_retention = "Keep" is invalid']),
     "emr_release_malformed": ({"emr_release_labels": ["7.5.0"]}, ['emr_release_labels = ["7.5.0"] is invalid']),
     "emr_idle_timeout_zero": ({"emr_idle_timeout_minutes": 0}, ["emr_idle_timeout_minutes = 0 is invalid"]),
+    "product_versions_kept_one": ({"emr_product_versions_kept": 1},
+                                  ["emr_product_versions_kept = 1 is invalid", "from 2 (the current version"]),
     "livy_timeout_malformed": ({"livy_session_timeout": "2 hours"},
                                ['livy_session_timeout = "2 hours" is invalid']),
     "reserved_tag": ({"tags": {"aws:owner": "me"}}, ["tags = ", "reserved by AWS"]),

@@ -57,3 +57,49 @@ def test_templates_get_the_domains_emr_security_configuration(stack: Synthesized
     for k, expression in stack.config["locals"].items():
         if k.startswith("emr_template_"):
             assert f"security_configuration_name = one({configuration}[*].name)" in expression
+
+
+def test_a_template_change_is_a_new_version_of_the_same_product(stack: SynthesizedStack):
+    """The product keeps its first version's arguments; versions are their own
+    resources, named by the rendered template's hash, DEFAULT or DEPRECATED."""
+    for product in stack.resources("aws_servicecatalog_product").values():
+        assert product["lifecycle"] == {"ignore_changes": ["provisioning_artifact_parameters"]}
+        tid = re.search(r"local\.emr_versions_(\w+)\.current", product["provisioning_artifact_parameters"]["name"])[1]
+        version = stack.address("aws_servicecatalog_provisioning_artifact", f"emr_catalog/{tid}_version")
+        # Destroy deletes the product (and with it every version) before the versions:
+        # Service Catalog refuses to delete a product's last version.
+        assert product["depends_on"] == [version]
+        body = stack.resource("aws_servicecatalog_provisioning_artifact", f"emr_catalog/{tid}_version")
+        assert body["for_each"] == f"${{local.emr_versions_{tid}.managed}}"
+        assert body["name"] == "${each.key}" and body["guidance"] == "${each.value}"
+        assert body["product_id"] == f"${{local.emr_versions_{tid}.product_id}}"
+        assert "template_url" in body["lifecycle"]["ignore_changes"]
+        assert body["template_url"] == product["provisioning_artifact_parameters"]["template_url"]
+        assert stack.local(f"emr_version_{tid}") == (
+            f'${{"v${{substr(md5(local.emr_template_{tid}), 0, 12)}}"}}')
+        managed = stack.local(f"emr_versions_{tid}")
+        assert 'name => name == local.emr_version_' in managed and '? "DEFAULT" : "DEPRECATED"' in managed
+        assert "var.emr_product_versions_kept - 1" in managed
+        # The product's own first version joins the managed ones by import, once a second one exists.
+        assert {"for_each": f"${{local.emr_version_imports_{tid}}}", "to": f"{version}[each.key]",
+                "id": f'${{"${{each.value}}:${{local.emr_versions_{tid}.product_id}}"}}'} in stack.config["import"]
+
+
+def test_existing_versions_are_read_for_the_product_the_previous_apply_recorded(stack: SynthesizedStack):
+    previous = stack.config["data"]["terraform_remote_state"]["previous_outputs"]
+    assert previous["workspace"] == "${terraform.workspace}"
+    # Local state (no backend.json in the tests): counted once the workspace's state file has content.
+    assert previous["backend"] == "local"
+    assert previous["count"].startswith('${try(length(file("../../../.state/platform-workspaces/'
+                                        '${terraform.workspace}/terraform.tfstate")) > 0, false)')
+    for name, existing in stack.config["data"]["aws_servicecatalog_provisioning_artifacts"].items():
+        lookup = 'lookup(try(data.terraform_remote_state.previous_outputs[0].outputs.product_ids, {}), "'
+        assert existing["product_id"].startswith("${" + lookup)
+        assert existing["count"].startswith("${var.enable_emr && " + lookup)
+    assert stack.output("product_ids")  # what the next plan reads back
+
+
+def test_versions_kept_is_checked(stack: SynthesizedStack):
+    variable = stack.variable("emr_product_versions_kept")
+    assert variable["default"] == 3
+    assert "from 2 (the current version and the one before it) to 100" in variable["validation"][0]["error_message"]
