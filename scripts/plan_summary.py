@@ -387,6 +387,23 @@ def _hazard(rc: ResourceChange, change: Mapping[str, Any], variables: Mapping[st
                       "home directory; ")
                    + "the old one stays orphaned on the domain's EFS.")
         return Hazard(rc, f"The Studio user profile {code(user)} is {verb}", message)
+    if rc.type == "aws_servicecatalog_product":
+        name = before.get("name") or rc.address
+        launched = ("Clusters users launched from it keep running, but as provisioned products of a product that "
+                    "no longer exists: they can be terminated, not updated. ")
+        if rc.action == "replace":
+            message = (f"The product gets a new id, and every version of the old one goes. {launched}"
+                       "Studio offers the new product once the apply has made it.")
+        else:
+            message = f"Studio users can no longer launch it, and every version of it goes. {launched}"
+        return Hazard(rc, f"The Service Catalog product {code(name)} is {verb}", message)
+    if rc.type == "aws_servicecatalog_provisioning_artifact":
+        name = before.get("name") or _index_name(rc.address) or rc.address
+        message = ("Clusters launched from this version keep running and can be terminated, but can no longer be "
+                   "updated (emr_product_versions_kept says how many versions stay).")
+        if rc.action == "replace":
+            message = "The version gets a new id. " + message
+        return Hazard(rc, f"The product version {code(name)} is {verb}", message)
     if rc.type == "aws_s3_bucket":
         name = before.get("bucket") or rc.address
         hint = f"{name} {rc.address}".lower()

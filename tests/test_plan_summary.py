@@ -524,3 +524,75 @@ def test_comment_keeps_the_guard_line_when_details_are_cut(huge_plan):
     comment = ps.render_comment([ps.summarize(plan, "dev")], [], "the artifact")
     assert ps.utf16_len(comment) <= ps.GITHUB_COMMENT_LIMIT
     assert "> - **Domain guard: REFUSED.**" in comment and "az_count changed from 2 to 3" in comment
+
+
+def test_the_guard_refuses_the_recorded_replacement_unless_allowed():
+    from scripts import domain_guard
+
+    plan = load("guarded_replacement")
+    text = domain_guard.refusal_of(plan, "dev", "apply")
+    assert text.startswith("this plan replaces the SageMaker domain ml-dev (d-")
+    assert "Forced by:\n  - subnet_ids (the domain's subnets): az_count changed from 2 to 3 (" in text
+    assert text.splitlines()[-1].startswith("Next: undo that change in workspaces/dev.tfvars.json; or, to replace "
+                                            "the domain in this one apply: scripts/platform apply dev "
+                                            "--allow-domain-replacement")
+    for allowed in (True, "true"):  # from the variable file, or from TF_VAR_ (the flag)
+        plan["variables"]["allow_domain_replacement"] = {"value": allowed}
+        assert domain_guard.refusal_of(plan, "dev", "apply") is None
+    assert domain_guard.refusal_of(load("in_place_change"), "dev", "apply") is None
+
+
+
+def test_a_template_change_adds_a_version_and_replaces_no_product():
+    """Recorded: a changed template plans a new version, the product's first version imported and
+    deprecated, and nothing of the product replaced or destroyed (tests/data/plans/README.md)."""
+    plan = load("product_version")
+    assert (PLANS / "product_version.json").stat().st_size < 200_000
+    summary = ps.summarize(plan, "dev")
+    assert summary.totals["replace"] == 1 and summary.totals["destroy"] == 0  # the template file in S3 only
+    assert [c.type for c in summary.destructive] == ["aws_s3_object"]
+    assert summary.hazards == []
+    text = ps.render_workspace(summary)
+    assert "1 to import" in text
+    assert "> [!WARNING]" in text and "[!CAUTION]" not in text
+    assert "aws_servicecatalog_product." not in text  # the product is not in the plan's changes at all
+    versions = {rc["address"]: rc["change"]["actions"] for rc in plan["resource_changes"]
+                if rc["type"] == "aws_servicecatalog_provisioning_artifact"}
+    assert sorted(versions.values()) == [["create"], ["update"]]
+
+
+def _with_product_change(actions: list, reason: str | None = None) -> dict:
+    """product_version.json with the product's no-op edited into ``actions`` (the
+    recorded plan has none: a product change is what the versions avoid)."""
+    plan = copy.deepcopy(load("product_version"))
+    [rc] = [rc for rc in plan["resource_changes"] if rc["type"] == "aws_servicecatalog_product"]
+    rc["change"] = {"actions": actions, "before": {"name": "ml-dev-spark-livy-cluster", "id": "prod-fixture00001"},
+                    "after": None if actions == ["delete"] else {"name": "ml-dev-spark-livy-cluster"},
+                    **({"replace_paths": [["type"]]} if reason else {})}
+    if reason:
+        rc["action_reason"] = reason
+    return plan
+
+
+@pytest.mark.parametrize("actions, verb, says", [
+    (["delete", "create"], "replaced", "The product gets a new id"),
+    (["delete"], "destroyed", "Studio users can no longer launch it"),
+])
+def test_a_product_replaced_or_destroyed_is_a_caution_with_what_it_breaks(actions, verb, says):
+    reason = "replace_because_cannot_update" if len(actions) == 2 else None
+    text = ps.render_workspace(ps.summarize(_with_product_change(actions, reason), "dev"))
+    assert "> [!CAUTION]" in text
+    line = next(ln for ln in text.splitlines() if "The Service Catalog product" in ln)
+    assert f"**The Service Catalog product `ml-dev-spark-livy-cluster` is {verb}**" in line
+    assert says in line and "can be terminated, not updated" in line
+
+
+def test_a_deleted_product_version_is_named_with_what_it_breaks():
+    plan = copy.deepcopy(load("product_version"))
+    [rc] = [rc for rc in plan["resource_changes"] if rc["type"] == "aws_servicecatalog_provisioning_artifact"
+            and rc["change"]["actions"] == ["update"]]
+    rc["change"] = {"actions": ["delete"], "before": rc["change"]["before"], "after": None}
+    text = ps.render_workspace(ps.summarize(plan, "dev"))
+    name = rc["change"]["before"]["name"]
+    assert f"**The product version `{name}` is destroyed**" in text
+    assert "can no longer be updated (emr_product_versions_kept says how many versions stay)" in text
