@@ -1,9 +1,11 @@
 """Commands that change what a workspace has: the emulator loop, destroy with
 SageMaker's teardown, and the persistent emulator (``scripts/platform emulator``).
 
-Destroy order (both targets): the Studio domain and its user profiles first,
-then what SageMaker left in the VPC for that domain (the home EFS's mount
-targets, the two NFS security groups: ``scripts/teardown.py``), then the rest.
+Destroy order (both targets): what the domain's users launched outside
+Terraform (clusters from its products, apps, spaces: ``scripts/studio_leftovers.py``),
+then the Studio domain and its user profiles, then what SageMaker left in the
+VPC for that domain (the home EFS's mount targets, the two NFS security
+groups: ``scripts/teardown.py``), then the rest.
 Destroying everything at once would stop at the subnets, which AWS refuses to
 delete while the EFS mount targets are in them (the provider then retries for
 its whole delete timeout, 20 minutes).
@@ -40,14 +42,14 @@ def closing_line(text: str, what: str) -> str:
     return f"{what}: done"
 
 
-def target_clients(target: Target, region: str):
-    """(ec2, efs) boto3 clients for the target's account and region."""
+def target_clients(target: Target, region: str, services: Sequence[str] = ("ec2", "efs")):
+    """boto3 clients of ``services`` (default: ec2, efs) for the target's account and region."""
     if target.emulator is not None:
-        return target.emulator.client("ec2", region), target.emulator.client("efs", region)
+        return tuple(target.emulator.client(service, region) for service in services)
     import boto3
 
     session = boto3.session.Session(region_name=region)
-    return session.client("ec2"), session.client("efs")
+    return tuple(session.client(service) for service in services)
 
 
 @dataclass(frozen=True)
@@ -73,11 +75,11 @@ def destroy_workspace(target: Target, tf: Terraform, workspace: str, var_file: P
     done: list[str] = []
     kept = None
     if domains:
-        outputs = tf.output(workspace)
+        value = {name: (o or {}).get("value") for name, o in tf.output(workspace).items()}
+        _remove_launched(target, region, value, progress, auto_approve)
         with progress.step(f"terraform destroy ({workspace}: the Studio domain and its users first)"):
             tf.run(["destroy", "-input=false", f"-var-file={var_file}", *extra,
                     *[f"-target={a}" for a in domains]], workspace=workspace, stream=stream)
-        value = {name: (o or {}).get("value") for name, o in outputs.items()}
         if value.get("vpc_id") and value.get("domain_id"):
             with progress.step("remove what SageMaker left in the VPC (scripts/teardown.py)"):
                 ec2, efs = target_clients(target, region)
@@ -95,6 +97,24 @@ def destroy_workspace(target: Target, tf: Terraform, workspace: str, var_file: P
                            "and re-run.")
     progress.say(closing_line(proc.stdout, "destroy"))
     return Teardown(done, kept)
+
+
+def _remove_launched(target: Target, region: str, outputs: dict, progress: Progress, auto_approve: bool) -> None:
+    """What the domain's users launched outside Terraform: clusters, apps, spaces
+    (``scripts/studio_leftovers.py``), removed before the domain goes."""
+    from scripts import studio_leftovers
+
+    sagemaker, catalog = target_clients(target, region, ("sagemaker", "servicecatalog"))
+    found = studio_leftovers.find_launched(sagemaker, catalog, outputs)
+    if not any(found):
+        progress.say("launched: nothing launched by Studio users is left")
+        return
+    studio_leftovers.confirm(studio_leftovers.describe_launched(*found), auto_approve,
+                             "Terminate and delete these before the destroy?", progress.say)
+    with progress.step("remove what Studio users launched (clusters, apps, spaces; scripts/studio_leftovers.py)"):
+        lines = studio_leftovers.remove_launched(sagemaker, catalog, outputs.get("domain_id"), *found)
+    for line in lines:
+        progress.say(f"launched: {line}")
 
 
 def emulator_leftovers(emu, region: str | None = None, keep_buckets: Sequence[str] = (),

@@ -4,7 +4,8 @@
     workspaces        list the workspaces (variable files; with --target aws, the backend's too)
     new-workspace N   create workspaces/N.tfvars.json from an example
     plan W | diff W   terraform plan of workspace W
-    apply W           terraform apply of W (alias: deploy)
+    apply W           terraform apply of W (alias: deploy); users who leave lose their apps and spaces first
+    prepare-apply W   only that first part of apply, before a cdktf deploy of W
     destroy W         terraform destroy of W
     output W          terraform output of W
     loop W            on the emulator: bootstrap state, plan, apply, plan again, destroy
@@ -517,8 +518,11 @@ def cmd_apply(args, progress: Progress) -> int:
     if args.target == "emulator":
         _refuse_emulator("apply", args.workspace, Path(args.root).resolve())
     with workspace_stack(args, progress) as (target, tf, var_file):
-        extra = ["-auto-approve"] if args.auto_approve else []
-        extra += emulator_scope(tf.dir)[0] if target.name == "emulator" else []
+        scope = emulator_scope(tf.dir)[0] if target.name == "emulator" else []
+        from scripts import studio_leftovers  # users who leave: their apps and spaces go first
+
+        studio_leftovers.prepare_apply(target, tf, args.workspace, var_file, progress, args.auto_approve, scope)
+        extra = (["-auto-approve"] if args.auto_approve else []) + scope
         with progress.step(f"terraform apply ({args.workspace})"):
             tf.run(["apply", f"-var-file={var_file}", *extra], workspace=args.workspace, stream=True)
     return 0
@@ -632,6 +636,7 @@ COMMANDS = {
     "plan": cmd_plan, "diff": cmd_plan, "apply": cmd_apply, "deploy": cmd_apply, "destroy": cmd_destroy,
     "output": cmd_output, "loop": _lazy("scripts.lifecycle", "cmd_loop"), "pr-plan": cmd_pr_plan,
     "emulator": _lazy("scripts.lifecycle", "cmd_emulator"), "journey": _lazy("scripts.journey", "cmd_journey"),
+    "prepare-apply": _lazy("scripts.studio_leftovers", "cmd_prepare_apply"),
 }
 
 
@@ -659,12 +664,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     defaulted = ("plan", "diff", "loop", "journey")
     for name, helptext in (("plan", "terraform plan"), ("diff", "alias of plan"), ("apply", "terraform apply"),
                            ("deploy", "alias of apply"), ("destroy", "terraform destroy"),
+                           ("prepare-apply", "before a cdktf deploy: remove the apps and spaces of users who leave"),
                            ("output", "terraform output"), ("loop", "emulator: plan, apply, re-plan, destroy"),
                            ("journey", "emulator: what a Studio user does, run with AWS's Studio client code")):
         s = sub.add_parser(name, parents=[common], help=helptext)
         s.add_argument("workspace", nargs="?" if name in defaulted else None,
                        default=DEFAULT_WORKSPACE if name in defaulted else None)
-        if name in ("apply", "deploy", "destroy"):
+        if name in ("apply", "deploy", "destroy", "prepare-apply"):
             s.add_argument("--auto-approve", action="store_true", help="do not ask before changing anything")
         if name == "loop":
             s.add_argument("--journey", action="store_true", help="run the journey between apply and re-plan")

@@ -6,21 +6,16 @@ emulator, so tests neither reset it nor see each other.
 """
 from __future__ import annotations
 
-import json
 import re
-import ssl
-import urllib.request
 
 import pytest
-from aws_answers import refused, unique
+from aws_answers import refused, set_transition, unique
 
 pytestmark = pytest.mark.emulator
 
 ROLE = "arn:aws:iam::123456789012:role/studio-execution"
 KEY = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 NFS = 2049
-
-
 
 
 @pytest.fixture(scope="module")
@@ -76,19 +71,6 @@ def create_domain(sm, network, **extra) -> dict:
 def nfs_groups(ec2, vpc: str, domain_id: str) -> dict:
     groups = ec2.describe_security_groups(Filters=[{"Name": "vpc-id", "Values": [vpc]}])["SecurityGroups"]
     return {g["GroupName"]: g for g in groups if g["GroupName"].endswith(domain_id)}
-
-
-def set_transition(emulator, model: str, transition: dict | None) -> None:
-    """moto's state manager (``/moto-api/state-manager``): how a model's status moves on."""
-    action, body = ("set", {"model_name": model, "transition": transition}) if transition else \
-        ("unset", {"model_name": model})
-    request = urllib.request.Request(f"{emulator.url}/moto-api/state-manager/{action}-transition",
-                                     data=json.dumps(body).encode(), method="POST")
-    # Loopback only, trusting the emulator's own certificate when it serves HTTPS.
-    ca_bundle = getattr(emulator, "ca_bundle", None)
-    context = ssl.create_default_context(cafile=str(ca_bundle)) if ca_bundle else None
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), urllib.request.HTTPSHandler(context=context))
-    opener.open(request, timeout=10).read()
 
 
 # -- domains ------------------------------------------------------------------

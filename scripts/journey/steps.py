@@ -8,7 +8,6 @@ Studio execution role, and returns the lines it reports; a failure raises
 from __future__ import annotations
 
 import subprocess
-import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -91,16 +90,13 @@ def find_products(j: Journey) -> list[str]:
 
 def _wait_record(catalog, record_id: str, step: str, call: str) -> dict:
     """DescribeRecord's reply once the record is SUCCEEDED (RecordDetail, RecordOutputs)."""
-    deadline = time.monotonic() + RECORD_TIMEOUT_SECONDS
-    while True:
-        reply = catalog.describe_record(Id=record_id)
-        detail = reply["RecordDetail"]
-        if detail["Status"] in ("SUCCEEDED", "FAILED"):
-            break
-        if time.monotonic() > deadline:
-            raise JourneyFailure(step, call, f"record {record_id} still {detail['Status']} after "
-                                 f"{RECORD_TIMEOUT_SECONDS}s", "read the emulator's log")
-        time.sleep(0.5)
+    from scripts.studio_leftovers import record_outcome
+
+    reply = record_outcome(catalog, record_id, RECORD_TIMEOUT_SECONDS)
+    if reply is None:
+        raise JourneyFailure(step, call, f"record {record_id} still not done after {RECORD_TIMEOUT_SECONDS}s",
+                             "read the emulator's log")
+    detail = reply["RecordDetail"]
     if detail["Status"] != "SUCCEEDED":
         errors = "; ".join(f"{e.get('Code')}: {e.get('Description')}" for e in detail.get("RecordErrors", []))
         raise JourneyFailure(step, call, f"record {record_id} FAILED: {errors}",
