@@ -111,7 +111,8 @@ class PlatformStack(TerraformStack):
             execution_role_arn=iam.studio_execution_role_arn, sharing_s3_uri=storage.studio_sharing_uri,
             home_efs_retention=var("home_efs_retention"), user_profiles=var("user_profiles"),
             kms_key_arn=key.key_arn, idle_timeout_minutes=var("studio_idle_timeout_minutes"),
-            docker_access=var("studio_docker_access")))
+            docker_access=var("studio_docker_access"),
+            replacement_precondition=domain_replacement.precondition(previous_output)))
         emr_security = EmrSecurity(self, "emr_security", EmrSecurityProps(
             name=inputs.name_prefix, enabled=var("enable_emr"), kms_key_arn=key.key_arn))
         catalog = EmrCatalog(self, "emr_catalog", EmrCatalogProps(

@@ -16,7 +16,7 @@ previous apply's), and ``scripts/domain_guard.py`` reads plans with it,
 without loading the AWS bindings.
 """
 from dataclasses import dataclass
-from typing import Dict, Tuple
+from typing import Callable, Dict, Tuple
 
 DOMAIN_TYPE = "aws_sagemaker_domain"
 USER_PROFILE_TYPE = "aws_sagemaker_user_profile"
@@ -72,3 +72,50 @@ def recorded_inputs_expression() -> str:
 
 LOSS_SENTENCE = ("every user profile, with its spaces, its apps and any running Studio session, is deleted; the new "
                  "domain gets a new, empty home EFS")
+
+# The first word of the precondition's message: scripts/domain_guard.py recognizes it in
+# Terraform's output (which wraps lines, but never inside a word).
+PRECONDITION_MARK = "refused-by-domain-guard:"
+
+
+def _hcl_string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def precondition(previous_output: Callable[[str, str], str]) -> Tuple[str, str]:
+    """(condition, error message) of the domain's precondition, for ``cdktf deploy`` and plain
+    Terraform: a forcing input whose value differs from the one the previous apply recorded
+    (the output ``domain_replacement_inputs``, read through ``previous_output(name, default)``)
+    fails the plan unless ``var.allow_domain_replacement``. The message says what the CLI's
+    refusal says (scripts/domain_guard.py): which input changed, what users lose, the switch."""
+    before = previous_output(OUTPUT, "null")
+    now = recorded_inputs_expression()
+    changed = f"[for k, v in {now} : k if jsonencode(v) != jsonencode(try({before}[k], v))]"
+    blame = "{" + ", ".join(
+        f"{f.name} = " + _hcl_string(f"{', '.join(f.attributes)} "
+                                     f"({', '.join(ATTRIBUTE_WORDS[a] for a in f.attributes)})")
+        for f in FORCING_INPUTS) + "}"
+    how = "{" + ", ".join(f"{f.name} = {_hcl_string(f.how)}" for f in FORCING_INPUTS) + "}"
+    users = previous_output("user_profile_names", "[]")
+    efs = previous_output("home_efs_id", '""')
+    lines = (f'join("\\n", [for k in {changed} : "  - ${{ {blame}[k]}}: ${{k}} changed from '
+             f'${{jsonencode({before}[k])}} to ${{jsonencode({now}[k])}} (${{ {how}[k]}})"])')
+    home = (f'var.home_efs_retention == "Delete" ? "their home directories are deleted with the home EFS '
+            f'${{{efs}}} (home_efs_retention = Delete)." : "their home directories stay on the old home EFS '
+            f'${{{efs}}} (home_efs_retention = Retain) but orphaned: nobody reaches them from Studio any more '
+            f'(copy out what is needed, then delete the EFS)."')
+    moved = f'contains({changed}, "region")'
+    domain_id = previous_output("domain_id", '"?"')
+    message = (
+        f"{PRECONDITION_MARK} this plan ${{{moved} ? \"re-creates\" : \"replaces\"}} the SageMaker domain "
+        f"${{try({before}.domain_name, var.domain_name)}} (${{{domain_id}}}) of "
+        "workspace ${terraform.workspace}, and the domain guard refuses it.\n"
+        f"Forced by:\n${{{lines}}}\n"
+        f"Users lose: ${{length({users})}} user profile(s) (${{join(\", \", {users})}}): {LOSS_SENTENCE}; "
+        f"${{{home}}}\n"
+        "Next: undo that change in workspaces/${terraform.workspace}.tfvars.json; or, to "
+        f"${{{moved} ? \"move\" : \"replace\"}} the domain in this one apply: scripts/platform apply "
+        f"${{terraform.workspace}} {ALLOW_FLAG} (or \"{ALLOW_VARIABLE}\": true in "
+        f"workspaces/${{terraform.workspace}}.tfvars.json for this one apply, removed afterwards; with cdktf: "
+        f"--var {ALLOW_VARIABLE}=true).")
+    return f"var.{ALLOW_VARIABLE} || length({changed}) == 0", message

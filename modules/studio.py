@@ -14,9 +14,10 @@ app is remapped to an unprivileged host user), is off unless
 ``docker_access``. Internet only through the VPC's NAT (VpcOnly).
 """
 from dataclasses import dataclass
+from typing import Optional, Tuple
 
 from constructs import Construct
-from cdktf import TerraformIterator
+from cdktf import Precondition, TerraformIterator, TerraformResourceLifecycle
 from cdktf_cdktf_provider_aws.sagemaker_domain import (
     SagemakerDomain, SagemakerDomainDefaultUserSettings,
     SagemakerDomainDefaultUserSettingsCodeEditorAppSettings as CodeEditorSettings,
@@ -54,6 +55,9 @@ class StudioDomainProps:
     idle_timeout_minutes: str
     docker_access: str
     """Condition: true lets users run Docker in their spaces."""
+    replacement_precondition: Optional[Tuple[str, str]] = None
+    """(condition, error message) that must hold for a plan of the domain: the
+    domain guard's check for cdktf deploy (modules/domain_replacement.py)."""
 
 
 class StudioDomain(Construct):
@@ -87,7 +91,10 @@ class StudioDomain(Construct):
             domain_settings=SagemakerDomainDomainSettings(
                 docker_settings=SagemakerDomainDomainSettingsDockerSettings(
                     enable_docker_access=expr(f'{p.docker_access} ? "ENABLED" : "DISABLED"'))),
-            retention_policy=SagemakerDomainRetentionPolicy(home_efs_file_system=expr(p.home_efs_retention)))
+            retention_policy=SagemakerDomainRetentionPolicy(home_efs_file_system=expr(p.home_efs_retention)),
+            lifecycle=TerraformResourceLifecycle(precondition=[
+                Precondition(condition=expr(p.replacement_precondition[0]), error_message=p.replacement_precondition[1])
+            ]) if p.replacement_precondition else None)
         skip_checks(domain, {"CKV_AWS_187": KEY_KNOWN_AFTER_APPLY}, only="plan")
 
         users = TerraformIterator.from_map(expr_map(p.user_profiles))

@@ -24,7 +24,7 @@ from typing import Any, Mapping, Sequence
 
 from modules.domain_replacement import (
     ALLOW_FLAG, ALLOW_VARIABLE, ATTRIBUTE_WORDS, DOMAIN_TYPE, FORCING_INPUTS, LOSS_SENTENCE, OUTPUT,
-    USER_PROFILE_TYPE, inputs_for)
+    PRECONDITION_MARK, USER_PROFILE_TYPE, inputs_for)
 
 _ARN_REGION = re.compile(r"^arn:[^:]+:sagemaker:([^:]+):")
 
@@ -80,11 +80,17 @@ class DomainReplacement:
 
 
 def _show(value: Any) -> str:
-    return json.dumps(value)
+    """As Terraform's jsonencode writes it (the precondition's message says the same)."""
+    return json.dumps(value, separators=(",", ":"))
 
 
 def _how(name: str) -> str:
     return next(f.how for f in FORCING_INPUTS if f.name == name)
+
+
+def _is_true(value: Any) -> bool:
+    """A bool variable's value in a plan: true, or "true" when it came from TF_VAR_ (the flag)."""
+    return value is True or value == "true"
 
 
 def _variables(plan: Mapping[str, Any]) -> dict:
@@ -147,7 +153,7 @@ def find_replacement(plan: Mapping[str, Any]) -> DomainReplacement | None:
             address=rc["address"], domain_name=before.get("domain_name") or variables.get("domain_name"),
             domain_id=before.get("id"), home_efs_id=before.get("home_efs_file_system_id"),
             retention=retention or variables.get("home_efs_retention"), causes=causes, users=tuple(users),
-            allowed=variables.get(ALLOW_VARIABLE) is True, old_region=old_region,
+            allowed=_is_true(variables.get(ALLOW_VARIABLE)), old_region=old_region,
             new_region=variables.get("region") if moved else None)
     return None
 
@@ -251,6 +257,35 @@ def refuse(plan: Mapping[str, Any], workspace: str, command: str) -> None:
         raise CommandError(text)
 
 
+def run_plan(tf, workspace: str, plan_args: Sequence[str], plan_file, check: bool = True):
+    """``terraform plan`` (``plan_args`` save it to ``plan_file``) and its ``show -json``:
+    (the plan's process, the plan or None when it failed and not ``check``).
+
+    When the domain's precondition refuses the plan (the stack's own guard, for cdktf
+    users: modules/domain_replacement.py), it plans again with the switch, only to show
+    what the plan would do: that plan says ``allow_domain_replacement = false`` again (so
+    the guard refuses it with its full message) and its file is deleted (nobody applies it)."""
+    from scripts.platform_cmd import CommandError
+
+    proc = tf.run(list(plan_args), workspace=workspace, check=False)
+    refused = proc.returncode != 0 and PRECONDITION_MARK in proc.stdout + proc.stderr
+    if refused:
+        proc = tf.run([*plan_args, f"-var={ALLOW_VARIABLE}=true"], workspace=workspace, check=False)
+    if proc.returncode != 0:
+        if check:
+            raise CommandError(f"`terraform plan` of {workspace} failed (exit {proc.returncode}):\n"
+                               f"{(proc.stderr or proc.stdout)[-4000:]}\nNext: fix the error above and re-run.")
+        return proc, None
+    try:
+        plan = json.loads(tf.run(["show", "-json", str(plan_file)], workspace=workspace).stdout)
+    finally:
+        if refused:
+            plan_file.unlink(missing_ok=True)
+    if refused:
+        plan.setdefault("variables", {})[ALLOW_VARIABLE] = {"value": False}
+    return proc, plan
+
+
 def check_plan(tf, workspace: str, var_file, command: str, progress, targets: Sequence[str] = ()) -> None:
     """Plans ``workspace`` and refuses (CommandError) a plan the guard stops: before an apply."""
     from scripts.platform_cmd import _plan_args
@@ -258,8 +293,7 @@ def check_plan(tf, workspace: str, var_file, command: str, progress, targets: Se
     plan_file = tf.dir / f"{workspace}.guard.tfplan"
     try:
         with progress.step(f"terraform plan ({workspace}: the domain guard)"):
-            tf.run(_plan_args(var_file, plan_file, targets=list(targets)), workspace=workspace)
-            plan = json.loads(tf.run(["show", "-json", str(plan_file)], workspace=workspace).stdout)
+            _, plan = run_plan(tf, workspace, _plan_args(var_file, plan_file, targets=list(targets)), plan_file)
     finally:
         plan_file.unlink(missing_ok=True)
     refuse(plan, workspace, command)

@@ -63,15 +63,20 @@ class Teardown:
 
 
 def destroy_workspace(target: Target, tf: Terraform, workspace: str, var_file: Path, progress: Progress,
-                      auto_approve: bool = False, targets: Sequence[str] = (), stream: bool = False) -> Teardown:
+                      auto_approve: bool = False, targets: Sequence[str] = (), stream: bool = False,
+                      allow_domain_replacement: bool = False) -> Teardown:
     """Destroys the workspace in the order the module docstring gives.
     ``targets``: ``-target`` arguments of the last step (the emulator's scope),
-    none for everything."""
+    none for everything. A state with user profiles needs ``allow_domain_replacement``
+    (or the variable true in ``var_file``): scripts/domain_guard.py."""
     extra = ["-auto-approve"] if auto_approve else []
     values = read_var_file(var_file)
     region, retention = values.get("region"), values.get("home_efs_retention", "Retain")
     state = [a for a in tf.run(["state", "list"], workspace=workspace).stdout.split() if not a.startswith("data.")]
     domains = [a for a in state if a.split(".")[0] == DOMAIN_TYPE]
+    from scripts import domain_guard
+
+    domain_guard.check_destroy(tf, workspace, state, values, allow_domain_replacement)
     done: list[str] = []
     kept = None
     if domains:
@@ -197,7 +202,9 @@ def cmd_loop(args, progress: Progress) -> int:
                                f"{proc.stdout[-4000:]}{proc.stderr[-2000:]}\n"
                                "Next: make the drifting argument match what AWS returns (see the diff above).")
         print("replan: no changes")
-        teardown_done = destroy_workspace(target, tf, ws, var_file, progress, auto_approve=True, targets=targets)
+        # The loop's workspace is a throwaway by definition: its destroy needs no guard.
+        teardown_done = destroy_workspace(target, tf, ws, var_file, progress, auto_approve=True, targets=targets,
+                                          allow_domain_replacement=True)
         left = [a for a in tf.run(["state", "list"], workspace=ws).stdout.split() if not a.startswith("data.")]
         if left:
             raise CommandError(f"destroy left {len(left)} resources in state: {left}\n"

@@ -470,20 +470,22 @@ def _plan_args(var_file: Path, plan_file: Path | None = None, targets: Sequence[
 
 
 def cmd_plan(args, progress: Progress) -> int:
+    from scripts import domain_guard
+
     with workspace_stack(args, progress) as (target, tf, var_file):
+        domain_guard.use_flag(tf, args.allow_domain_replacement)
         plan_file = tf.dir / f"{args.workspace}.tfplan"
         with progress.step(f"terraform plan ({args.workspace}, {target.name})"):
-            proc = tf.run(_plan_args(var_file, plan_file), workspace=args.workspace)
+            proc, shown = domain_guard.run_plan(tf, args.workspace, _plan_args(var_file, plan_file), plan_file)
         sys.stdout.write(proc.stdout)
-        shown = tf.run(["show", "-json", str(plan_file)], workspace=args.workspace)
         from scripts import plan_summary
 
-        sys.stdout.write("\n" + plan_summary.render_workspace(plan_summary.summarize(json.loads(shown.stdout),
-                                                                                   args.workspace)) + "\n")
+        sys.stdout.write("\n" + plan_summary.render_workspace(plan_summary.summarize(shown, args.workspace)) + "\n")
         sys.stdout.flush()
         if target.name == "emulator":
             for address, why in emulator_scope(tf.dir)[1]:
                 progress.say(f"planned; an apply on the emulator would leave it out: {address}: {why}")
+        domain_guard.refuse(shown, args.workspace, "plan")
     return 0
 
 
@@ -519,7 +521,10 @@ def cmd_apply(args, progress: Progress) -> int:
         _refuse_emulator("apply", args.workspace, Path(args.root).resolve())
     with workspace_stack(args, progress) as (target, tf, var_file):
         scope = emulator_scope(tf.dir)[0] if target.name == "emulator" else []
-        from scripts import studio_leftovers  # users who leave: their apps and spaces go first
+        from scripts import domain_guard, studio_leftovers  # users who leave: their apps and spaces go first
+
+        domain_guard.use_flag(tf, args.allow_domain_replacement)
+        domain_guard.check_plan(tf, args.workspace, var_file, "apply", progress, scope)
 
         studio_leftovers.prepare_apply(target, tf, args.workspace, var_file, progress, args.auto_approve, scope)
         extra = (["-auto-approve"] if args.auto_approve else []) + scope
@@ -539,7 +544,8 @@ def cmd_destroy(args, progress: Progress) -> int:
 
         lifecycle.destroy_workspace(target, tf, args.workspace, var_file, progress, auto_approve=args.auto_approve,
                                     targets=emulator_scope(tf.dir)[0] if target.name == "emulator" else (),
-                                    stream=target.name == "aws")
+                                    stream=target.name == "aws",
+                                    allow_domain_replacement=args.allow_domain_replacement)
     return 0
 
 
@@ -580,6 +586,9 @@ def cmd_pr_plan(args, progress: Progress) -> int:
     plans = {}
     with open_target(args, progress, region) as target:
         tf = target.terraform(PLATFORM_STACK)
+        from scripts import domain_guard
+
+        domain_guard.use_flag(tf, args.allow_domain_replacement)
         with progress.step("terraform init"):
             tf.init()
         # Missing workspaces are created by their plans (see workspace_stack), in parallel.
@@ -587,15 +596,16 @@ def cmd_pr_plan(args, progress: Progress) -> int:
         def plan_one(ws: str):
             plan_file = out / f"{ws}.tfplan"
             with progress.step(f"terraform plan ({ws}, {target.name})"):
-                proc = tf.run(_plan_args(var_files[ws], plan_file), workspace=ws, check=False)
+                try:
+                    proc, shown = domain_guard.run_plan(tf, ws, _plan_args(var_files[ws], plan_file), plan_file,
+                                                        check=False)
+                except CommandError as exc:  # `terraform show` failed
+                    return ws, None, str(exc)
             (out / f"{ws}.plan.txt").write_text(proc.stdout + proc.stderr)
-            if proc.returncode != 0:
+            if shown is None:
                 return ws, None, proc.stderr or proc.stdout
-            shown = tf.run(["show", "-json", str(plan_file)], workspace=ws, check=False)
-            if shown.returncode != 0:
-                return ws, None, shown.stderr
-            (out / f"{ws}.plan.json").write_text(shown.stdout)
-            return ws, json.loads(shown.stdout), None
+            (out / f"{ws}.plan.json").write_text(json.dumps(shown))
+            return ws, shown, None
 
         from concurrent.futures import ThreadPoolExecutor
 
@@ -618,6 +628,9 @@ def cmd_pr_plan(args, progress: Progress) -> int:
         raise CommandError(f"{len(failures)} workspace(s) failed to plan: "
                            f"{', '.join(f.workspace for f in failures)} (why: {out / 'comment.md'}).\n"
                            "Next: fix the errors listed there and re-run.")
+    refused = [text for ws, shown in sorted(plans.items()) if (text := domain_guard.refusal_of(shown, ws, "apply"))]
+    if refused:  # after the summaries: the comment shows them too
+        raise CommandError("\n\n".join(refused))
     return 0
 
 
@@ -638,6 +651,12 @@ COMMANDS = {
     "emulator": _lazy("scripts.lifecycle", "cmd_emulator"), "journey": _lazy("scripts.journey", "cmd_journey"),
     "prepare-apply": _lazy("scripts.studio_leftovers", "cmd_prepare_apply"),
 }
+
+
+def _allow_domain_replacement_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--allow-domain-replacement", action="store_true",
+                        help="allow, for this command only, a plan that replaces or destroys the SageMaker domain "
+                             "and its users (scripts/domain_guard.py)")
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -672,6 +691,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                        default=DEFAULT_WORKSPACE if name in defaulted else None)
         if name in ("apply", "deploy", "destroy", "prepare-apply"):
             s.add_argument("--auto-approve", action="store_true", help="do not ask before changing anything")
+        if name in ("plan", "diff", "apply", "deploy", "destroy"):
+            _allow_domain_replacement_flag(s)
         if name == "loop":
             s.add_argument("--journey", action="store_true", help="run the journey between apply and re-plan")
     s = sub.add_parser("emulator", parents=[common], help="the persistent emulator: up, down, status")
@@ -681,6 +702,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     s.add_argument("workspaces", nargs="*", help="workspaces to plan (default: every workspaces/*.tfvars.json)")
     s.add_argument("--out", default="plan-out", help="where the plans and summaries go (default plan-out)")
     s.add_argument("--base-ref", help="git ref whose variable files the summaries compare against")
+    _allow_domain_replacement_flag(s)
     return p.parse_args(argv)
 
 
