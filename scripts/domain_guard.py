@@ -13,7 +13,9 @@ shows a guarded replacement at the top of its warning block (:func:`markdown`).
 
 Which input is to blame comes from ``modules/domain_replacement.py`` (the
 measured list) and the output ``domain_replacement_inputs``, whose before and
-after values the plan carries. Standard library only.
+after values the plan carries. Reading and rendering use the standard library
+only (``scripts/plan_summary.py`` imports them); the CLI's functions at the end
+import ``scripts.platform_cmd`` when they run.
 """
 from __future__ import annotations
 
@@ -114,7 +116,7 @@ def _causes(attributes: Sequence[str], changed: dict | None) -> tuple[Cause, ...
     causes = []
     for attribute in attributes:
         candidates = inputs_for(attribute)
-        if attribute == "domain_id" or (not candidates and attribute in ("tags", "tags_all")):
+        if attribute == "domain_id":  # a user profile's: its domain is replaced
             continue
         found = tuple((n, *changed[n]) for n in candidates if changed and n in changed)
         causes.append(Cause(attribute, tuple(n for n, _, _ in found) or candidates, found))
@@ -190,7 +192,9 @@ def switch_text(command: str, workspace: str, quote: str = "") -> str:
 
 def refusal(r: DomainReplacement, workspace: str, command: str) -> str:
     """The CommandError text for a refused plan (ends with what to do next)."""
-    causes = "\n".join(f"  - {c.text()}" for c in r.causes) or "  - (the plan names no attribute)"
+    causes = "\n".join(f"  - {c.text()}" for c in r.causes) or (
+        "  - the plan destroys the domain (removed from the configuration, or a destroy)" if r.action == "destroy"
+        else "  - the plan names no attribute")
     return (f"this plan {r.verb} {_domain(r)} of workspace {workspace}, and the domain guard refuses it.\n"
             f"Forced by:\n{causes}\n"
             f"Users lose: {losses(r)}\n"
