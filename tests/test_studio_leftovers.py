@@ -211,7 +211,7 @@ def test_destroy_removes_what_studio_launched_in_its_domain_only(applied, root, 
     assert "launched: deleted app JupyterServer/default of user alice (was InService)" in err
     assert "launched: deleted app JupyterLab/default of space alice-lab (was InService)" in err
     assert "launched: deleted private space alice-lab of alice and its storage" in err
-    assert "Destroy complete!" in out
+    assert "[platform] destroy: Destroy complete!" in err
     assert emr.describe_cluster(ClusterId=launched["dev"]["cluster_id"])["Cluster"]["Status"]["State"] == "TERMINATED"
     # Nothing of iso: its cluster, provisioned product, apps, space, domain and home EFS.
     assert launched["iso"]["provisioned_product_id"] not in err
