@@ -1,4 +1,5 @@
-"""scripts/moto_ext/s3: bucket-policy conditions evaluated as AWS documents them.
+"""scripts/moto_ext/s3: bucket-policy conditions evaluated as AWS documents them,
+and lifecycle configurations answered with their own transition default.
 
 Two servers of our moto (``python -m scripts.moto_ext``) for this module: one
 over TLS with a certificate from scripts/moto_ext/tls.py (aws:SecureTransport
@@ -207,6 +208,49 @@ def test_the_certificate_is_really_checked(servers):
     url, _ = servers["https"]
     with pytest.raises(SSLError):
         _client("s3", url, True).list_buckets()
+
+
+# -- lifecycle configurations ---------------------------------------------------
+
+# The rules of modules/storage.py as hashicorp/aws 5.100.0 sends them (an empty
+# `filter {}` goes as a Filter with an empty Prefix).
+_LIFECYCLE_RULES = [
+    {"ID": "old-versions-and-incomplete-uploads", "Status": "Enabled", "Filter": {"Prefix": ""},
+     "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 7},
+     "NoncurrentVersionExpiration": {"NoncurrentDays": 90}},
+    {"ID": "expire-logs-emr-logs", "Status": "Enabled", "Filter": {"Prefix": "emr/logs/"},
+     "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 7}, "Expiration": {"Days": 30}},
+]
+
+
+def test_lifecycle_keeps_its_transition_default_and_answers_with_it(servers):
+    # API_PutBucketLifecycleConfiguration.html / API_GetBucketLifecycleConfiguration.html:
+    # x-amz-transition-default-minimum-object-size is a request header of the PUT and a
+    # response header of both; without it S3 applies all_storage_classes_128K. The
+    # provider waits until GET returns the rules and the value it put, so a GET
+    # that reports another value makes it time out (3 min) instead of finishing.
+    url, cert = servers["https"]
+    s3 = _client("s3", url, cert)
+    s3.create_bucket(Bucket="tls-lifecycle")
+    put = s3.put_bucket_lifecycle_configuration(
+        Bucket="tls-lifecycle", LifecycleConfiguration={"Rules": _LIFECYCLE_RULES},
+        TransitionDefaultMinimumObjectSize="varies_by_storage_class")
+    assert put["TransitionDefaultMinimumObjectSize"] == "varies_by_storage_class"
+    got = s3.get_bucket_lifecycle_configuration(Bucket="tls-lifecycle")
+    assert got["TransitionDefaultMinimumObjectSize"] == "varies_by_storage_class"
+    assert sorted(got["Rules"], key=lambda r: r["ID"]) == sorted(_LIFECYCLE_RULES, key=lambda r: r["ID"])
+
+    # A PUT replaces the whole configuration: no header, the default again.
+    put = s3.put_bucket_lifecycle_configuration(
+        Bucket="tls-lifecycle", LifecycleConfiguration={"Rules": _LIFECYCLE_RULES[:1]})
+    assert put["TransitionDefaultMinimumObjectSize"] == "all_storage_classes_128K"
+    got = s3.get_bucket_lifecycle_configuration(Bucket="tls-lifecycle")
+    assert got["TransitionDefaultMinimumObjectSize"] == "all_storage_classes_128K"
+    assert got["Rules"] == _LIFECYCLE_RULES[:1]
+
+    s3.delete_bucket_lifecycle(Bucket="tls-lifecycle")
+    assert _code(lambda: s3.get_bucket_lifecycle_configuration(Bucket="tls-lifecycle")) == \
+        "NoSuchLifecycleConfiguration"
 
 
 # -- over plain HTTP -------------------------------------------------------------

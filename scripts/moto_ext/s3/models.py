@@ -5,7 +5,11 @@
   answered, and checks a logging target's policy by evaluating it for the
   S3 logging service.
 * :class:`PolicyS3Backend` makes its buckets PolicyBuckets and refuses, as
-  MalformedPolicy, a policy with a condition operator AWS does not have.
+  MalformedPolicy, a policy with a condition operator AWS does not have. It
+  also keeps a lifecycle configuration's transition default (the
+  ``x-amz-transition-default-minimum-object-size`` header of
+  PutBucketLifecycleConfiguration), which moto drops and always reports as
+  ``all_storage_classes_128K``.
 """
 from __future__ import annotations
 
@@ -27,6 +31,11 @@ from scripts.moto_ext.s3 import policy
 # here for its duration. A ContextVar, not an attribute: moto's server answers
 # requests on several threads at once, and each thread sees only its own value.
 current_request: ContextVar[policy.Request | None] = ContextVar("moto_ext_s3_request", default=None)
+
+# What S3 applies when PutBucketLifecycleConfiguration sends no
+# x-amz-transition-default-minimum-object-size header (the other value is
+# varies_by_storage_class): see put_bucket_lifecycle_transition_default.
+DEFAULT_TRANSITION_DEFAULT = "all_storage_classes_128K"
 
 # A log object's key as S3 names it (TargetPrefix + date-time + unique string):
 # the resource a logging target's policy must admit.
@@ -109,3 +118,17 @@ class PolicyS3Backend(S3Backend):
             raise MalformedPolicy(str(exc)) from None
         super().put_bucket_policy(bucket_name, policy_document)
 
+    # https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketLifecycleConfiguration.html:
+    # a PUT replaces the whole configuration, its transition default included (the
+    # request header, or all_storage_classes_128K when it is not sent); the PUT's
+    # response and GetBucketLifecycleConfiguration
+    # (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketLifecycleConfiguration.html)
+    # return it in the same header. Kept on the bucket beside moto's rules.
+    def put_bucket_lifecycle_transition_default(self, bucket_name: str, value: str | None) -> str:
+        bucket = self.get_bucket(bucket_name)
+        bucket.transition_default_minimum_object_size = value or DEFAULT_TRANSITION_DEFAULT
+        return bucket.transition_default_minimum_object_size
+
+    def get_bucket_lifecycle_transition_default(self, bucket_name: str) -> str:
+        return getattr(self.get_bucket(bucket_name), "transition_default_minimum_object_size",
+                       DEFAULT_TRANSITION_DEFAULT)

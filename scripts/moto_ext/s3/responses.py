@@ -3,8 +3,12 @@
 For each object request (and DeleteObjects) it publishes a
 :class:`policy.Request` in ``models.current_request`` for moto's own
 ``bucket.get_permission`` call, and turns a denial into S3's AccessDenied
-error (moto itself answers a bare 403 with no body). Everything else is
-moto's.
+error (moto itself answers a bare 403 with no body). Lifecycle
+configurations also keep their transition default: PutBucketLifecycleConfiguration
+stores the ``x-amz-transition-default-minimum-object-size`` request header and
+answers with it, GetBucketLifecycleConfiguration returns the stored one (moto
+drops the header and always reports ``all_storage_classes_128K``). Everything
+else is moto's.
 
 Context keys (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html;
 S3's: https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazons3.html):
@@ -53,6 +57,11 @@ UPLOAD_HEADER_KEYS = (
     "x-amz-website-redirect-location",
     "x-amz-content-sha256",
 )
+
+# Request and response header of Put/GetBucketLifecycleConfiguration
+# (https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketLifecycleConfiguration.html,
+# https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketLifecycleConfiguration.html).
+TRANSITION_DEFAULT_HEADER = "x-amz-transition-default-minimum-object-size"
 
 # (method, sub-resource in the query) -> IAM action of an object request, per
 # "Required permissions for Amazon S3 API operations"
@@ -184,3 +193,23 @@ class PolicyS3Response(S3Response):
         resource = f"arn:{bucket.partition}:s3:::{bucket_name}" + (f"/{key_name}" if key_name is not None else "")
         if bucket.get_permission(f"s3:{request.method.title()}Object", resource) == PermissionResult.DENIED:
             raise S3AccessDeniedError()
+
+    # -- lifecycle: the transition default travels with the rules ------------
+    def _bucket_response_put(self, request: Any, bucket_name: str, querystring: dict) -> Any:
+        # moto parses and stores the rules (or refuses them) and answers a bare
+        # 200; S3's response carries the transition default the configuration now
+        # has (API_PutBucketLifecycleConfiguration.html, Response Syntax).
+        response = super()._bucket_response_put(request, bucket_name, querystring)
+        if "lifecycle" not in querystring or response != "":
+            return response
+        value = self.backend.put_bucket_lifecycle_transition_default(
+            bucket_name, request.headers.get(TRANSITION_DEFAULT_HEADER))
+        return 200, {TRANSITION_DEFAULT_HEADER: value}, ""
+
+    def get_bucket_lifecycle(self) -> Any:
+        # moto writes all_storage_classes_128K whatever was put; S3 returns the
+        # configuration's own (API_GetBucketLifecycleConfiguration.html, Response Syntax).
+        status, headers, body = super().get_bucket_lifecycle()
+        headers = {k: v for k, v in headers.items() if k.lower() != TRANSITION_DEFAULT_HEADER}
+        headers[TRANSITION_DEFAULT_HEADER] = self.backend.get_bucket_lifecycle_transition_default(self.bucket_name)
+        return status, headers, body
