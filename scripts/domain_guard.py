@@ -290,8 +290,9 @@ def run_plan(tf, workspace: str, plan_args: Sequence[str], plan_file, check: boo
     return proc, plan
 
 
-def check_plan(tf, workspace: str, var_file, command: str, progress, targets: Sequence[str] = ()) -> None:
-    """Plans ``workspace`` and refuses (CommandError) a plan the guard stops: before an apply."""
+def check_plan(tf, workspace: str, var_file, command: str, progress, targets: Sequence[str] = ()) -> dict:
+    """Plans ``workspace`` and refuses (CommandError) a plan the guard stops: before an apply.
+    Returns the plan (``terraform show -json``) for the apply's other checks."""
     from scripts.platform_cmd import _plan_args
 
     plan_file = tf.dir / f"{workspace}.guard.tfplan"
@@ -304,6 +305,7 @@ def check_plan(tf, workspace: str, var_file, command: str, progress, targets: Se
     found = find_replacement(plan)
     if found is not None:
         progress.say(f"domain guard: {ALLOW_VARIABLE} = true: this apply {found.verb} {_domain(found)}")
+    return plan
 
 
 def check_destroy(tf, workspace: str, state: Sequence[str], var_values: Mapping[str, Any], flag: bool) -> None:

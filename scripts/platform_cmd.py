@@ -521,12 +521,9 @@ def cmd_apply(args, progress: Progress) -> int:
         _refuse_emulator("apply", args.workspace, Path(args.root).resolve())
     with workspace_stack(args, progress) as (target, tf, var_file):
         scope = emulator_scope(tf.dir)[0] if target.name == "emulator" else []
-        from scripts import domain_guard, studio_leftovers  # users who leave: their apps and spaces go first
+        from scripts import studio_leftovers
 
-        domain_guard.use_flag(tf, args.allow_domain_replacement)
-        domain_guard.check_plan(tf, args.workspace, var_file, "apply", progress, scope)
-
-        studio_leftovers.prepare_apply(target, tf, args.workspace, var_file, progress, args.auto_approve, scope)
+        studio_leftovers.before_apply(args, target, tf, var_file, progress, scope)  # guard, users who leave
         extra = (["-auto-approve"] if args.auto_approve else []) + scope
         with progress.step(f"terraform apply ({args.workspace})"):
             tf.run(["apply", f"-var-file={var_file}", *extra], workspace=args.workspace, stream=True)
@@ -691,7 +688,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                        default=DEFAULT_WORKSPACE if name in defaulted else None)
         if name in ("apply", "deploy", "destroy", "prepare-apply"):
             s.add_argument("--auto-approve", action="store_true", help="do not ask before changing anything")
-        if name in ("plan", "diff", "apply", "deploy", "destroy"):
+        if name in ("plan", "diff", "apply", "deploy", "destroy", "prepare-apply"):
             _allow_domain_replacement_flag(s)
         if name == "loop":
             s.add_argument("--journey", action="store_true", help="run the journey between apply and re-plan")

@@ -24,7 +24,6 @@ operator has seen the list and said yes (or passed ``--auto-approve``).
 """
 from __future__ import annotations
 
-import json
 import time
 import uuid
 from pathlib import Path
@@ -279,18 +278,23 @@ def confirm(found: list[str], auto_approve: bool, question: str, say: Callable[[
                        "Next: re-run and answer yes, or change the workspace file.")
 
 
-def prepare_apply(target, tf, workspace: str, var_file: Path, progress, auto_approve: bool,
-                  targets: Iterable[str] = ()) -> list[str]:
-    """Plans ``workspace`` and clears the apps and spaces of every user profile
-    the plan deletes (see :func:`clear_users`); prints and returns what it did."""
-    from scripts.lifecycle import target_clients
-    from scripts.platform_cmd import _plan_args, read_region
+def before_apply(args, target, tf, var_file: Path, progress, scope: Iterable[str] = ()) -> list[str]:
+    """What ``apply`` (and ``prepare-apply``) does before Terraform applies: one
+    plan, which the domain guard checks (scripts/domain_guard.py), then the apps
+    and spaces of the user profiles it deletes go (:func:`prepare_apply`)."""
+    from scripts import domain_guard
 
-    plan_file = tf.dir / f"{workspace}.leftovers.tfplan"
-    with progress.step(f"terraform plan ({workspace}: which user profiles go)"):
-        tf.run(_plan_args(var_file, plan_file, targets=list(targets)), workspace=workspace)
-        plan = json.loads(tf.run(["show", "-json", str(plan_file)], workspace=workspace).stdout)
-    plan_file.unlink(missing_ok=True)
+    domain_guard.use_flag(tf, args.allow_domain_replacement)
+    plan = domain_guard.check_plan(tf, args.workspace, var_file, "apply", progress, list(scope))
+    return prepare_apply(target, tf, args.workspace, var_file, progress, args.auto_approve, plan)
+
+
+def prepare_apply(target, tf, workspace: str, var_file: Path, progress, auto_approve: bool, plan: dict) -> list[str]:
+    """Clears the apps and spaces of every user profile ``plan`` deletes (see
+    :func:`clear_users`); prints and returns what it did."""
+    from scripts.lifecycle import target_clients
+    from scripts.platform_cmd import read_region
+
     removed = removed_user_profiles(plan)
     if not removed:
         progress.say("no user profile is deleted by this apply: no apps or spaces to remove")
@@ -319,7 +323,7 @@ def cmd_prepare_apply(args, progress) -> int:
     if args.target == "emulator":
         _refuse_emulator("prepare-apply", args.workspace, Path(args.root).resolve())
     with workspace_stack(args, progress) as (target, tf, var_file):
-        prepare_apply(target, tf, args.workspace, var_file, progress, args.auto_approve,
-                      emulator_scope(tf.dir)[0] if target.name == "emulator" else ())
+        before_apply(args, target, tf, var_file, progress, emulator_scope(tf.dir)[0] if target.name == "emulator"
+                     else ())
     progress.say(f"Next: deploy {args.workspace} (cdktf deploy, or scripts/platform apply {args.workspace})")
     return 0
