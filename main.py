@@ -120,10 +120,6 @@ class PlatformStack(TerraformStack):
             template_names=template_names(EMR_TEMPLATES_DIR),
             template_variables={
                 "domain_name": var("domain_name"),
-                "subnet_id": f"{network.private_subnet_ids}[0]",
-                "master_security_group_id": groups.emr_master,
-                "core_security_group_id": groups.emr_core,
-                "service_access_security_group_id": groups.emr_service_access,
                 "security_configuration_name": emr_security.security_configuration_name,
                 "service_role_name": iam.emr_service_role_name,
                 "instance_profile_name": iam.emr_instance_profile_name,
@@ -135,11 +131,20 @@ class PlatformStack(TerraformStack):
                 "instance_types": var("emr_instance_types"),
                 "core_instance_counts": var("emr_core_instance_counts"),
             },
+            launch_time_variables={
+                "subnet_id": f"{network.private_subnet_ids}[0]",
+                "master_security_group_id": groups.emr_master,
+                "core_security_group_id": groups.emr_core,
+                "service_access_security_group_id": groups.emr_service_access,
+            },
             artifacts_bucket=storage.artifacts_bucket, artifacts_bucket_domain=storage.artifacts_bucket_domain,
             launch_role_arn=iam.launch_role_arn, principal_arns=studio.execution_role_arns,
             versions_kept=var("emr_product_versions_kept"),
-            previous_product_ids=previous_output("product_ids", "{}")))
+            # Product ids of the previous apply, unless it was in another region (a moved workspace).
+            previous_product_ids=(f'{{for name, id in {previous_output("product_ids", "{}")} : name => id '
+                                  f'if {previous_output("domain_replacement_inputs.region")} == {var("region")}}}')))
         iam.grant_emr_product_launch(catalog.product_arns)
+        iam.grant_launch_time_parameters(catalog.launch_time_parameter_arns)
         key.attach_policy(PlatformKeyPolicyProps(
             key_user_role_arns=(f"concat(values({studio.execution_role_arns}), "
                                 f"[{iam.emr_service_role_arn}, {iam.emr_instance_role_arn}])"),

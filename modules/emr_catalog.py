@@ -41,10 +41,16 @@ from cdktf_cdktf_provider_aws.servicecatalog_product import (
 from cdktf_cdktf_provider_aws.servicecatalog_product_portfolio_association import (
     ServicecatalogProductPortfolioAssociation)
 from cdktf_cdktf_provider_aws.servicecatalog_provisioning_artifact import ServicecatalogProvisioningArtifact
+from cdktf_cdktf_provider_aws.ssm_parameter import SsmParameter
 
-from modules.tf import address, count_when, data_address, expr, expr_map, local, one
+from modules.tf import address, count_when, data_address, expr, expr_map, local, one, skip_checks
 
 STUDIO_VISIBILITY_TAG = {"sagemaker:studio-visibility:emr": "true"}
+# Where the launch-time variables live in SSM: /<SSM_PREFIX>/<domain>/emr-templates/<variable>.
+SSM_PREFIX = "sagemaker-emr-platform"
+SSM_NOT_SECRET = (
+    "It holds a subnet or security group id, which is no secret; CloudFormation's ssm dynamic references, "
+    "which the product templates use, cannot read a SecureString parameter.")
 TEMPLATE_SUFFIX = ".yaml"
 
 
@@ -67,6 +73,13 @@ class EmrCatalogProps:
     template_names: List[str]
     template_variables: Dict[str, str]
     """The templates' variables (``emr_templates/README.md``), name => expression."""
+    launch_time_variables: Dict[str, str]
+    """Template variables CloudFormation resolves when a cluster is launched,
+    name => expression: ids of resources that a network change replaces (the
+    subnet, the security groups). Each is kept in an SSM parameter and the
+    template holds a dynamic reference to it, so that such a change neither
+    makes a new product version nor leaves the version's name unknown at plan
+    time (Terraform needs it for ``for_each``)."""
     artifacts_bucket: str
     artifacts_bucket_domain: str
     launch_role_arn: str
@@ -79,8 +92,9 @@ class EmrCatalogProps:
 
 
 class EmrCatalog(Construct):
-    """Exposes ``portfolio_id``, ``product_ids`` (template name => id) and
-    ``product_arns`` (a list) as expressions."""
+    """Exposes ``portfolio_id``, ``product_ids`` (template name => id),
+    ``product_arns`` (a list), ``current_versions`` (template name => version
+    name) and ``launch_time_parameter_arns`` (a list) as expressions."""
 
     def __init__(self, scope: Construct, id: str, props: EmrCatalogProps) -> None:
         super().__init__(scope, id)
@@ -92,7 +106,16 @@ class EmrCatalog(Construct):
             description=expr(f'"EMR clusters that SageMaker Studio users of domain ${{{p.name}}} may launch"'))
         portfolio_id = expr(one(portfolio, "id"))
 
-        variables = "{" + ", ".join(f"{k} = {v}" for k, v in sorted(p.template_variables.items())) + "}"
+        references, parameter_arns = {}, []
+        for variable, value in sorted(p.launch_time_variables.items()):
+            parameter = SsmParameter(
+                self, f"{variable}_parameter", count=enabled, type="String", value=expr(value),
+                name=expr(f'"/{SSM_PREFIX}/${{{p.name}}}/emr-templates/{variable}"'),
+                description=f"{variable} of the EMR product templates, resolved when a cluster is launched")
+            skip_checks(parameter, {"CKV2_AWS_34": SSM_NOT_SECRET})
+            references[variable] = f'"{{{{resolve:ssm:${{{one(parameter, "name")}}}}}}}"'
+            parameter_arns.append(one(parameter, "arn"))
+        variables = "{" + ", ".join(f"{k} = {v}" for k, v in sorted({**p.template_variables, **references}.items())) + "}"
         product_ids, product_arns, current_versions, imports = {}, [], {}, []
         for name in p.template_names:
             tid = re.sub(r"[^A-Za-z0-9_]", "_", name)
@@ -148,6 +171,8 @@ class EmrCatalog(Construct):
         self.portfolio_id = one(portfolio, "id")
         self.product_ids = "{" + ", ".join(f'"{k}" = {v}' for k, v in product_ids.items()) + "}"
         self.product_arns = "[" + ", ".join(product_arns) + "]"
+        # The launch role reads them when CloudFormation resolves a launch's template.
+        self.launch_time_parameter_arns = "compact([" + ", ".join(parameter_arns) + "])"
         self.current_versions = "{" + ", ".join(f'"{k}" = {v}' for k, v in current_versions.items()) + "}"
 
     def _versions(self, tid: str, name: str, rendered: str, p: EmrCatalogProps) -> str:

@@ -155,7 +155,7 @@ class PlatformIam(Construct):
                                                                   "ec2.amazonaws.com"]}}),
         ))
 
-        self._studio, self._with_emr = studio, with_emr
+        self._studio, self._launch, self._with_emr = studio, launch, with_emr
         self.studio_execution_role_arn = one(studio, "arn")
         self.emr_service_role_arn, self.emr_service_role_name = one(service, "arn"), one(service, "name")
         self.emr_instance_role_arn = one(instance, "arn")
@@ -187,6 +187,15 @@ class PlatformIam(Construct):
                 "servicecatalog:TerminateProvisionedProduct", "servicecatalog:UpdateProvisionedProduct"], "*",
                 {"StringEquals": {"servicecatalog:roleLevel": "self"}}),
         ).replace('"__PRODUCTS__"', f"${{jsonencode({product_arns})}}"))
+
+    def grant_launch_time_parameters(self, parameter_arns: str) -> None:
+        """Lets the launch role read ``parameter_arns`` (a list expression: the
+        SSM parameters the product templates name by dynamic reference), which
+        CloudFormation resolves with the launch role's permissions. A separate
+        inline policy, for the same reason as :meth:`grant_emr_product_launch`."""
+        self._inline(self._launch, "launch-template-parameters", self._with_emr, _policy(
+            _statement("ResolveTemplateParameters", ["ssm:GetParameters"], "__PARAMETERS__"),
+        ).replace('"__PARAMETERS__"', f"${{jsonencode({parameter_arns})}}"))
 
     def _name(self, suffix: str) -> str:
         return expr(f'"${{{self._props.name_prefix}}}-{suffix}"')

@@ -23,7 +23,32 @@ def test_templates_are_rendered_with_exactly_the_contract_variables(stack: Synth
     for expression in rendered:
         variables = set(re.findall(r"(\w+) = ", expression.split(", {", 1)[1]))
         assert variables == set(TEMPLATE_CONTRACT)
-        assert "local.network_private_subnet_ids[0]" in expression
+        # The network's ids reach the template as SSM dynamic references (resolved at launch).
+        for variable in ("subnet_id", "master_security_group_id", "core_security_group_id",
+                         "service_access_security_group_id"):
+            address = stack.address("aws_ssm_parameter", f"emr_catalog/{variable}_parameter")
+            assert f'{variable} = "{{{{resolve:ssm:${{one({address}[*].name)}}}}}}"' in expression, variable
+
+
+def test_network_ids_are_ssm_parameters_the_launch_role_may_read(stack: SynthesizedStack):
+    """A network change replaces the subnet or a group: their ids live in SSM parameters, so the
+    rendered template (and the version name, a for_each key) stays known at plan time."""
+    parameters = stack.resources("aws_ssm_parameter")
+    assert {p["//"]["metadata"]["path"].rsplit("/", 1)[1] for p in parameters.values()} == {
+        "subnet_id_parameter", "master_security_group_id_parameter", "core_security_group_id_parameter",
+        "service_access_security_group_id_parameter"}
+    subnet = stack.resource("aws_ssm_parameter", "emr_catalog/subnet_id_parameter")
+    assert subnet["value"] == "${local.network_private_subnet_ids[0]}"
+    assert subnet["name"] == '${"/sagemaker-emr-platform/${var.domain_name}/emr-templates/subnet_id"}'
+    for body in parameters.values():
+        assert body["type"] == "String" and body["count"] == "${var.enable_emr ? 1 : 0}"
+    policy = stack.resource("aws_iam_role_policy", "iam/launch_launch_template_parameters")
+    assert policy["role"].startswith("${one(aws_iam_role.iam_launch_")
+    document = policy["policy"]
+    assert document.count('"Sid"') == 1 and re.search(r'"Action": \[\s*"ssm:GetParameters"\s*\]', document)
+    for address in (stack.address("aws_ssm_parameter", f"emr_catalog/{v}_parameter") for v in (
+            "subnet_id", "master_security_group_id")):
+        assert f"one({address}[*].arn)" in document
 
 
 def test_template_key_changes_with_its_content(stack: SynthesizedStack):
