@@ -290,18 +290,23 @@ def run_plan(tf, workspace: str, plan_args: Sequence[str], plan_file, check: boo
     return proc, plan
 
 
-def check_plan(tf, workspace: str, var_file, command: str, progress, targets: Sequence[str] = ()) -> dict:
+def check_plan(tf, workspace: str, var_file, command: str, progress, targets: Sequence[str] = (),
+               plan_file=None) -> dict:
     """Plans ``workspace`` and refuses (CommandError) a plan the guard stops: before an apply.
-    Returns the plan (``terraform show -json``) for the apply's other checks."""
+    Returns the plan (``terraform show -json``) for the apply's other checks. The
+    saved plan stays in ``plan_file`` (for the apply to apply) only when given and not refused."""
     from scripts.platform_cmd import _plan_args
 
-    plan_file = tf.dir / f"{workspace}.guard.tfplan"
+    keep, plan_file = plan_file is not None, plan_file or tf.dir / f"{workspace}.guard.tfplan"
     try:
         with progress.step(f"terraform plan ({workspace}: the domain guard)"):
             _, plan = run_plan(tf, workspace, _plan_args(var_file, plan_file, targets=list(targets)), plan_file)
-    finally:
+        refuse(plan, workspace, command)
+    except BaseException:
         plan_file.unlink(missing_ok=True)
-    refuse(plan, workspace, command)
+        raise
+    if not keep:
+        plan_file.unlink(missing_ok=True)
     found = find_replacement(plan)
     if found is not None:
         progress.say(f"domain guard: {ALLOW_VARIABLE} = true: this apply {found.verb} {_domain(found)}")

@@ -523,10 +523,14 @@ def cmd_apply(args, progress: Progress) -> int:
         scope = emulator_scope(tf.dir)[0] if target.name == "emulator" else []
         from scripts import studio_leftovers
 
-        studio_leftovers.before_apply(args, target, tf, var_file, progress, scope)  # guard, users who leave
-        extra = (["-auto-approve"] if args.auto_approve else []) + scope
-        with progress.step(f"terraform apply ({args.workspace})"):
-            tf.run(["apply", f"-var-file={var_file}", *extra], workspace=args.workspace, stream=True)
+        # One plan: the domain guard reads it, the users who leave are cleared for it, and it is applied.
+        plan_file = tf.dir / f"{args.workspace}.tfplan"
+        try:
+            studio_leftovers.before_apply(args, target, tf, var_file, progress, scope, plan_file)
+            with progress.step(f"terraform apply ({args.workspace})"):
+                tf.run(["apply", "-input=false", str(plan_file)], workspace=args.workspace, stream=True)
+        finally:
+            plan_file.unlink(missing_ok=True)
     return 0
 
 

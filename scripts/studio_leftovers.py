@@ -278,14 +278,22 @@ def confirm(found: list[str], auto_approve: bool, question: str, say: Callable[[
                        "Next: re-run and answer yes, or change the workspace file.")
 
 
-def before_apply(args, target, tf, var_file: Path, progress, scope: Iterable[str] = ()) -> list[str]:
+def before_apply(args, target, tf, var_file: Path, progress, scope: Iterable[str] = (),
+                 plan_file: Path | None = None) -> list[str]:
     """What ``apply`` (and ``prepare-apply``) does before Terraform applies: one
     plan, which the domain guard checks (scripts/domain_guard.py), then the apps
-    and spaces of the user profiles it deletes go (:func:`prepare_apply`)."""
+    and spaces of the user profiles it deletes go (:func:`prepare_apply`).
+
+    ``plan_file``: keep the plan there, for ``terraform apply`` of exactly that
+    plan; without ``--auto-approve`` the plan is shown and must be accepted
+    first (as ``terraform apply`` would ask), before anything is deleted."""
     from scripts import domain_guard
 
     domain_guard.use_flag(tf, args.allow_domain_replacement)
-    plan = domain_guard.check_plan(tf, args.workspace, var_file, "apply", progress, list(scope))
+    plan = domain_guard.check_plan(tf, args.workspace, var_file, "apply", progress, list(scope), plan_file)
+    if plan_file is not None and not args.auto_approve:
+        print(tf.run(["show", "-no-color", str(plan_file)], workspace=args.workspace).stdout, flush=True)
+        confirm([], False, f"Apply this plan to workspace {args.workspace}?", progress.say)
     return prepare_apply(target, tf, args.workspace, var_file, progress, args.auto_approve, plan)
 
 
