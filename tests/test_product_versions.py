@@ -68,7 +68,7 @@ def _run(root, outdir, capsys, *command):
     return out
 
 
-def test_a_template_change_adds_a_version_and_keeps_the_product(applied, capsys):
+def test_a_template_change_adds_a_version_and_keeps_the_product(applied, capsys, monkeypatch):
     root, outdir = applied
     product_id, versions = _catalog(root)
     [(first, guidance)] = versions
@@ -88,6 +88,12 @@ def test_a_template_change_adds_a_version_and_keeps_the_product(applied, capsys)
     assert "No changes." in _run(root, outdir, capsys, "plan")
 
     _change_template(outdir, "day 2: second change")
+    # Without --auto-approve the plan is shown and applied only when accepted.
+    monkeypatch.setattr("builtins.input", lambda question: "no")
+    assert platform_cmd.main(["apply", "dev", *_args(root, outdir)]) != 0
+    out, err = capsys.readouterr()
+    assert "will be created" in out and "stopped: you answered 'no'" in err
+    assert _catalog(root) == (product_id, [(first, "DEPRECATED"), (second, "DEFAULT")])
     out = _run(root, outdir, capsys, "apply")
     third = re.search(r'_version_\w+\["(v[0-9a-f]{12})"\]: Creation complete', out)[1]
     # Two kept: the first version, the product's own, is deleted; the product stays.
