@@ -106,15 +106,18 @@ class EmrCatalog(Construct):
             description=expr(f'"EMR clusters that SageMaker Studio users of domain ${{{p.name}}} may launch"'))
         portfolio_id = expr(one(portfolio, "id"))
 
-        references, parameter_arns = {}, []
+        references, parameter_arns, parameters = {}, [], []
         for variable, value in sorted(p.launch_time_variables.items()):
+            # The name, not the resource's attribute: the templates render (as locals) without EMR too.
+            name = f"/{SSM_PREFIX}/${{{p.name}}}/emr-templates/{variable}"
             parameter = SsmParameter(
                 self, f"{variable}_parameter", count=enabled, type="String", value=expr(value),
-                name=expr(f'"/{SSM_PREFIX}/${{{p.name}}}/emr-templates/{variable}"'),
+                name=expr(f'"{name}"'),
                 description=f"{variable} of the EMR product templates, resolved when a cluster is launched")
             skip_checks(parameter, {"CKV2_AWS_34": SSM_NOT_SECRET})
-            references[variable] = f'"{{{{resolve:ssm:${{{one(parameter, "name")}}}}}}}"'
+            references[variable] = f'"{{{{resolve:ssm:{name}}}}}"'
             parameter_arns.append(one(parameter, "arn"))
+            parameters.append(parameter)
         variables = "{" + ", ".join(f"{k} = {v}" for k, v in sorted({**p.template_variables, **references}.items())) + "}"
         product_ids, product_arns, current_versions, imports = {}, [], {}, []
         for name in p.template_names:
@@ -124,7 +127,8 @@ class EmrCatalog(Construct):
             upload = S3Object(
                 self, f"{tid}_template", count=enabled, bucket=expr(p.artifacts_bucket),
                 key=expr(f'"catalog/{name}/${{md5({rendered})}}{TEMPLATE_SUFFIX}"'),
-                content=expr(rendered), content_type="application/x-yaml")
+                content=expr(rendered), content_type="application/x-yaml",
+                depends_on=parameters)  # what the template names exists before a version of it
             template_url = expr(f'"https://${{{p.artifacts_bucket_domain}}}/${{{one(upload, "key")}}}"')
             description = f"Rendered from emr_templates/{name}{TEMPLATE_SUFFIX}"
             versions = self._versions(tid, name, rendered, p)

@@ -26,8 +26,10 @@ def test_templates_are_rendered_with_exactly_the_contract_variables(stack: Synth
         # The network's ids reach the template as SSM dynamic references (resolved at launch).
         for variable in ("subnet_id", "master_security_group_id", "core_security_group_id",
                          "service_access_security_group_id"):
-            address = stack.address("aws_ssm_parameter", f"emr_catalog/{variable}_parameter")
-            assert f'{variable} = "{{{{resolve:ssm:${{one({address}[*].name)}}}}}}"' in expression, variable
+            name = f"/sagemaker-emr-platform/${{var.domain_name}}/emr-templates/{variable}"
+            assert f'{variable} = "{{{{resolve:ssm:{name}}}}}"' in expression, variable
+            parameter = stack.resource("aws_ssm_parameter", f"emr_catalog/{variable}_parameter")
+            assert parameter["name"] == f'${{"{name}"}}'
 
 
 def test_network_ids_are_ssm_parameters_the_launch_role_may_read(stack: SynthesizedStack):
@@ -42,6 +44,10 @@ def test_network_ids_are_ssm_parameters_the_launch_role_may_read(stack: Synthesi
     assert subnet["name"] == '${"/sagemaker-emr-platform/${var.domain_name}/emr-templates/subnet_id"}'
     for body in parameters.values():
         assert body["type"] == "String" and body["count"] == "${var.enable_emr ? 1 : 0}"
+    for upload in stack.resources("aws_s3_object").values():
+        if upload["key"].startswith('${"catalog/'):  # a template exists only after what it names
+            assert sorted(upload["depends_on"]) == sorted(
+                stack.address("aws_ssm_parameter", path) for path in parameters)
     policy = stack.resource("aws_iam_role_policy", "iam/launch_launch_template_parameters")
     assert policy["role"].startswith("${one(aws_iam_role.iam_launch_")
     document = policy["policy"]
@@ -118,7 +124,10 @@ def test_existing_versions_are_read_for_the_product_the_previous_apply_recorded(
     assert previous["count"].startswith('${try(length(file("../../../.state/platform-workspaces/'
                                         '${terraform.workspace}/terraform.tfstate")) > 0, false)')
     for name, existing in stack.config["data"]["aws_servicecatalog_provisioning_artifacts"].items():
-        lookup = 'lookup(try(data.terraform_remote_state.previous_outputs[0].outputs.product_ids, {}), "'
+        # The previous apply's product ids, unless it was in another region (a moved workspace).
+        lookup = ("lookup({for name, id in try(data.terraform_remote_state.previous_outputs[0].outputs.product_ids, "
+                  "{}) : name => id if try(data.terraform_remote_state.previous_outputs[0].outputs."
+                  'domain_replacement_inputs.region, null) == var.region}, "')
         assert existing["product_id"].startswith("${" + lookup)
         assert existing["count"].startswith("${var.enable_emr && " + lookup)
     assert stack.output("product_ids")  # what the next plan reads back
