@@ -1,0 +1,136 @@
+"""The emulator's HTTP server (scripts/moto_ext/__main__.py): every response
+leaves in one write, so that no client ever holds a response's headers
+without its body.
+
+Why it matters: with werkzeug's handler the headers and the body went out in
+two writes (two TLS records); hashicorp/aws 5.100.0 now and then read the
+headers record, dropped the connection before the body came and sent the same
+request again, which the server then applied a second time (CreateRole
+answering EntityAlreadyExists, AuthorizeSecurityGroupEgress
+InvalidPermission.Duplicate on a fresh emulator).
+"""
+from __future__ import annotations
+
+import socket
+import ssl
+import threading
+
+import pytest
+
+from scripts.moto_ext.__main__ import SerializedApp, one_write_handler
+
+
+def _app(environ, start_response):
+    """A WSGI app whose body comes in several chunks, as moto's may."""
+    length = int(environ.get("CONTENT_LENGTH") or 0)
+    body = environ["wsgi.input"].read(length) if length else b""
+    chunks = [b"<Response>", b"x" * 3000, body, b"</Response>"]
+    start_response("200 OK", [("Content-Type", "text/xml"),
+                              ("Content-Length", str(sum(map(len, chunks))))])
+    return iter(chunks)
+
+
+class _CountingSocket(socket.socket):
+    """A socket that records every send, as the kernel sees them."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.sends: list[bytes] = []
+
+    def send(self, data, *args):
+        self.sends.append(bytes(data))
+        return super().send(data, *args)
+
+    def sendall(self, data, *args):
+        self.sends.append(bytes(data))
+        return super().sendall(data, *args)
+
+
+def _sends_for_one_request(handler_class) -> list[bytes]:
+    """Runs ``handler_class`` on one POST over a socket pair; the sends it made."""
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, SerializedApp(_app), threaded=True, request_handler=handler_class)
+    client, served = socket.socketpair()
+    try:
+        counting = _CountingSocket(fileno=served.detach())
+        client.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\n"
+                       b"Content-Length: 5\r\n\r\nhello")
+        handler_class(counting, ("127.0.0.1", 50000), server)  # handles the request, then returns
+        counting.close()
+        received = b""
+        while chunk := client.recv(65536):
+            received += chunk
+        assert received.startswith(b"HTTP/1.1 200 OK\r\n") and received.endswith(b"hello</Response>")
+        return counting.sends
+    finally:
+        client.close()
+        server.server_close()
+
+
+def test_serialized_app_answers_in_one_chunk():
+    chunks = SerializedApp(_app)({"CONTENT_LENGTH": "0", "wsgi.input": None}, lambda *a: None)
+    assert chunks == [b"<Response>" + b"x" * 3000 + b"</Response>"]
+
+
+def test_a_response_leaves_in_one_write():
+    sends = _sends_for_one_request(one_write_handler())
+    assert len(sends) == 1, [s[:40] for s in sends]
+    assert sends[0].startswith(b"HTTP/1.1 200 OK\r\n") and sends[0].endswith(b"hello</Response>")
+
+
+def test_werkzeugs_own_handler_writes_headers_and_body_apart():
+    """The control: what the server did before (and why the test above is needed)."""
+    from werkzeug.serving import WSGIRequestHandler
+
+    class Stock(WSGIRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+    sends = _sends_for_one_request(Stock)
+    assert len(sends) >= 2
+    assert sends[0].endswith(b"\r\n\r\n")  # the headers alone
+
+
+def test_expect_100_continue_is_answered_before_the_body():
+    """With a buffered writer the interim response must still go out at once:
+    a client that waits for it (the S3 upload path of the AWS SDKs) sends its
+    body only then."""
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, SerializedApp(_app), threaded=True, request_handler=one_write_handler())
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        with socket.create_connection(server.server_address, timeout=5) as conn:
+            conn.sendall(b"PUT /b/k HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
+                         b"Expect: 100-continue\r\n\r\n")
+            interim = conn.recv(1024)
+            assert interim == b"HTTP/1.1 100 Continue\r\n\r\n"
+            conn.sendall(b"hello")
+            received = b""
+            while chunk := conn.recv(65536):
+                received += chunk
+        assert received.startswith(b"HTTP/1.1 200 OK\r\n") and received.endswith(b"hello</Response>")
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
+@pytest.mark.emulator
+def test_the_emulator_sends_headers_and_body_in_one_tls_record(emulator):
+    """End to end over TLS: the first application record a client reads holds
+    the whole response (werkzeug's handler gave the headers alone)."""
+    context = ssl.create_default_context(cafile=str(emulator.ca_bundle))
+    with socket.create_connection(("127.0.0.1", emulator.port), timeout=10) as raw:
+        with context.wrap_socket(raw, server_hostname="127.0.0.1") as conn:
+            conn.sendall(b"GET /moto-api/ HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            first = conn.recv(65536)  # one TLS record at most
+    head, _, body = first.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200")
+    length = next(int(line.split(b":", 1)[1]) for line in head.split(b"\r\n")
+                  if line.lower().startswith(b"content-length:"))
+    if length <= 16000:  # a TLS record carries at most 16 KiB
+        assert len(body) == length, (len(body), length)
+    else:
+        assert body, "the first record held the headers only"
