@@ -11,8 +11,9 @@ checkov targets:
 
 * ``cdk.tf.json`` (framework ``terraform_json``). checkov 3.2's Terraform
   JSON parser stops at the top-level ``terraform`` settings block (it holds a
-  plain string, ``required_version``), so the scan reads a copy without that
-  block; it holds no resources.
+  plain string, ``required_version``) and at the ``import`` blocks (a list:
+  the product versions Terraform adopts, modules/emr_catalog.py), so the scan
+  reads a copy without them; they hold no resources.
 * ``terraform show -json`` of a plan (framework ``terraform_plan``).
 * the rendered product templates (framework ``cloudformation``), with the
   platform's own checks in ``scripts/checkov_checks/``: checkov ships no
@@ -120,9 +121,13 @@ def run_checkov(target: Path, framework: str, external_checks_dir: Optional[Path
     return reports if isinstance(reports, list) else [reports]
 
 
+# Top-level blocks checkov 3.2's Terraform JSON parser cannot read; none holds a resource.
+NOT_FOR_CHECKOV = ("terraform", "import")
+
+
 def terraform_json_for_checkov(config: dict) -> dict:
-    """``cdk.tf.json`` without the ``terraform`` settings block, which checkov 3.2 cannot parse."""
-    return {k: v for k, v in config.items() if k != "terraform"}
+    """``cdk.tf.json`` without the blocks checkov 3.2 cannot parse (:data:`NOT_FOR_CHECKOV`)."""
+    return {k: v for k, v in config.items() if k not in NOT_FOR_CHECKOV}
 
 
 @dataclass(frozen=True)
@@ -252,6 +257,7 @@ _PLAUSIBLE_ATTRIBUTES = {
     ("aws_cloudwatch_log_group", "arn"): "arn:aws:logs:{r}:{a}:log-group:/vpc-flow-logs/{n}",
     ("aws_servicecatalog_product", "arn"): "arn:aws:catalog:{r}:{a}:product/prod-{n}",
     ("aws_emr_security_configuration", "name"): "{n}",
+    ("aws_ssm_parameter", "arn"): "arn:aws:ssm:{r}:{a}:parameter/sagemaker-emr-platform/ml-dev/emr-templates/{n}",
 }
 _PLAUSIBLE_NAMES = {
     "data.aws_partition": {"partition": "aws"},
