@@ -11,12 +11,11 @@ replacement through; `apply` stops before anything changes; `pr-plan` writes
 the comment and exits 1; `destroy` asks for the switch, then replaces nothing
 it was not allowed to. Each plan takes 10 to 20 s on the emulator.
 
-dev runs here with ``enable_emr = false``: with EMR, every plan that replaces
-the network (VPC, subnets, security groups) fails before the guard sees it
-(``Invalid for_each argument``: the product versions of modules/emr_catalog.py
-are keyed by the rendered template's hash, unknown until those are created),
-and a region change fails reading the previous product id in the new region.
-The guard does not depend on EMR; those two are the catalog's to fix.
+dev runs with EMR, as the example workspace does: the plans that replace the
+network also replace the security groups and subnet the product templates
+name, which reach them through SSM parameters (modules/emr_catalog.py), so
+each plan still names its product version and reaches the guard; a region
+change reads no previous product ids (a moved workspace).
 """
 import json
 import re
@@ -61,7 +60,7 @@ def applied(repo_root, synthesized_dir, tmp_path_factory):
     root = tmp_path_factory.mktemp("guard-root")
     (root / "workspaces").mkdir()
     (root / ".cache").symlink_to(repo_root / ".cache", target_is_directory=True)  # terraform's config and cache
-    dev = {**json.loads((repo_root / "workspaces" / "dev.tfvars.json").read_text()), "enable_emr": False}
+    dev = json.loads((repo_root / "workspaces" / "dev.tfvars.json").read_text())
     (root / "workspaces" / "dev.tfvars.json").write_text(json.dumps(dev))
     args = ["--root", str(root), "--outdir", str(synthesized_dir.parent.parent), "--no-synth"]
     emulator_persistent.up(root, REGION)
@@ -116,7 +115,8 @@ def test_plan_refuses_a_change_that_replaces_the_domain(applied, capsys, name):
 
 
 @pytest.mark.parametrize("changes", [{"studio_idle_timeout_minutes": 120}, {"studio_docker_access": True},
-                                     {"network_mode": "PublicInternetOnly"},
+                                     # (PublicInternetOnly only without EMR: the input rules say so)
+                                     {"network_mode": "PublicInternetOnly", "enable_emr": False},
                                      {"home_efs_retention": "Delete"}], ids=lambda c: next(iter(c)))
 def test_plan_passes_a_change_that_keeps_the_domain(applied, capsys, changes):
     code, out, err = _run(applied, capsys, "plan", changes)
