@@ -4,9 +4,10 @@ Seed 3.3 and 3.4: a portfolio; one CloudFormation product per template in
 ``emr_templates/``, tagged ``sagemaker:studio-visibility:emr = true`` so that
 Studio lists it; the product-portfolio association; a LAUNCH constraint with
 the launch role; the execution roles associated as principals. Each template
-is rendered by Terraform with this domain's subnet, security groups, roles
-and buckets (the seed has you edit the subnet id by hand) and uploaded under
-a key that hashes its content.
+is rendered by Terraform with this domain's roles and buckets, and with SSM
+dynamic references to its subnet and security groups (the seed has you edit
+the subnet id by hand; ids that a network change replaces stay out of the
+template's text), and uploaded under a key that hashes its content.
 
 Service Catalog copies a template when a version (provisioning artifact) is
 created, and the provider replaces a product whose initial version changes.
@@ -24,7 +25,7 @@ since Service Catalog refuses to delete a product's last version.
 """
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Dict, List
 
 from constructs import Construct
