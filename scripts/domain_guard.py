@@ -322,5 +322,5 @@ def check_destroy(tf, workspace: str, state: Sequence[str], var_values: Mapping[
                    for m in [re.search(r'\["([^"]+)"\]$', a)] if m)
     if not users or destroy_allowed(var_values, flag or tf.env.get(f"TF_VAR_{ALLOW_VARIABLE}") == "true"):
         return
-    outputs = {name: (o or {}).get("value") for name, o in tf.output(workspace).items()}
+    outputs = tf.output_values(workspace)
     raise CommandError(destroy_refusal(workspace, users, outputs, var_values.get("home_efs_retention", "Retain")))

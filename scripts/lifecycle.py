@@ -80,7 +80,7 @@ def destroy_workspace(target: Target, tf: Terraform, workspace: str, var_file: P
     done: list[str] = []
     kept = None
     if domains:
-        value = {name: (o or {}).get("value") for name, o in tf.output(workspace).items()}
+        value = tf.output_values(workspace)
         _remove_launched(target, region, value, progress, auto_approve)
         with progress.step(f"terraform destroy ({workspace}: the Studio domain and its users first)"):
             tf.run(["destroy", "-input=false", f"-var-file={var_file}", *extra,

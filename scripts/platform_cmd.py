@@ -299,6 +299,10 @@ class Terraform:
         args = ["output", "-json"] + ([name] if name else [])
         return json.loads(self.run(args, workspace=workspace).stdout)
 
+    def output_values(self, workspace: str) -> dict:
+        """Every output of ``workspace``: name => value (without type and sensitivity)."""
+        return {name: (o or {}).get("value") for name, o in self.output(workspace).items()}
+
 
 # -- targets ---------------------------------------------------------------------
 @dataclass

@@ -311,7 +311,7 @@ def prepare_apply(target, tf, workspace: str, var_file: Path, progress, auto_app
                  "their apps and private spaces go first (AWS refuses to delete a profile that has them)")
     region = read_region(var_file)
     (sagemaker,) = target_clients(target, region, ("sagemaker",))
-    home_efs = (tf.output(workspace).get("home_efs_id") or {}).get("value")
+    home_efs = tf.output_values(workspace).get("home_efs_id")
     found = find_user_leftovers(sagemaker, removed)
     if any(apps or spaces for apps, spaces in found.values()):
         confirm(describe_user_leftovers(found), auto_approve, "Delete these apps and spaces now, before the apply?",

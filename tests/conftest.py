@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from pathlib import Path
@@ -130,3 +131,21 @@ def plans(emulator_stack, repo_root, tmp_path_factory) -> dict:
     for name, run in runs.items():
         assert run.exit_code == 0, f"plan of {name} failed:\n{run.output[-4000:]}"
     return {name: run.plan for name, run in runs.items()}
+
+
+@pytest.fixture(scope="session")
+def scratch_root(tmp_path_factory, repo_root):
+    """A factory of temporary ``--root`` folders for tests that rewrite workspace files:
+    ``scratch_root(name, **changes)`` holds ``workspaces/dev.tfvars.json`` (dev with
+    ``changes``) and this repository's Terraform CLI config and plugin cache."""
+    dev = json.loads((repo_root / "workspaces" / "dev.tfvars.json").read_text())
+
+    def make(name: str, **changes) -> Path:
+        root = tmp_path_factory.mktemp(name)
+        (root / "workspaces").mkdir()
+        (root / ".cache").mkdir()
+        (root / ".cache" / "terraform").symlink_to(_terraform_env.cache_dir(repo_root).resolve())
+        (root / "workspaces" / "dev.tfvars.json").write_text(json.dumps({**dev, **changes}, indent=2))
+        return root
+
+    return make

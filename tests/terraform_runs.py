@@ -5,11 +5,12 @@ once on the one initialized stack directory.
 """
 import json
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, Mapping, Optional
+from typing import Dict, Iterator, Mapping, Optional, Sequence
 
-from scripts import terraform_env
+from scripts import emulator_persistent, platform_cmd, terraform_env
 
 PARALLEL_PLANS = 3
 
@@ -63,3 +64,16 @@ def planned_resources(shown: dict) -> Dict[str, dict]:
 def by_type(shown: dict, type_: str) -> Dict[str, dict]:
     """The planned ``after`` values of every resource of ``type_``, by address."""
     return {a: c["change"]["after"] for a, c in planned_resources(shown).items() if c["type"] == type_}
+
+
+@contextmanager
+def applied_on_emulator(root: Path, args: Sequence[str], workspaces: Sequence[str], region: str) -> Iterator:
+    """``workspaces`` applied with ``scripts/platform apply`` (``args``: --root, --outdir, ...)
+    on the tests' persistent emulator of ``root``; yields the emulator, stopped on exit."""
+    emu, _ = emulator_persistent.up(root, region)
+    try:
+        for workspace in workspaces:
+            assert platform_cmd.main(["apply", workspace, "--auto-approve", *args]) == 0, workspace
+        yield emu
+    finally:
+        emulator_persistent.down(root)

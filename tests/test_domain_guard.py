@@ -54,21 +54,14 @@ FORCING = {
 
 
 @pytest.fixture(scope="module")
-def applied(repo_root, synthesized_dir, tmp_path_factory):
+def applied(scratch_root, synthesized_dir):
     """(root, dev's values, CLI arguments): dev applied on the tests' persistent emulator from a
     temporary root whose workspaces/dev.tfvars.json each test may rewrite."""
-    root = tmp_path_factory.mktemp("guard-root")
-    (root / "workspaces").mkdir()
-    (root / ".cache").symlink_to(repo_root / ".cache", target_is_directory=True)  # terraform's config and cache
-    dev = json.loads((repo_root / "workspaces" / "dev.tfvars.json").read_text())
-    (root / "workspaces" / "dev.tfvars.json").write_text(json.dumps(dev))
+    root = scratch_root("guard-root")
+    dev = json.loads((root / "workspaces" / "dev.tfvars.json").read_text())
     args = ["--root", str(root), "--outdir", str(synthesized_dir.parent.parent), "--no-synth"]
-    emulator_persistent.up(root, REGION)
-    try:
-        assert platform_cmd.main(["apply", "dev", "--auto-approve", *args]) == 0
+    with terraform_runs.applied_on_emulator(root, args, ["dev"], REGION):
         yield root, dev, args
-    finally:
-        emulator_persistent.down(root)
 
 
 def _run(applied, capsys, command, changes, *flags):

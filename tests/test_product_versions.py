@@ -14,6 +14,7 @@ import shutil
 
 import pytest
 
+import terraform_runs
 from scripts import emulator_persistent, platform_cmd
 
 pytestmark = pytest.mark.emulator
@@ -22,22 +23,14 @@ TEMPLATE = "spark-livy-cluster.yaml"
 
 
 @pytest.fixture(scope="module")
-def applied(repo_root, synthesized_dir, tmp_path_factory):
+def applied(scratch_root, synthesized_dir, tmp_path_factory):
     """(root, outdir of a changeable copy of the synthesized app)."""
-    root = tmp_path_factory.mktemp("versions-root")
-    (root / "workspaces").mkdir()
-    (root / ".cache").symlink_to(repo_root / ".cache", target_is_directory=True)  # terraform's config and cache
-    dev = json.loads((repo_root / "workspaces" / "dev.tfvars.json").read_text())
-    (root / "workspaces" / "dev.tfvars.json").write_text(json.dumps({**dev, "emr_product_versions_kept": 2}))
+    root = scratch_root("versions-root", emr_product_versions_kept=2)
     outdir = tmp_path_factory.mktemp("versions-out")
     shutil.copytree(synthesized_dir.parent.parent, outdir, dirs_exist_ok=True,
                     ignore=shutil.ignore_patterns(".terraform", "*.tfplan"))
-    emulator_persistent.up(root, REGION)
-    try:
-        assert platform_cmd.main(["apply", "dev", "--auto-approve", *_args(root, outdir)]) == 0
+    with terraform_runs.applied_on_emulator(root, _args(root, outdir), ["dev"], REGION):
         yield root, outdir
-    finally:
-        emulator_persistent.down(root)
 
 
 def _args(root, outdir):

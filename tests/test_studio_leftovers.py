@@ -12,6 +12,7 @@ exactly what belongs to the user or the domain, and `iso` keeps everything.
 import json
 
 import pytest
+import terraform_runs
 from aws_answers import set_transition
 
 from scripts import emulator_persistent, platform_cmd, studio_leftovers, terraform_env
@@ -25,15 +26,9 @@ APP_MODEL = "sagemaker::app"  # scripts/moto_ext/sagemaker/studio_resources.py
 
 
 @pytest.fixture(scope="module")
-def root(tmp_path_factory, repo_root):
+def root(scratch_root):
     """A scratch root with workspaces dev (alice, bob, carol) and iso (dora, its own domain and VPC)."""
-    root = tmp_path_factory.mktemp("leftovers-root")
-    (root / "workspaces").mkdir()
-    (root / ".cache").mkdir()
-    (root / ".cache" / "terraform").symlink_to(terraform_env.cache_dir(repo_root).resolve())  # plugin cache
-    dev = json.loads((repo_root / "workspaces" / "dev.tfvars.json").read_text())
-    dev["user_profiles"] = {"alice": {}, "bob": {}, "carol": {}}
-    (root / "workspaces" / "dev.tfvars.json").write_text(json.dumps(dev, indent=2))
+    root = scratch_root("leftovers-root", user_profiles={"alice": {}, "bob": {}, "carol": {}})
     iso = platform_cmd.new_workspace(root, "iso", "dev", "ml-iso", None)
     (iso_values := json.loads(iso.read_text())).update(vpc_cidr="10.40.0.0/16", user_profiles={"dora": {}})
     iso.write_text(json.dumps(iso_values, indent=2))
@@ -44,13 +39,8 @@ def root(tmp_path_factory, repo_root):
 def applied(root, synthesized_dir):
     """dev and iso applied on a persistent emulator of the tests' own; (emulator, CLI arguments)."""
     args = ["--root", str(root), "--outdir", str(synthesized_dir.parent.parent), "--no-synth"]
-    emu, _ = emulator_persistent.up(root, REGION)
-    try:
-        for ws in ("dev", "iso"):
-            assert platform_cmd.main(["apply", ws, "--auto-approve", *args]) == 0, ws
+    with terraform_runs.applied_on_emulator(root, args, ["dev", "iso"], REGION) as emu:
         yield emu, args
-    finally:
-        emulator_persistent.down(root)
 
 
 @pytest.fixture(scope="module")

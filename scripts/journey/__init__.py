@@ -57,7 +57,7 @@ def run_journey(target, tf, workspace: str, var_file: Path, progress) -> Journey
         raise CommandError("the journey runs on the emulator only (it launches a cluster and runs Studio's "
                            "client code against it).\nNext: leave out --target aws.")
     region = read_region(var_file)
-    outputs = {name: o.get("value") for name, o in tf.output(workspace).items()}
+    outputs = tf.output_values(workspace)
     if not outputs.get("domain_id"):
         raise CommandError(f"workspace {workspace} is not applied on this emulator (no domain_id output).\n"
                            f"Next: scripts/platform apply {workspace} (with the persistent emulator up), or "
