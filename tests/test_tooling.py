@@ -456,3 +456,112 @@ def test_ci_run_is_exactly_the_test_command():
     ]
     for exe in (".ci/run", "scripts/test", "scripts/plan", "scripts/platform", "scripts/bootstrap.sh"):
         assert os.access(REPO_ROOT / exe, os.X_OK), exe
+
+
+# -- scripts/bootstrap.sh and scripts/lock_env.py -------------------------------------
+from scripts import lock_env  # noqa: E402
+
+H1, H2 = "sha256:" + "1" * 64, "sha256:" + "2" * 64
+
+
+def write_lock(path: Path, default: dict, develop: dict | None = None) -> Path:
+    path.write_text(json.dumps({"_meta": {"sources": [{"url": "https://pypi.org/simple"}]},
+                                "default": default, "develop": develop or {}}))
+    return path
+
+
+def test_lock_requirements_pin_every_package_with_its_hashes_and_markers(tmp_path):
+    lock = write_lock(tmp_path / "Pipfile.lock",
+                      {"six": {"version": "==1.17.0", "hashes": [H1, H2], "markers": "python_version >= '2.7'"}},
+                      {"moto": {"version": "==5.2.1", "hashes": [H1], "extras": ["server"]},
+                       "six": {"version": "==1.17.0", "hashes": [H1, H2], "markers": "python_version >= '2.7'"}})
+    assert lock_env.requirement_lines(lock, ["default", "develop"]) == [
+        f"moto==5.2.1 --hash={H1}",  # --no-deps: moto's extras are packages of the lock themselves
+        f"six==1.17.0 ; python_version >= '2.7' --hash={H1} --hash={H2}",
+    ]
+    assert lock_env.requirement_lines(lock, ["default"]) == [
+        f"six==1.17.0 ; python_version >= '2.7' --hash={H1} --hash={H2}"]
+
+
+@pytest.mark.parametrize("entry, message", [
+    ({"version": ">=1.0", "hashes": [H1]}, "not pinned"),
+    ({"version": "==1.0", "hashes": []}, "not pinned"),
+    ({"git": "https://example.invalid/x.git", "ref": "abc"}, "not pinned"),
+])
+def test_lock_requirements_refuse_what_is_not_pinned_and_hashed(tmp_path, entry, message):
+    lock = write_lock(tmp_path / "Pipfile.lock", {"x": entry})
+    with pytest.raises(lock_env.LockError, match=message):
+        lock_env.requirement_lines(lock, ["default"])
+
+
+def test_lock_requirements_refuse_a_package_locked_twice_differently(tmp_path):
+    lock = write_lock(tmp_path / "Pipfile.lock", {"six": {"version": "==1.17.0", "hashes": [H1]}},
+                      {"six": {"version": "==1.16.0", "hashes": [H2]}})
+    with pytest.raises(lock_env.LockError, match="six is locked differently"):
+        lock_env.requirement_lines(lock, ["default", "develop"])
+    proc = subprocess.run([sys.executable, str(REPO_ROOT / "scripts" / "lock_env.py"), "requirements", str(lock),
+                           "default", "develop"], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 1 and "bootstrap: " in proc.stderr and "re-lock" in proc.stderr
+
+
+@pytest.mark.parametrize("lock_file", ["Pipfile.lock", "studio-clients/Pipfile.lock"])
+def test_the_repositorys_locks_install_as_they_are(lock_file):
+    lock = json.loads((REPO_ROOT / lock_file).read_text())
+    lines = lock_env.requirement_lines(REPO_ROOT / lock_file, ["default", "develop"])
+    assert len(lines) == len(set(lock["default"]) | set(lock["develop"]))
+    assert all(" --hash=sha256:" in line and "==" in line.split()[0] for line in lines)
+
+
+def bootstrap_platform_roots() -> list[str]:
+    text = (REPO_ROOT / "scripts" / "bootstrap.sh").read_text()
+    (line,) = [ln for ln in text.splitlines() if ln.startswith("PLATFORM_ROOTS=(")]
+    return line.split("(", 1)[1].rstrip(")").replace('"', "").split()
+
+
+def test_compile_set_of_scripts_platform_is_what_the_emulator_and_synthesis_need():
+    lock = json.loads((REPO_ROOT / "Pipfile.lock").read_text())
+    roots = bootstrap_platform_roots()
+    assert roots and set(roots) <= set(lock["develop"]), "bootstrap's PLATFORM_ROOTS are packages of the lock"
+    names = lock_env.closure(sorted(lock["default"]) + roots)
+    assert {"cdktf", "jsii", "moto", "boto3", "botocore", "flask", "werkzeug", "cryptography"} <= names
+    assert names <= lock_env.closure(sorted(lock["default"]) + ["moto[server]"]), "the emulator's packages only"
+    assert not names & {"checkov", "pytest", "parliament", "principalmapper", "cfn-lint", "sympy"}
+    assert "flask" not in lock_env.closure(["moto"]), "an extra's packages only with the extra"
+
+
+def test_bindings_compiled_are_those_the_code_imports():
+    used = lock_env.used_binding_modules(REPO_ROOT)
+    assert {"sagemaker_domain", "vpc", "provider"} <= used
+    assert 20 < len(used) < 200
+
+
+def run_bootstrap(*args, env=None):
+    return subprocess.run([str(REPO_ROOT / "scripts" / "bootstrap.sh"), *args], cwd=str(REPO_ROOT),
+                          env={**os.environ, **(env or {})}, stdin=subprocess.DEVNULL, capture_output=True,
+                          text=True, timeout=120)
+
+
+def test_bootstrap_refuses_an_unknown_argument_and_says_what_it_takes():
+    proc = run_bootstrap("--studio-client")
+    assert proc.returncode == 2
+    assert "unknown argument '--studio-client'" in proc.stderr
+    assert "next: run scripts/bootstrap.sh [--platform-only] [--studio-clients]" in proc.stderr
+
+
+def test_bootstrap_when_nothing_changed_is_quiet_and_quick():
+    stamp = REPO_ROOT / ".venv" / ".bootstrap-pipfile-lock.sha256"
+    import hashlib
+
+    if not (REPO_ROOT / ".tools" / "bin" / "uv").exists() or not stamp.is_file() or stamp.read_text().strip() \
+            != hashlib.sha256((REPO_ROOT / "Pipfile.lock").read_bytes()).hexdigest():
+        pytest.skip("not bootstrapped by this bootstrap.sh from this Pipfile.lock (a test must not install)")
+    proc = run_bootstrap("--platform-only", env={"BOOTSTRAP_QUIET": "1"})
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == proc.stderr == ""
+
+
+def test_platform_sets_up_only_what_it_needs_and_test_all():
+    platform = (REPO_ROOT / "scripts" / "platform").read_text()
+    assert "scripts/bootstrap.sh --platform-only" in platform
+    test = (REPO_ROOT / "scripts" / "test").read_text()
+    assert "scripts/bootstrap.sh --studio-clients" in test and "--platform-only" not in test

@@ -213,7 +213,8 @@ def studio_clients_python() -> Path:
     set up by ``scripts/bootstrap.sh --studio-clients`` when missing."""
     if not STUDIO_CLIENTS_PYTHON.exists():
         root = STUDIO_CLIENTS_PYTHON.parents[2]
-        proc = subprocess.run([str(root / "scripts" / "bootstrap.sh"), "--studio-clients"], cwd=root)
+        proc = subprocess.run([str(root / "scripts" / "bootstrap.sh"), "--platform-only", "--studio-clients"],
+                              cwd=root)
         if proc.returncode != 0 or not STUDIO_CLIENTS_PYTHON.exists():
             raise JourneyFailure("connect a notebook", "scripts/bootstrap.sh --studio-clients",
                                  "AWS's Studio client packages could not be installed",
