@@ -98,14 +98,16 @@ export UV_PYTHON_DOWNLOADS=never
 lock_env() {
   local dir="$1" req
   shift
+  # (Failures here call die: the ERR trap does not reach into functions.)
   if [ ! -x "$dir/bin/python" ] || ! "$dir/bin/python" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev/null; then
     rm -rf "$dir"
-    .tools/bin/uv venv --quiet --python "$PY311" "$dir"
+    .tools/bin/uv venv --quiet --python "$PY311" "$dir" || die "uv could not create $dir with $PY311" "$NEXT"
   fi
   mkdir -p "$WORK"
   req="$WORK/$(echo "$dir" | tr '/.' '__')-requirements.txt"
-  python3.11 scripts/lock_env.py requirements "$@" > "$req"
-  .tools/bin/uv pip install --quiet --python "$dir/bin/python" --no-deps --require-hashes -r "$req"
+  python3.11 scripts/lock_env.py requirements "$@" > "$req" || die "$1 cannot be installed as it is (see above)" "$NEXT"
+  .tools/bin/uv pip install --quiet --python "$dir/bin/python" --no-deps --require-hashes -r "$req" \
+    || die "uv could not install $1 into $dir (see above)" "$NEXT"
 }
 
 # compile_env DIR [ROOT...]: bytecode of DIR's packages (those the ROOTs need, or
@@ -275,7 +277,7 @@ if [ -n "$NPM_PID" ]; then
   NPM_PID=""
   read -r NPM_RC NPM_SECS < "$WORK/npm-ci.result" 2>/dev/null || { NPM_RC=1; NPM_SECS="?"; }
   if [ "$NPM_RC" != 0 ]; then
-    tail -n 40 "$WORK/npm-ci.log" >&2
+    head -n 20 "$WORK/npm-ci.log" >&2  # npm says what went wrong first, then its usage or log path
     die "npm ci failed (exit $NPM_RC; its whole output: $WORK/npm-ci.log)" "$NEXT"
   fi
   echo "$NPM_HASH" > "$NM_STAMP"
