@@ -69,7 +69,8 @@ class Progress:
         self.t0 = time.monotonic()
 
     def say(self, msg: str) -> None:
-        print(f"[platform] {msg}", file=self.stream, flush=True)
+        self.stream.write(f"[platform] {msg}\n")  # one write: steps of two threads do not mix
+        self.stream.flush()
 
     @contextmanager
     def step(self, name: str) -> Iterator[None]:
@@ -313,6 +314,8 @@ class Target:
     stacks: dict
     env: dict
     emulator: Emulator | None = None
+    initialized: frozenset = frozenset()
+    """Stacks already initialized (scripts/emulator_run.py): no ``terraform init`` again."""
 
     def terraform(self, stack: str) -> Terraform:
         return Terraform(self.stacks[stack], self.env)
@@ -344,27 +347,25 @@ def emulator_copies(stacks_dir: Path, scratch: Path, emu: Emulator) -> dict:
 
 
 @contextmanager
-def emulator_target(root: Path, outdir: Path, region: str, progress: Progress) -> Iterator[Target]:
+def emulator_target(root: Path, outdir: Path, region: str, progress: Progress,
+                    prepare=lambda: None) -> Iterator[Target]:
     """An emulator on loopback and scratch copies of the stacks pointed at it.
     The persistent emulator when it is up (its state stays for the next
     command); else one of this command's own, stopped and removed on exit:
-    nothing of an emulator run lingers in cdktf.out or .state."""
+    nothing of an emulator run lingers in cdktf.out or .state. ``prepare``
+    (the synthesis) runs while this command's own emulator gets ready
+    (scripts/emulator_run.py)."""
     persistent = emulator_persistent.find(root)
     if persistent is not None:
+        prepare()
         progress.say(f"using the persistent emulator at {persistent.url} (scripts/platform emulator status)")
         stacks = emulator_copies(Path(outdir) / "stacks", emulator_persistent.persistent_dir(root), persistent)
         yield Target("emulator", stacks, persistent.env(terraform_env.build_env(root), region=region), persistent)
         return
-    with progress.step("start emulator"):
-        emu = Emulator(region=region, log_dir=root / ".cache" / "emulator").start()
-    scratch = root / ".cache" / "emulator" / f"run-{emu.port}"
-    try:
-        progress.say(f"emulator at {emu.url} (log {emu.log_path})")
-        stacks = emulator_copies(Path(outdir) / "stacks", scratch, emu)
-        yield Target("emulator", stacks, emu.env(terraform_env.build_env(root), region=region), emu)
-    finally:
-        emu.stop()
-        shutil.rmtree(scratch, ignore_errors=True)
+    from scripts.emulator_run import own_emulator
+
+    with own_emulator(root, outdir, region, progress, prepare) as target:
+        yield target
 
 
 def aws_target(outdir: Path, root: Path) -> Target:
@@ -384,17 +385,19 @@ def open_target(args, progress: Progress, region: str) -> Iterator[Target]:
         require_aws_credentials(progress)
     outdir = Path(args.outdir or os.environ.get("CDKTF_OUTDIR") or root / DEFAULT_OUTDIR)
     outdir = outdir if outdir.is_absolute() else root / outdir
-    if args.no_synth:
-        if not (outdir / "stacks" / PLATFORM_STACK / "cdk.tf.json").is_file():
-            raise CommandError(f"--no-synth, but {outdir} holds no synthesized stack.\n"
-                               "Next: drop --no-synth, or point --outdir at a synthesized app.")
-    else:
-        with progress.step("synth"):
-            synthesize(root, outdir, terraform_env.build_env(root))
+    if args.no_synth and not (outdir / "stacks" / PLATFORM_STACK / "cdk.tf.json").is_file():
+        raise CommandError(f"--no-synth, but {outdir} holds no synthesized stack.\n"
+                           "Next: drop --no-synth, or point --outdir at a synthesized app.")
+
+    def synth() -> None:
+        if not args.no_synth:
+            with progress.step("synth"):
+                synthesize(root, outdir, terraform_env.build_env(root))
     if args.target == "aws":
+        synth()
         yield aws_target(outdir, root)
     else:
-        with emulator_target(root, outdir, region, progress) as target:
+        with emulator_target(root, outdir, region, progress, prepare=synth) as target:
             yield target
 
 
@@ -504,8 +507,9 @@ def workspace_stack(args, progress: Progress) -> Iterator[tuple[Target, Terrafor
     var_file = check_workspace(Path(args.root).resolve(), args.workspace)
     with open_target(args, progress, read_region(var_file)) as target:
         tf = target.terraform(PLATFORM_STACK)
-        with progress.step("terraform init"):
-            tf.init()
+        if PLATFORM_STACK not in target.initialized:
+            with progress.step("terraform init"):
+                tf.init()
         yield target, tf, var_file
 
 
@@ -594,8 +598,9 @@ def cmd_pr_plan(args, progress: Progress) -> int:
         from scripts import domain_guard
 
         domain_guard.use_flag(tf, args.allow_domain_replacement)
-        with progress.step("terraform init"):
-            tf.init()
+        if PLATFORM_STACK not in target.initialized:
+            with progress.step("terraform init"):
+                tf.init()
         # Missing workspaces are created by their plans (see workspace_stack), in parallel.
 
         def plan_one(ws: str):
