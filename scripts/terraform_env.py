@@ -26,7 +26,9 @@ as-is (no traceback needed): what failed, the tail of stderr, what to do next.
 
 from __future__ import annotations
 
+import fcntl
 import glob
+import json
 import os
 import platform
 import shutil
@@ -186,7 +188,36 @@ def write_cli_config(root: Path | str | None = None, environ: Mapping[str, str] 
     plugin_cache.mkdir(parents=True, exist_ok=True)
     rc = cdir / "terraformrc"
     _write_if_changed(rc, render_cli_config(mirror, plugin_cache))
+    _fill_plugin_cache(rc, plugin_cache, environ)
     return rc
+
+
+def _fill_plugin_cache(rc: Path, plugin_cache: Path, environ: Mapping[str, str] | None) -> None:
+    """Puts hashicorp/aws in the plugin cache once, under a lock. Terraform's plugin
+    cache is not safe for concurrent writers (its documentation says so; two inits
+    on a cold cache, such as the test workers' or a PR check's, failed here with
+    "failed to create directory ... file exists"); once the provider is in it, inits
+    only read it."""
+    cached = plugin_cache / AWS_PROVIDER_SOURCE / AWS_PROVIDER_VERSION / platform_id()
+    if cached.is_dir() and any(cached.iterdir()):
+        return
+    with open(plugin_cache.parent / "plugin-cache.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if cached.is_dir() and any(cached.iterdir()):
+            return  # another process filled it while this one waited
+        source = AWS_PROVIDER_SOURCE.split("/", 1)[1]
+        config = {"terraform": {"required_providers": {"aws": {"source": source, "version": AWS_PROVIDER_VERSION}}}}
+        with tempfile.TemporaryDirectory(prefix="plugin-cache-fill-") as work:
+            (Path(work) / "main.tf.json").write_text(json.dumps(config))
+            env = {**(os.environ if environ is None else environ), "TF_CLI_CONFIG_FILE": str(rc),
+                   "CHECKPOINT_DISABLE": "1"}
+            env.pop("TF_PLUGIN_CACHE_DIR", None)
+            proc = subprocess.run([terraform_binary(env), "init", "-input=false", "-no-color", "-backend=false"],
+                                  cwd=work, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise TerraformError(f"could not put hashicorp/aws {AWS_PROVIDER_VERSION} into the plugin cache "
+                                 f"{plugin_cache}:\n{_tail(proc.stderr) or _tail(proc.stdout)}\n"
+                                 "Next: fix the error above and re-run.")
 
 
 def build_env(
