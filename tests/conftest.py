@@ -3,17 +3,28 @@
 * ``terraform_env``: environment for running terraform offline (CLI config
   pointing at the provider mirror, plugin cache, checkpoint disabled).
 * ``emulator``: one local AWS emulator (moto server on 127.0.0.1) per session.
-* ``synthesized_dir`` / ``stack``: the platform stack, synthesized once per session.
-* ``initialized_stack``: that stack after one ``terraform init``.
-* ``emulator_stack``: that stack pointed at the emulator, and the env to use.
+* ``synthesized_dir`` / ``stack``: the platform stack, synthesized once per run
+  (read-only: copy it to change it).
+* ``initialized_stack``: a copy of it after one ``terraform init``.
+* ``emulator_stack``: that copy pointed at the emulator, and the env to use.
+
+The suite runs on parallel workers (pytest-xdist, ``-n`` in pytest.ini; each
+test file stays on one worker, so a module's fixtures are set up once). What
+no worker changes is made once for all of them (``once_per_run``): the
+synthesis and the example plans. Each worker has its own emulator, its own
+persistent-emulator home and its own initialized copy of the stack.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
+import shutil
 import sys
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
@@ -24,7 +35,7 @@ if str(REPO_ROOT) not in sys.path:  # make `scripts.*` (and main.py) importable
 from scripts import emulator_persistent  # noqa: E402
 from scripts import terraform_env as _terraform_env  # noqa: E402
 from scripts.emulator import Emulator  # noqa: E402
-from scripts.platform_cmd import Terraform, available_workspaces  # noqa: E402
+from scripts.platform_cmd import PLATFORM_STACK, Terraform, available_workspaces  # noqa: E402
 from synthesized import SynthesizedStack  # noqa: E402
 
 
@@ -37,10 +48,14 @@ def pytest_configure(config):
 
 def pytest_collection_modifyitems(items):
     """Marks `emulator` every test whose fixtures (however indirectly) include
-    the emulator; tests that start one themselves carry the mark in their file."""
+    the emulator; tests that start one themselves carry the mark in their file.
+    Then puts the files marked `applies` first (file order kept), so that the
+    workers start the long emulator applies before the short tests and
+    finish together."""
     for item in items:
         if "emulator" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.emulator)
+    items.sort(key=lambda item: item.get_closest_marker("applies") is None)
 
 
 @pytest.fixture(scope="session")
@@ -71,14 +86,35 @@ def emulator():
         emu.stop()
 
 
+@contextmanager
+def once_per_run(tmp_path_factory, name: str) -> Iterator[tuple[Path, bool]]:
+    """(folder ``name`` that every worker of this run sees, whether it is ready):
+    the first worker to get here makes it, the others wait for it and reuse it.
+    The caller writes its contents and ``ready`` on success; a failed maker
+    leaves it unready, so the next worker tries again (and fails the same way)."""
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    folder = shared / name
+    with open(shared / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        done = (folder / ".ready").exists()
+        if not done:
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
+        yield folder, done
+        if not done:
+            (folder / ".ready").touch()
+
+
 @pytest.fixture(scope="session")
 def synthesized_dir(tmp_path_factory) -> Path:
-    """The platform stack, synthesized once for the whole session."""
-    import main
+    """The platform stack, synthesized once for the whole run (all workers)."""
+    with once_per_run(tmp_path_factory, "cdktf.out") as (outdir, done):
+        if not done:
+            import main  # imports the AWS bindings: only the worker that synthesizes pays for it
 
-    outdir = tmp_path_factory.mktemp("cdktf.out")
-    main.build_app(str(outdir)).synth()
-    return outdir / "stacks" / main.PLATFORM_STACK
+            main.build_app(str(outdir)).synth()
+    return outdir / "stacks" / PLATFORM_STACK
 
 
 @pytest.fixture(scope="session")
@@ -87,13 +123,17 @@ def stack(synthesized_dir: Path) -> SynthesizedStack:
 
 
 @pytest.fixture(scope="session")
-def initialized_stack(synthesized_dir: Path, terraform_env: dict) -> Path:
-    """The synthesized stack after one ``terraform init`` (providers from the mirror),
-    with a Terraform workspace for each example variable file."""
-    terraform = Terraform(synthesized_dir, terraform_env)
+def initialized_stack(synthesized_dir: Path, terraform_env: dict, tmp_path_factory) -> Path:
+    """This worker's copy of the synthesized stack after one ``terraform init``
+    (providers from the mirror, through the plugin cache), with a Terraform
+    workspace for each example variable file."""
+    # The same depth as in cdktf.out: the backend's local state (../../../.state) stays in this worker's folder.
+    copy = tmp_path_factory.mktemp("initialized") / "cdktf.out" / "stacks" / PLATFORM_STACK
+    shutil.copytree(synthesized_dir, copy)
+    terraform = Terraform(copy, terraform_env)
     terraform.init()
     terraform.ensure_workspace(*available_workspaces(REPO_ROOT))
-    return synthesized_dir
+    return copy
 
 
 @pytest.fixture(scope="session")
@@ -113,24 +153,25 @@ PLAN_VARIANTS = {
 
 
 @pytest.fixture(scope="session")
-def plans(emulator_stack, repo_root, tmp_path_factory) -> dict:
+def plans(request, tmp_path_factory, repo_root) -> dict:
     """``terraform show -json`` of each planned workspace and variant, by name:
-    planned once per session, in parallel, against the session's emulator (each
-    in the Terraform workspace its variable file names)."""
-    import json
-
+    planned once per run (by the first worker that needs them), in parallel,
+    against that worker's emulator (each in the Terraform workspace its
+    variable file names)."""
     from terraform_runs import plan_many
 
-    stack_dir, env = emulator_stack
-    out = tmp_path_factory.mktemp("plans")
-    var_files = {w: repo_root / "workspaces" / f"{w}.tfvars.json" for w in PLANNED_WORKSPACES}
-    for name, (base, changes) in PLAN_VARIANTS.items():
-        var_files[name] = out / f"{name}.tfvars.json"
-        var_files[name].write_text(json.dumps({**json.loads(var_files[base].read_text()), **changes}))
-    runs = plan_many(stack_dir, var_files, env, out)
-    for name, run in runs.items():
-        assert run.exit_code == 0, f"plan of {name} failed:\n{run.output[-4000:]}"
-    return {name: run.plan for name, run in runs.items()}
+    with once_per_run(tmp_path_factory, "plans") as (out, done):
+        if not done:
+            stack_dir, env = request.getfixturevalue("emulator_stack")  # only the worker that plans
+            var_files = {w: repo_root / "workspaces" / f"{w}.tfvars.json" for w in PLANNED_WORKSPACES}
+            for name, (base, changes) in PLAN_VARIANTS.items():
+                var_files[name] = out / f"{name}.tfvars.json"
+                var_files[name].write_text(json.dumps({**json.loads(var_files[base].read_text()), **changes}))
+            runs = plan_many(stack_dir, var_files, env, out)
+            for name, run in runs.items():
+                assert run.exit_code == 0, f"plan of {name} failed:\n{run.output[-4000:]}"
+                (out / f"{name}.json").write_text(json.dumps(run.plan))
+    return {name: json.loads((out / f"{name}.json").read_text()) for name in (*PLANNED_WORKSPACES, *PLAN_VARIANTS)}
 
 
 @pytest.fixture(scope="session")

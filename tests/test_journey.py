@@ -10,7 +10,7 @@ import pytest
 from scripts import emulator_persistent, platform_cmd
 from scripts.journey.steps import VISIBILITY_TAG
 
-pytestmark = pytest.mark.emulator
+pytestmark = [pytest.mark.emulator, pytest.mark.applies]
 REGION = "eu-west-1"  # workspaces/dev.tfvars.json
 
 

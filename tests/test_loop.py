@@ -10,7 +10,7 @@ import pytest
 from scripts import platform_cmd
 from scripts.emulator import UNSUPPORTED_TYPES
 
-pytestmark = pytest.mark.emulator  # the command starts its own
+pytestmark = [pytest.mark.emulator, pytest.mark.applies]  # the command starts its own
 
 
 def test_loop_applies_everything_runs_the_journey_and_leaves_nothing_behind(synthesized_dir, capsys):

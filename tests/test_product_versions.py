@@ -17,7 +17,7 @@ import pytest
 import terraform_runs
 from scripts import emulator_persistent, platform_cmd
 
-pytestmark = pytest.mark.emulator
+pytestmark = [pytest.mark.emulator, pytest.mark.applies]
 REGION = "eu-west-1"  # workspaces/dev.tfvars.json
 TEMPLATE = "spark-livy-cluster.yaml"
 

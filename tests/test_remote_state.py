@@ -21,6 +21,7 @@ from scripts.platform_cmd import (
     use_emulator_state_backend)
 from scripts.terraform_env import terraform_binary
 
+pytestmark = pytest.mark.applies
 WORKSPACES = ("dev", "prod")
 REGION = "eu-west-1"
 

@@ -20,7 +20,7 @@ from scripts.journey import steps
 from scripts.journey.studio_user import CallRecord, role_credentials, role_session
 from scripts.platform_cmd import PLATFORM_STACK, CommandError, Terraform
 
-pytestmark = pytest.mark.emulator
+pytestmark = [pytest.mark.emulator, pytest.mark.applies]
 REGION = "eu-west-1"  # workspaces/dev.tfvars.json
 APP_MODEL = "sagemaker::app"  # scripts/moto_ext/sagemaker/studio_resources.py
 
