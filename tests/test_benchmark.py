@@ -1,37 +1,117 @@
-"""scripts/benchmark's report (the measuring itself is not a test: see README, Benchmarks)."""
+"""scripts/benchmark's report, ratios and arguments (the measuring itself is not a test: see README, Benchmarks)."""
 from __future__ import annotations
 
 import pytest
 
-from scripts import benchmark
+from scripts import benchmark, benchmark_report
+from scripts.benchmark_report import LABELS, Revision, newcomer_breakdown, render, target_value
 
 
 def _row(median: float) -> dict:
     return {"median": median, "min": median - 0.1, "max": median + 0.1, "peak_mib": 500.0, "runs": 3}
 
 
-def test_report_has_each_figure_the_before_and_after_and_verdicts(monkeypatch):
-    monkeypatch.setattr(benchmark, "versions", lambda: "Terraform v0; Python 3")
-    rows = {key: _row(10.0) for key in benchmark.LABELS}
-    rows["pr_4"] = _row(17.0)
-    before = {"abc1234": {"synth": _row(11.0), "pr_1": _row(22.0), "pr_4": _row(38.5)},
-              "def5678": {"synth": _row(11.0), "pr_1": _row(19.0), "pr_4": _row(28.0)}}
-    ratios = {"synth / floor": (1.03, 1.25), "pr-plan 4 workspaces / 1": (1.7, 1.6), "plan 50 users / 1 user": (1.1, None)}
-    text = benchmark.render(rows, ratios, before)
-
-    for label in benchmark.LABELS.values():
-        assert f"| {label} | " in text
-    assert "| figure | `abc1234` | `def5678` | this tree | this / first |" in text
-    assert f"| {benchmark.LABELS['pr_4']} | 38.5 | 28.0 | 17.0 | 0.44 |" in text
-    assert "| synth / floor | 1.03 | <= 1.25 met |" in text
-    assert "| pr-plan 4 workspaces / 1 | 1.70 | <= 1.6 NOT met |" in text
-    assert "| plan 50 users / 1 user | 1.10 |  |" in text
+def _rows(**medians: float) -> dict:
+    return {key: _row(value) for key, value in medians.items()}
 
 
-def test_report_without_baseline_has_no_before_table(monkeypatch):
-    monkeypatch.setattr(benchmark, "versions", lambda: "Terraform v0; Python 3")
-    text = benchmark.render({"synth": _row(2.7)}, {}, None)
-    assert "before" not in text.lower()
+def test_targets_are_ratios_of_rows_of_the_same_revision():
+    rows = _rows(plan_cmd=14.0, synth=3.0, plan=7.0, pr_1=10.0, pr_4=17.0, suite=290.0)
+    assert target_value(rows, ("plan_cmd",), ("synth", "plan")) == (pytest.approx(1.4), [])
+    assert target_value(rows, ("pr_4",), ("pr_1",)) == (pytest.approx(1.7), [])
+    assert target_value(rows, ("suite",), ()) == (290.0, [])
+    rows["plan"] = {"skipped": "the emulator session failed"}
+    assert target_value(rows, ("plan_cmd",), ("synth", "plan")) == (None, ["plan"])
+
+
+def test_every_target_of_issue_15_is_a_row_with_its_bound():
+    targets = {above + below: bound for _, above, below, bound in benchmark_report.TARGETS}
+    assert targets[("suite",)] == 300.0
+    assert targets[("plan_cmd", "synth", "plan")] == 1.25
+    assert targets[("newcomer",)] == 90.0
+    assert targets[("pr_4", "pr_1")] == 1.6
+    assert ("loop",) in targets and ("journey",) in targets
+    assert all(key in LABELS for keys in targets for key in keys)
+
+
+def _two_revisions() -> list[Revision]:
+    before = Revision("be21232", "be21232" + "0" * 33, _rows(
+        newcomer=150.0, plan_cmd=18.0, synth=3.0, plan=7.0, pr_1=11.0, pr_4=20.0, loop=200.0, suite=568.0))
+    before.rows["journey"] = {"skipped": "this revision's scripts/platform has no `journey`"}
+    this = Revision("this tree", "abcdef1" + "0" * 33, _rows(
+        newcomer=40.0, plan_cmd=12.0, synth=3.0, plan=7.0, pr_1=10.0, pr_4=15.0, loop=150.0, journey=60.0,
+        floor_root=11.0, suite=290.0))
+    this.rows["unit"] = {**_row(20.0), "note": "exit 1: 1 failed, 80 passed in 19.8s"}
+    this.breakdown = [("bootstrap: python env: install (.venv from Pipfile.lock)", 3.1), ("the rest", 1.0)]
+    this.notes.append("HEAD only: 2 file(s) with uncommitted changes were not measured")
+    return [before, this]
+
+
+def test_report_has_targets_before_and_after_and_verdicts():
+    text = render(_two_revisions(), "Run of `scripts/benchmark`.")
+    assert "| target | `be21232` | this tree (`abcdef1`) | target |" in text
+    assert "| warm `scripts/plan dev` / (synth + one `terraform plan`) | 1.80 NOT met | 1.20 met | <= 1.25 |" in text
+    assert "| full test suite, seconds (`scripts/test`, fresh clone) | 568.0 NOT met | 290.0 met | <= 300 |" in text
+    assert "| pr-plan 4 workspaces / 1 | 1.82 NOT met | 1.50 met | <= 1.6 |" in text
+    assert "| `scripts/platform journey dev`, seconds | - | 60.0 |  |" in text
+    assert "| synth / floor |" not in text  # measured for neither revision
+    assert f"| {LABELS['suite']} | 568.0 | 290.0 | 0.51 |" in text
+    assert f"| {LABELS['journey']} | - | 60.0 | - |" in text
+    assert LABELS["floor_root"] not in text.split("## Before and after")[1]  # this tree only
+    assert "- `be21232`: " + LABELS["journey"] + ": not measured: this revision's scripts/platform has no" in text
+
+
+def test_report_figures_notes_and_newcomer_breakdown():
+    text = render(_two_revisions(), "header")
+    assert f"| {LABELS['unit']} | 20.0 | 19.9-20.1 | 3 | 500 | exit 1: 1 failed, 80 passed in 19.8s |" in text
+    assert "this tree (`abcdef1`): 40.0 s in all." in text
+    assert "| bootstrap: python env: install (.venv from Pipfile.lock) | 3.1 |" in text
+    assert "- this tree (`abcdef1`): HEAD only: 2 file(s)" in text
+
+
+def test_report_without_baseline_has_no_before_table():
+    text = render([Revision("this tree", "a" * 40, _rows(synth=2.7, floor=2.3))], "header")
+    assert "Before and after" not in text
+    assert "| synth / floor | 1.17 met | <= 1.25 |" in text
+
+
+def test_newcomer_breakdown_reads_bootstrap_timings_and_platform_steps():
+    tsv = "step\tseconds\npython env: install (.venv from Pipfile.lock)\t3.0\ntools venv\t5.0\ntotal\t8.5\n"
+    stderr = ("bootstrap: tools venv done in 5.0s\n"
+              "[platform] synth ...\n[platform] start emulator done in 1.2s (total 1.4s)\n"
+              "[platform] synth done in 3.0s (total 3.1s)\n"
+              "[platform] terraform init done in 0.6s, beside the synthesis (total 3.2s)\n"
+              "[platform] terraform plan (dev, emulator) done in 7.0s (total 10.4s)\n")
+    steps = dict(newcomer_breakdown(20.0, 0.3, tsv, stderr))
+    assert steps["bootstrap: tools venv"] == 5.0
+    assert steps["scripts/platform: terraform init (beside the synthesis)"] == 0.6
+    assert steps["scripts/platform: terraform plan (dev, emulator)"] == 7.0
+    assert steps["bootstrap, total"] == 8.5
+    assert steps["scripts/platform plan, total (its start to its last step)"] == 10.4
+    assert [v for k, v in steps.items() if k.startswith("the rest")] == [pytest.approx(1.1)]
+    without = dict(newcomer_breakdown(20.0, None, None, ""))
+    assert any("no per-step times" in step for step in without) and "bootstrap, total" not in without
+
+
+def test_arguments(capsys):
+    args = benchmark.parse_args(["--repeat", "1", "--no-suite", "--only", "synth,plan", "--baseline", "HEAD"])
+    assert (args.repeat, args.no_suite, args.only, args.baseline) == (1, True, ["synth", "plan"], ["HEAD"])
+    for bad, message in ((["--repeat", "0"], "--repeat must be at least 1"),
+                         (["--only", "synth,warp"], "--only: unknown row(s) warp"),
+                         (["--baseline", "no-such-revision"], "--baseline no-such-revision: not a git revision")):
+        with pytest.raises(SystemExit) as exit_info:
+            benchmark.parse_args(bad)
+        assert exit_info.value.code == 2
+        assert message in capsys.readouterr().err
+
+
+def test_clone_environment_leaves_out_what_steers_commands_elsewhere(monkeypatch):
+    monkeypatch.setenv("PYTHONPATH", "/elsewhere")
+    monkeypatch.setenv("CDKTF_OUTDIR", "/elsewhere/out")
+    monkeypatch.setenv("PLATFORM_EMULATOR_HOME", "/elsewhere/emulator")
+    env = benchmark.clean_env(PLATFORM_EMULATOR_HOME="/tmp/none")
+    assert "PYTHONPATH" not in env and "CDKTF_OUTDIR" not in env
+    assert env["PLATFORM_EMULATOR_HOME"] == "/tmp/none"
 
 
 def test_floor_imports_the_modules_the_stack_imports():
@@ -40,8 +120,8 @@ def test_floor_imports_the_modules_the_stack_imports():
     assert all(name.startswith("cdktf_cdktf_provider_aws.") for name in used)
 
 
-def test_unknown_baseline_is_refused_before_measuring(capsys):
-    with pytest.raises(SystemExit) as exit_info:
-        benchmark.main(["--baseline", "no-such-revision", "--no-suite"])
-    assert exit_info.value.code == 2
-    assert "--baseline no-such-revision: not a git revision" in capsys.readouterr().err
+def test_header_names_the_command_the_machine_and_how_revisions_are_measured(monkeypatch):
+    monkeypatch.setattr(benchmark_report, "versions", lambda: "Terraform v0; Python 3")
+    header = benchmark_report.run_header("scripts/benchmark --baseline be21232", 3)
+    assert header.startswith("Run of `scripts/benchmark --baseline be21232` on ")
+    assert "Terraform v0; Python 3" in header and "fresh clone" in header and "3 run(s) per figure" in header
