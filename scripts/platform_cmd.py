@@ -213,6 +213,21 @@ def synthesize(root: Path, outdir: Path, env: Mapping[str, str]) -> Path:
     return outdir
 
 
+def release_jsii() -> None:
+    """Stops the jsii kernel (a node process holding the AWS bindings) beside what
+    follows the synthesis instead of at the process's exit, where it took 0.2-0.45 s.
+    Only for a process that is the CLI alone: no jsii call follows its synthesis."""
+    if "jsii._runtime" not in sys.modules:
+        return  # no jsii in this synthesis
+    try:
+        from jsii._runtime import kernel
+
+        stop = kernel.provider._process.stop  # jsii's own, private: hence the guard
+    except Exception:  # noqa: BLE001 - another jsii: the kernel stops at exit, as before
+        return
+    threading.Thread(target=stop, name="jsii-stop").start()
+
+
 _REFERENCE = re.compile(r"(?<![\w.])(aws_[a-z0-9_]+\.[A-Za-z0-9_-]+|local\.[A-Za-z0-9_-]+)")
 
 
@@ -393,6 +408,8 @@ def open_target(args, progress: Progress, region: str) -> Iterator[Target]:
         if not args.no_synth:
             with progress.step("synth"):
                 synthesize(root, outdir, terraform_env.build_env(root))
+            if getattr(args, "cli_process", False):
+                release_jsii()
     if args.target == "aws":
         synth()
         yield aws_target(outdir, root)
@@ -716,8 +733,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, cli_process: bool = False) -> int:
+    """``cli_process``: this process runs the command and nothing else (not a test's)."""
     args = parse_args(argv)
+    args.cli_process = cli_process
     progress = Progress()
     try:
         return COMMANDS[args.command](args, progress)
@@ -734,4 +753,4 @@ if __name__ == "__main__":
     # scripts.journey) and this entry share one CommandError class.
     from scripts.platform_cmd import main as package_main
 
-    sys.exit(package_main())
+    sys.exit(package_main(cli_process=True))
