@@ -48,6 +48,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
+from scripts import plan_values
+from scripts.plan_values import code
+
 MARKER = "<!-- sagemaker-emr-platform-plan -->"
 GITHUB_COMMENT_LIMIT = 65536
 """GitHub refuses issue comments longer than this many characters."""
@@ -55,7 +58,6 @@ GITHUB_COMMENT_LIMIT = 65536
 ACTIONS = ("add", "change", "replace", "destroy")
 DESTRUCTIVE = ("replace", "destroy")
 WORKSPACE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-VALUE_WIDTH = 80  # characters of a variable/output value shown in a table cell
 ERROR_MAX_LINES = 80
 ERROR_MAX_CHARS = 6000
 ERROR_MIN_CHARS = 200  # per failed workspace, however many failed
@@ -138,8 +140,10 @@ class OutputChange:
     action: str
     before: Any
     after: Any
-    after_unknown: bool
-    sensitive: bool
+    after_unknown: Any
+    """Which parts of ``after`` are unknown: True (all), a mirror of it, or False (none)."""
+    sensitive: Any
+    """Which parts are sensitive before or after the change (a mirror, or a bool): hidden on both sides."""
 
 
 @dataclass
@@ -207,18 +211,19 @@ def _path_text(path: Sequence[Any]) -> str:
 
 
 def _changed_attributes(change: Mapping[str, Any], action: str, forced_by: Sequence[Sequence[Any]]) -> tuple[str, ...]:
-    """Top-level attributes whose value changes. Values that become unknown count for
-    in-place updates; for replacements (where every computed value becomes unknown)
-    only known differences and the attributes forcing the replacement count."""
+    """Top-level attributes whose value changes. Values that become unknown, wholly or in
+    part, count for in-place updates; for replacements (where every computed value becomes
+    unknown) only known differences and the attributes forcing the replacement count."""
     before = change.get("before") if isinstance(change.get("before"), dict) else {}
     after = change.get("after") if isinstance(change.get("after"), dict) else {}
     unknown = change.get("after_unknown") if isinstance(change.get("after_unknown"), dict) else {}
     names = {str(p[0]) for p in forced_by if p}
-    for key in set(before) | set(after):
-        if unknown.get(key) is True:
-            if action == "change" and key != "id":
-                names.add(key)
-        elif before.get(key) != after.get(key):
+    # An unknown attribute is left out of `after` (plan_values): the mirror's keys count too.
+    for key in set(before) | set(after) | set(unknown):
+        mirror = unknown.get(key, False)
+        if action == "change" and key != "id" and plan_values.marks_any(mirror):
+            names.add(key)
+        elif plan_values.known_parts_differ(before.get(key), after.get(key), mirror):
             names.add(key)
     return tuple(sorted(names))
 
@@ -272,6 +277,8 @@ def summarize(plan: Mapping[str, Any], workspace: str,
 
     summary.domain_guard = domain_guard.find_replacement(plan)
     values, config = _load_variables(plan)
+    # The hazards' messages quote inputs (domain_name, home_efs_retention): never a sensitive one.
+    quotable = {k: plan_values.SENSITIVE if config.get(k, {}).get("sensitive") else v for k, v in values.items()}
     for rc in plan.get("resource_changes") or []:
         if rc.get("mode", "managed") != "managed":
             continue
@@ -299,7 +306,7 @@ def summarize(plan: Mapping[str, Any], workspace: str,
             attributes=_changed_attributes(change, action, replace_paths) if action in ("change", "replace") else (),
             forget_only=forget_only,
         ))
-        hazard = _hazard(summary.changes[-1], change, values)
+        hazard = _hazard(summary.changes[-1], change, quotable)
         if hazard is not None:
             summary.hazards.append(hazard)
 
@@ -332,8 +339,8 @@ def summarize(plan: Mapping[str, Any], workspace: str,
         act = {"create": "add", "update": "change", "delete": "destroy"}.get(acts[0], "/".join(acts)) \
             if len(acts) == 1 else "replace"
         summary.output_changes.append(OutputChange(
-            name, act, oc.get("before"), oc.get("after"), oc.get("after_unknown") is True,
-            bool(oc.get("before_sensitive") or oc.get("after_sensitive"))))
+            name, act, oc.get("before"), oc.get("after"), oc.get("after_unknown") or False,
+            plan_values.either(oc.get("before_sensitive") or False, oc.get("after_sensitive") or False)))
     return summary
 
 
@@ -357,7 +364,9 @@ def _index_name(address: str) -> str | None:
 def _hazard(rc: ResourceChange, change: Mapping[str, Any], variables: Mapping[str, Any]) -> Hazard | None:
     if rc.action not in DESTRUCTIVE or rc.forget_only:
         return None
-    before = change.get("before") if isinstance(change.get("before"), dict) else {}
+    # What the messages quote of the old object (names, ids) never shows a sensitive value.
+    before = plan_values.hide_sensitive(change.get("before"), change.get("before_sensitive") or False)
+    before = before if isinstance(before, dict) else {}
     verb, verbing = ("replaced", "Replacing") if rc.action == "replace" else ("destroyed", "Destroying")
     if rc.type == "aws_sagemaker_domain":
         retention = _first(before, "retention_policy", 0, "home_efs_file_system") \
@@ -447,26 +456,6 @@ def _hazard(rc: ResourceChange, change: Mapping[str, Any], variables: Mapping[st
 
 
 # -- Markdown helpers ------------------------------------------------------------
-def code(text: Any) -> str:
-    """``text`` as a Markdown code span, safe in a table cell (one line, pipes escaped)."""
-    s = str(text).replace("\r", " ").replace("\n", " ")
-    longest = max((len(m) for m in re.findall(r"`+", s)), default=0)
-    fence = "`" * (longest + 1)
-    pad = " " if s.startswith("`") or s.endswith("`") or not s.strip() else ""
-    return f"{fence}{pad}{s}{pad}{fence}".replace("|", "\\|")
-
-
-def _value(value: Any, sensitive: bool = False, unknown: bool = False, width: int = VALUE_WIDTH) -> str:
-    if sensitive:
-        return "*(sensitive)*"
-    if unknown:
-        return "*(known after apply)*"
-    text = json.dumps(value, sort_keys=True, ensure_ascii=False)
-    if len(text) > width:
-        text = text[: width - 1] + "…"
-    return code(text)
-
-
 def _fence(text: str, info: str = "text") -> str:
     longest = max((len(m) for m in re.findall(r"`{3,}", text)), default=0)
     fence = "`" * max(3, longest + 1)
@@ -569,8 +558,8 @@ def _variables_section(summary: WorkspaceSummary) -> list[str]:
             out += [f"**Variables changed versus the base{label}:**", "",
                     "| variable | base | this plan |", "| --- | --- | --- |"]
             for v in summary.variable_changes:
-                before = "*(not set)*" if v.added else _value(v.before, v.sensitive)
-                after = "*(removed)*" if v.removed else _value(v.after, v.sensitive)
+                before = "*(not set)*" if v.added else plan_values.cell(v.before, sensitive=v.sensitive)
+                after = "*(removed)*" if v.removed else plan_values.cell(v.after, sensitive=v.sensitive)
                 out.append(f"| {code(v.name)} | {before} | {after} |")
         else:
             out.append(f"**Variables changed versus the base{label}:** none.")
@@ -579,8 +568,8 @@ def _variables_section(summary: WorkspaceSummary) -> list[str]:
         out += ["**Variables that differ from their defaults** (this workspace's values):", "",
                 "| variable | value | default |", "| --- | --- | --- |"]
         for v in summary.non_default_variables:
-            default = "*(required)*" if v.required else _value(v.default, v.sensitive)
-            out.append(f"| {code(v.name)} | {_value(v.value, v.sensitive)} | {default} |")
+            default = "*(required)*" if v.required else plan_values.cell(v.default, sensitive=v.sensitive)
+            out.append(f"| {code(v.name)} | {plan_values.cell(v.value, sensitive=v.sensitive)} | {default} |")
         out.append("")
     return out
 
@@ -615,8 +604,8 @@ def render_details(summary: WorkspaceSummary) -> str:
     if summary.output_changes:
         out += ["**Outputs changing:**", "", "| output | action | before | after |", "| --- | --- | --- | --- |"]
         for o in summary.output_changes:
-            before = "" if o.action == "add" else _value(o.before, o.sensitive)
-            after = "" if o.action == "destroy" else _value(o.after, o.sensitive, o.after_unknown)
+            before = "" if o.action == "add" else plan_values.cell(o.before, sensitive=o.sensitive)
+            after = "" if o.action == "destroy" else plan_values.cell(o.after, o.after_unknown, o.sensitive)
             out.append(f"| {code(o.name)} | {o.action} | {before} | {after} |")
         out.append("")
     return "\n".join(out).rstrip() + "\n"
