@@ -45,3 +45,16 @@ def test_one_comment_names_the_failure_and_why(run):
     assert "broken" in comment and 'domain_name = "Broken_Name" is invalid' in comment
     assert comment.index("broken") < comment.index("Workspace `dev`")
     assert len(comment) < 65536
+
+
+def test_unknown_outputs_read_known_after_apply_in_the_summary(run):
+    """dev planned from scratch: its subnet and product ids are unknown until the apply, not
+    empty (the JSON plan has [null, null] and {} beside the mirror that says so)."""
+    _, out = run
+    shown = json.loads((out / "dev.plan.json").read_text())["output_changes"]
+    assert shown["private_subnet_ids"]["after_unknown"] == [True, True]
+    summary = (out / "dev.summary.md").read_text()
+    assert "| `private_subnet_ids` | add |  | `[(known after apply), (known after apply)]` |" in summary
+    assert "| `product_ids` | add |  | `{\"spark-livy-cluster\": (known after apply)}` |" in summary
+    outputs = summary[summary.index("**Outputs changing:**"):]
+    assert "null" not in outputs and "{}" not in outputs
