@@ -20,7 +20,7 @@ from typing import Sequence
 from scripts import emulator_persistent, teardown
 from scripts.platform_cmd import (
     PLATFORM_STACK, CommandError, Progress, Target, Terraform, _plan_args, bootstrap_state, check_workspace,
-    emulator_scope, open_target, read_region, read_var_file, use_emulator_state_backend)
+    emulator_scope, open_target, read_region, read_var_file, say_left_out, use_emulator_state_backend)
 
 DOMAIN_TYPE = "aws_sagemaker_domain"
 _COUNTS = re.compile(r"(\d+) (added|changed|destroyed|to add|to change|to destroy)")
@@ -180,8 +180,7 @@ def cmd_loop(args, progress: Progress) -> int:
         planned = counts(proc.stdout).get("to add", 0)
         print(closing_line(proc.stdout, "plan"))
         targets, left_out = emulator_scope(tf.dir)
-        for address, why in left_out:
-            progress.say(f"planned, not applied: {address}: {why}")
+        say_left_out(left_out, progress)
         with progress.step(f"terraform apply ({ws})"):
             proc = tf.run(["apply", "-input=false", "-auto-approve", f"-var-file={var_file}", *targets],
                           workspace=ws)
@@ -220,7 +219,7 @@ def cmd_loop(args, progress: Progress) -> int:
                                        for fs in kept_efs]
         print(f"destroy: nothing left in state or in the emulator but {' and '.join(kept)}")
         print(f"loop {ws}: applied {applied} of {planned} planned resources"
-              + (f" ({len(left_out)} left out: {', '.join(a for a, _ in left_out)})" if left_out else
+              + (f" ({len(left_out)} left out)" if left_out else
                  " (everything)")
               + ", re-planned with no changes, destroyed everything")
     return 0

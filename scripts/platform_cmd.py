@@ -261,6 +261,15 @@ def emulator_scope(stack: Path) -> tuple[list[str], list[tuple[str, str]]]:
     return targets, left_out
 
 
+def say_left_out(left_out: Sequence[tuple[str, str]], progress: Progress) -> None:
+    """One line before an apply on the emulator, when it leaves anything out (``emulator_scope``);
+    a plan plans everything and needs no such line."""
+    if left_out:
+        types = sorted({address.split(".")[0] for address, _ in left_out})
+        progress.say(f"the emulator applies all but {len(left_out)} planned resource(s) ({', '.join(types)}): "
+                     "UNSUPPORTED_TYPES in scripts/emulator.py says why")
+
+
 # -- terraform -------------------------------------------------------------------
 @dataclass
 class Terraform:
@@ -506,9 +515,6 @@ def cmd_plan(args, progress: Progress) -> int:
 
         sys.stdout.write("\n" + plan_summary.render_workspace(plan_summary.summarize(shown, args.workspace)) + "\n")
         sys.stdout.flush()
-        if target.name == "emulator":
-            for address, why in emulator_scope(tf.dir)[1]:
-                progress.say(f"planned; an apply on the emulator would leave it out: {address}: {why}")
         domain_guard.refuse(shown, args.workspace, "plan")
     return 0
 
@@ -545,7 +551,8 @@ def cmd_apply(args, progress: Progress) -> int:
     if args.target == "emulator":
         _refuse_emulator("apply", args.workspace, Path(args.root).resolve())
     with workspace_stack(args, progress) as (target, tf, var_file):
-        scope = emulator_scope(tf.dir)[0] if target.name == "emulator" else []
+        scope, left_out = emulator_scope(tf.dir) if target.name == "emulator" else ([], [])
+        say_left_out(left_out, progress)
         from scripts import studio_leftovers
 
         # One plan: the domain guard reads it, the users who leave are cleared for it, and it is applied.

@@ -100,7 +100,7 @@ def cmd_journey(args, progress) -> int:
     or on an emulator of its own after applying W there."""
     from scripts import lifecycle
     from scripts.platform_cmd import (
-        PLATFORM_STACK, CommandError, check_workspace, emulator_scope, open_target, read_region)
+        PLATFORM_STACK, CommandError, check_workspace, emulator_scope, open_target, read_region, say_left_out)
 
     if args.target != "emulator":
         raise CommandError("the journey runs on the emulator only.\nNext: leave out --target aws.")
@@ -113,9 +113,11 @@ def cmd_journey(args, progress) -> int:
         applied = [a for a in tf.run(["state", "list"], workspace=args.workspace, check=False).stdout.split()
                    if not a.startswith("data.")]
         if not applied:
+            targets, left_out = emulator_scope(tf.dir)
+            say_left_out(left_out, progress)
             with progress.step(f"terraform apply ({args.workspace})"):
-                proc = tf.run(["apply", "-input=false", "-auto-approve", f"-var-file={var_file}",
-                               *emulator_scope(tf.dir)[0]], workspace=args.workspace)
+                proc = tf.run(["apply", "-input=false", "-auto-approve", f"-var-file={var_file}", *targets],
+                              workspace=args.workspace)
             print(lifecycle.closing_line(proc.stdout, "apply"))
         else:
             progress.say(f"{args.workspace} is applied on the persistent emulator ({len(applied)} resources): "
