@@ -81,7 +81,7 @@ app.synth()
 # Starts an emulator, copies the platform stack pointed at it, initializes the copy,
 # prints {stack, env, terraform} and keeps the emulator until stdin closes.
 EMULATOR_SESSION = """
-import json, subprocess, sys
+import json, sys
 from pathlib import Path
 sys.path.insert(0, ".")
 from scripts import terraform_env
@@ -92,7 +92,7 @@ env = terraform_env.build_env(Path(".").resolve())
 terraform = terraform_env.terraform_binary(env)
 with Emulator(region=region, log_dir=work / "emulator") as emu:
     stack = emulator_copies(outdir / "stacks", work / "scratch", emu)["platform"]
-    subprocess.run([terraform, "init", "-input=false"], cwd=stack, env=emu.env(env), check=True, capture_output=True)
+    terraform_env.init(stack, env=emu.env(env))
     print(json.dumps({"stack": str(stack), "env": emu.env(env), "terraform": terraform}), flush=True)
     sys.stdin.read()
 """

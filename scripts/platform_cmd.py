@@ -307,7 +307,11 @@ class Terraform:
 
     def init(self) -> None:
         # -reconfigure: the same directory is used with different backends.
-        self.run(["init", "-input=false", "-reconfigure"])
+        env = {k: v for k, v in self.env.items() if k != "TF_WORKSPACE"}
+        try:
+            terraform_env.init(self.dir, env=env, extra_args=["-reconfigure"], timeout=3600)
+        except terraform_env.TerraformError as exc:
+            raise CommandError(str(exc)) from None
 
     def workspaces(self) -> list[str]:
         out = self.run(["workspace", "list"]).stdout

@@ -1,4 +1,4 @@
-"""Environment for running Terraform offline against the local provider mirror.
+"""Environment for running Terraform: providers from the registry or a mirror, pinned by the lock file.
 
 Standard library only, importable from scripts and tests::
 
@@ -9,11 +9,16 @@ Standard library only, importable from scripts and tests::
 
 What it does:
 
-* finds the filesystem mirror holding hashicorp/aws (pinned version, see
-  ``AWS_PROVIDER_VERSION``) from ``$TF_PROVIDER_MIRROR`` or a few known places;
-* writes a Terraform CLI config ``.cache/terraform/terraformrc`` that installs
-  hashicorp/aws from that mirror only (never from the registry) and keeps a
-  plugin cache in ``.cache/terraform/plugin-cache`` so repeated ``init`` is fast;
+* picks how hashicorp/aws (pinned version, see ``AWS_PROVIDER_VERSION``) is installed:
+  from the filesystem mirror ``$TF_PROVIDER_MIRROR`` names, or one found in a few known
+  places (mirror mode); else, or with ``TF_PROVIDER_MIRROR=none``, from the Terraform
+  registry (registry mode). Both verify the package against the repository's
+  ``.terraform.lock.hcl`` (``LOCK_FILE``), which :func:`init` copies into the stack
+  and uses read-only;
+* writes a Terraform CLI config ``.cache/terraform/terraformrc``: the user's own
+  (credentials, plugin cache, network mirrors) merged with ours (scripts/cli_config.py),
+  with a plugin cache (``.cache/terraform/plugin-cache`` unless the user has one) that
+  is filled once, so repeated ``init`` is fast;
 * returns an environment with ``TF_CLI_CONFIG_FILE`` pointing at it plus
   ``CHECKPOINT_DISABLE=1``, ``TF_IN_AUTOMATION=1``,
   ``JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION=1`` and
@@ -31,13 +36,22 @@ import glob
 import json
 import os
 import platform
+import re
 import shutil
 import subprocess
 import tempfile
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
+from scripts import cli_config
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
+
+# The dependency lock file: hashicorp/aws's hashes for every platform the registry
+# publishes (zh:) and the unpacked package for linux_amd64 (h1:). README "Needs" says
+# where they come from and how to add a platform.
+LOCK_FILE_NAME = ".terraform.lock.hcl"
+LOCK_FILE = REPO_ROOT / LOCK_FILE_NAME
 
 AWS_PROVIDER_SOURCE = "registry.terraform.io/hashicorp/aws"
 AWS_PROVIDER_VERSION = "5.100.0"
@@ -138,31 +152,22 @@ def find_provider_mirror(
     )
 
 
+def provider_mirror(environ: Mapping[str, str] | None = None) -> Path | None:
+    """The mirror of mirror mode, or None for registry mode: ``TF_PROVIDER_MIRROR=none``,
+    or no ``TF_PROVIDER_MIRROR`` and no known place holding the provider."""
+    environ = os.environ if environ is None else environ
+    if environ.get("TF_PROVIDER_MIRROR") == "none":
+        return None
+    try:
+        return find_provider_mirror(environ)
+    except TerraformError:
+        if environ.get("TF_PROVIDER_MIRROR"):
+            raise  # asked for, so its absence is an error
+        return None
+
+
 def cache_dir(root: Path | str | None = None) -> Path:
     return Path(root or REPO_ROOT) / ".cache" / "terraform"
-
-
-def _hcl_str(value: str) -> str:
-    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def render_cli_config(mirror: Path | str, plugin_cache: Path | str) -> str:
-    src = _hcl_str(AWS_PROVIDER_SOURCE)
-    return (
-        "# Written by scripts/terraform_env.py: do not edit, it is rewritten on every run.\n"
-        f"plugin_cache_dir = {_hcl_str(str(plugin_cache))}\n"
-        "disable_checkpoint = true\n"
-        "\n"
-        "provider_installation {\n"
-        "  filesystem_mirror {\n"
-        f"    path    = {_hcl_str(str(mirror))}\n"
-        f"    include = [{src}]\n"
-        "  }\n"
-        "  direct {\n"
-        f"    exclude = [{src}]\n"
-        "  }\n"
-        "}\n"
-    )
 
 
 def _write_if_changed(path: Path, text: str) -> None:
@@ -181,27 +186,35 @@ def _write_if_changed(path: Path, text: str) -> None:
 
 
 def write_cli_config(root: Path | str | None = None, environ: Mapping[str, str] | None = None) -> Path:
-    """Write ``.cache/terraform/terraformrc`` (and create the plugin cache dir); return its path."""
-    mirror = find_provider_mirror(environ)
+    """Write ``.cache/terraform/terraformrc`` (the user's CLI configuration merged with ours,
+    for mirror or registry mode) and create our plugin cache dir; return its path."""
+    environ = os.environ if environ is None else environ
+    mirror = provider_mirror(environ)
     cdir = cache_dir(root).resolve()
-    plugin_cache = cdir / "plugin-cache"
-    plugin_cache.mkdir(parents=True, exist_ok=True)
+    ours = cli_config.Ours(str(cdir / "plugin-cache"), str(mirror) if mirror else None, AWS_PROVIDER_SOURCE)
+    (cdir / "plugin-cache").mkdir(parents=True, exist_ok=True)
+    try:
+        text = cli_config.render(ours, environ)
+    except cli_config.CliConfigError as exc:
+        raise TerraformError(f"{exc} ({cli_config.user_config_path(environ)}).\n"
+                             "Next: fix that file (`terraform version` shows what Terraform makes of it), "
+                             "or point TF_CLI_CONFIG_FILE at another one.") from None
     rc = cdir / "terraformrc"
-    _write_if_changed(rc, render_cli_config(mirror, plugin_cache))
-    _fill_plugin_cache(rc, plugin_cache, environ)
+    _write_if_changed(rc, text)
     return rc
 
 
-def _fill_plugin_cache(rc: Path, plugin_cache: Path, environ: Mapping[str, str] | None) -> None:
+def _fill_plugin_cache(rc: Path, environ: Mapping[str, str]) -> None:
     """Puts hashicorp/aws in the plugin cache once, under a lock. Terraform's plugin
     cache is not safe for concurrent writers (its documentation says so; two inits
     on a cold cache, such as the test workers' or a PR check's, failed here with
     "failed to create directory ... file exists"); once the provider is in it, inits
-    only read it."""
+    only read it. The cache is the user's when they have one, else ours."""
+    plugin_cache = Path(cli_config.user_plugin_cache(environ) or rc.parent / "plugin-cache")
     cached = plugin_cache / AWS_PROVIDER_SOURCE / AWS_PROVIDER_VERSION / platform_id()
     if cached.is_dir() and any(cached.iterdir()):
         return
-    with open(plugin_cache.parent / "plugin-cache.lock", "w") as lock:
+    with open(rc.parent / "plugin-cache.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
         if cached.is_dir() and any(cached.iterdir()):
             return  # another process filled it while this one waited
@@ -209,15 +222,7 @@ def _fill_plugin_cache(rc: Path, plugin_cache: Path, environ: Mapping[str, str] 
         config = {"terraform": {"required_providers": {"aws": {"source": source, "version": AWS_PROVIDER_VERSION}}}}
         with tempfile.TemporaryDirectory(prefix="plugin-cache-fill-") as work:
             (Path(work) / "main.tf.json").write_text(json.dumps(config))
-            env = {**(os.environ if environ is None else environ), "TF_CLI_CONFIG_FILE": str(rc),
-                   "CHECKPOINT_DISABLE": "1"}
-            env.pop("TF_PLUGIN_CACHE_DIR", None)
-            proc = subprocess.run([terraform_binary(env), "init", "-input=false", "-no-color", "-backend=false"],
-                                  cwd=work, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True)
-        if proc.returncode != 0:
-            raise TerraformError(f"could not put hashicorp/aws {AWS_PROVIDER_VERSION} into the plugin cache "
-                                 f"{plugin_cache}:\n{_tail(proc.stderr) or _tail(proc.stdout)}\n"
-                                 "Next: fix the error above and re-run.")
+            init(work, env={**environ, "TF_CLI_CONFIG_FILE": str(rc), "CHECKPOINT_DISABLE": "1"}, backend=False)
 
 
 def build_env(
@@ -227,6 +232,7 @@ def build_env(
     """Environment for terraform (and for synthesis): ``base`` (default os.environ) plus our settings."""
     env = dict(os.environ if base is None else base)
     rc = write_cli_config(root, env)
+    _fill_plugin_cache(rc, env)
     env["TF_CLI_CONFIG_FILE"] = str(rc)
     env["CHECKPOINT_DISABLE"] = "1"
     env["TF_IN_AUTOMATION"] = "1"
@@ -235,8 +241,6 @@ def build_env(
     # only by this variable, whose value lists Node major versions.
     env.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "18,20")
     env.setdefault("GOGC", GO_GC_PERCENT)
-    # A plugin cache given by env would win over ours: keep one source of truth.
-    env.pop("TF_PLUGIN_CACHE_DIR", None)
     return env
 
 
@@ -325,7 +329,10 @@ def init(
     extra_args: Sequence[str] = (),
     timeout: float | None = 600,
 ) -> subprocess.CompletedProcess:
-    """``terraform init -input=false`` in ``cwd``, providers from the mirror only.
+    """``terraform init -input=false -lockfile=readonly`` in ``cwd``, with the repository's
+    lock file copied in first: whatever the CLI configuration installs from (registry,
+    mirror, plugin cache), the package must match the lock file's hashes, and the lock
+    file is never rewritten.
 
     ``backend=False`` adds ``-backend=false`` (enough for ``validate``; the
     stack keeps local state today, so the default ``backend=True`` just
@@ -333,7 +340,7 @@ def init(
     ``key=value``/file paths) becomes ``-backend-config=...`` arguments, for
     when the S3 backend arrives.
     """
-    args = ["init", "-input=false"]
+    args = ["init", "-input=false", "-lockfile=readonly"]
     if not backend:
         args.append("-backend=false")
     else:
@@ -348,4 +355,43 @@ def init(
         if backend_config:
             args.append("-reconfigure")
     args += list(extra_args)
-    return run_terraform(args, cwd, env=env, timeout=timeout)
+    shutil.copyfile(LOCK_FILE, Path(cwd) / LOCK_FILE_NAME)
+    proc = run_terraform(args, cwd, env=env, check=False, timeout=timeout)
+    if proc.returncode != 0:
+        raise TerraformError(explain_init_failure(proc.stderr or proc.stdout, cwd, args, env or os.environ))
+    return proc
+
+
+_NETWORK_SIGNS = ("could not connect to", "dial tcp", "no such host", "connection refused", "i/o timeout",
+                  "network is unreachable", "TLS handshake timeout", "proxyconnect")
+
+
+def explain_init_failure(output: str, cwd: Path | str, args: Sequence[str], env: Mapping[str, str]) -> str:
+    """The message for a failed init: Terraform's own words, and what they mean here."""
+    flat = " ".join((output or "").split())
+    plat = platform_id()
+    add_platform = (f"add it to {LOCK_FILE} from a synthesized stack on a machine that reaches the registry: "
+                    f"`cd cdktf.out/stacks/platform && terraform providers lock -platform={plat} "
+                    "-platform=linux_amd64` (keep the platforms already listed), then copy its "
+                    f"{LOCK_FILE_NAME} over the repository's and commit it (README, \"Needs\")")
+    if re.search(r"(doesn't|does not) match any of the checksums", flat):
+        meaning = (f"hashicorp/aws {AWS_PROVIDER_VERSION} for {plat} matches none of the hashes in the lock file "
+                   f"{LOCK_FILE}.\nEither {plat} is not among the platforms the lock file covers, or the package "
+                   "(in the mirror or the plugin cache) is not the one HashiCorp published.\n"
+                   f"Next: if {plat} is missing, {add_platform}; if it is listed, replace the package in the mirror "
+                   "(or empty the plugin cache) with HashiCorp's release.")
+    elif "Provider dependency changes detected" in flat:
+        meaning = (f"the stack requires a provider or version that the lock file {LOCK_FILE} does not list.\n"
+                   "Next: refresh the lock file (README, \"Needs\": `terraform providers lock` with every platform "
+                   "listed there), review the new hashes and commit it.")
+    elif any(sign in flat for sign in _NETWORK_SIGNS):
+        proxy = env.get("HTTPS_PROXY") or env.get("https_proxy")
+        meaning = ("Terraform could not reach the provider registry to install hashicorp/aws "
+                   f"{AWS_PROVIDER_VERSION}: this machine has no network access to it"
+                   + (f" (through the proxy {proxy})" if proxy else "") + ".\n"
+                   "Next: connect to the network (or set HTTPS_PROXY), or use a filesystem mirror: on a machine "
+                   "with access run `terraform providers mirror -platform="
+                   f"{plat} DIR` in a synthesized stack, copy DIR here and set TF_PROVIDER_MIRROR=DIR.")
+    else:
+        meaning = "Next: fix the error above and re-run."
+    return (f"`terraform {describe(args)}` failed in {cwd}:\n{_tail(output) or '(no output)'}\n{meaning}")
