@@ -88,13 +88,40 @@ def user_plugin_cache(environ: Mapping[str, str]) -> str | None:
     return re.sub(r"\$\{(\w+)\}|\$(\w+)", lambda m: environ.get(m.group(1) or m.group(2), ""), value) if value else None
 
 
+def config_dir_files(environ: Mapping[str, str], main: Path | None) -> list[Path]:
+    """``~/.terraform.d/*.tfrc`` and ``*.tfrc.json`` (``credentials.tfrc.json``, where
+    ``terraform login`` keeps its tokens, among them): Terraform reads them beside
+    ``~/.terraformrc``, but not once ``TF_CLI_CONFIG_FILE`` is set, as it is for our
+    file; so they are merged too, unless the user's own file is another one."""
+    home = environ.get("HOME")
+    if not home or (main is not None and main != Path(home) / ".terraformrc"):
+        return []
+    found = (Path(home) / ".terraform.d").glob("*.tfrc*")
+    return sorted(f for f in found if f.is_file() and f.name.endswith((".tfrc", ".tfrc.json")))
+
+
+def _credentials_hcl(path: Path) -> str:
+    """A JSON configuration file's ``credentials`` as HCL blocks (what those files hold)."""
+    blocks = [f"credentials {_hcl(host)} {{\n" + "".join(f"  {key} = {json.dumps(value)}\n"
+                                                        for key, value in fields.items()) + "}\n"
+              for host, fields in json.loads(path.read_text()).get("credentials", {}).items()]
+    return f"# From {path}:\n" + "".join(blocks)
+
+
 def render(ours: Ours, environ: Mapping[str, str]) -> str:
     """The merged CLI configuration's text."""
     path = user_config_path(environ)
     text = path.read_text() if path else ""
     source = SOURCE_LINE + (str(path) if path else "none")
+    extra = config_dir_files(environ, path)
     if _is_json(text):
-        return _render_json(_load_json(text), ours, environ, source)
+        pairs = _load_json(text)
+        pairs += [("credentials", dict(_load_json(f.read_text())).get("credentials", _Obj()))
+                  for f in extra if f.name.endswith(".json")]  # (an HCL *.tfrc is not merged into JSON)
+        return _render_json(pairs, ours, environ, source)
+    for f in extra:
+        text = text.rstrip("\n") + "\n\n" + (_credentials_hcl(f) if f.name.endswith(".json")
+                                              else f"# From {f}:\n{f.read_text()}")
     items = _items(text, _tokens(text), 0)[0]
     keys = {i.key for i in items}
     added = []

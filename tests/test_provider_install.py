@@ -161,6 +161,23 @@ def test_a_nested_call_merges_the_users_file_again_not_ours(tmp_path, mirror):
     assert cli_config.user_config_path({**bare, "TF_CLI_CONFIG_FILE": str(rc)}) is None
 
 
+def test_terraform_login_tokens_are_kept(tmp_path, mirror):
+    """Terraform skips ~/.terraform.d/*.tfrc(.json) once TF_CLI_CONFIG_FILE is set, as it is
+    for our file: the tokens `terraform login` keeps there are merged in."""
+    environ = {**user_home(tmp_path, 'plugin_cache_dir = "$HOME/.terraform.d/plugin-cache"\n'),
+               "TF_PROVIDER_MIRROR": str(mirror)}
+    login = Path(environ["HOME"]) / ".terraform.d" / "credentials.tfrc.json"
+    login.write_text(json.dumps({"credentials": {"app.terraform.io": {"token": "from-terraform-login"}}}))
+    rc = tfe.write_cli_config(tmp_path / "root", environ)
+    assert re.search(r'credentials "app.terraform.io" \{\s*token = "from-terraform-login"', rc.read_text())
+    assert problems(rc, environ) == ""
+    # A file of the user's own choosing (TF_CLI_CONFIG_FILE) is taken alone, as Terraform does.
+    own = tmp_path / "own.tfrc"
+    own.write_text("disable_checkpoint = true\n")
+    assert "from-terraform-login" not in tfe.write_cli_config(
+        tmp_path / "root", {**environ, "TF_CLI_CONFIG_FILE": str(own)}).read_text()
+
+
 def test_an_unreadable_user_config_is_a_clear_error(tmp_path):
     environ = {**user_home(tmp_path, 'provider_installation {\n  direct {\n'), "TF_PROVIDER_MIRROR": "none"}
     with pytest.raises(tfe.TerraformError) as err:
