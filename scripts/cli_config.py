@@ -27,7 +27,6 @@ only the ``provider_installation`` block, found by the small tokenizer below.
 from __future__ import annotations
 
 import json
-import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
