@@ -21,6 +21,7 @@ from modules.emr_catalog import EmrCatalog, EmrCatalogProps, template_names
 from modules.emr_security import EmrSecurity, EmrSecurityProps
 from modules.encryption import PlatformKey, PlatformKeyPolicyProps, PlatformKeyProps
 from modules.iam import PlatformIam, PlatformIamProps
+from modules.input_limits import InputLimits, InputLimitsProps, private_subnet_room, zones_suffice
 from modules.inputs import PlatformInputs, declare_input
 from modules.network import FlowLogs, FlowLogsProps, Network, NetworkProps
 from modules.previous_state import declare_previous_outputs, previous_output
@@ -84,7 +85,9 @@ class PlatformStack(TerraformStack):
             private_subnet_cidrs=var("private_subnet_cidrs"), public_subnet_cidrs=var("public_subnet_cidrs"),
             single_nat_gateway=var("single_nat_gateway"), existing_vpc_id=var("existing_vpc_id"),
             existing_private_subnet_ids=var("existing_private_subnet_ids"),
-            existing_private_route_table_ids=var("existing_private_route_table_ids")))
+            existing_private_route_table_ids=var("existing_private_route_table_ids"),
+            zone_rule=zones_suffice, private_subnet_rule=private_subnet_room))
+        InputLimits(self, "input_limits", InputLimitsProps(variables=inputs.variables))
         flow_logs = FlowLogs(self, "flow_logs", FlowLogsProps(
             name=inputs.name_prefix, role_name_prefix=inputs.global_name_prefix, create=inputs.create_vpc,
             vpc_id=network.created_vpc_id, kms_key_arn=key.key_arn, retention_days=var("log_retention_days"),

@@ -83,6 +83,33 @@ def _statement(sid: str, principal: dict, actions, condition: dict = None) -> di
     return statement
 
 
+def key_policy_document(p: PlatformKeyPolicyProps, key_users: str) -> str:
+    """The key policy (a JSON template Terraform fills in); ``key_users`` is the
+    list expression of the roles that use the key (no nulls)."""
+    root = {"AWS": f"arn:${{{p.partition}}}:iam::${{{p.account_id}}}:root"}
+    users = {"AWS": "__KEY_USERS__"}
+    caller = {"kms:CallerAccount": f"${{{p.account_id}}}"}
+    document = {"Version": "2012-10-17", "Statement": [
+        _statement("KeyAdministration", root, KEY_ADMIN_ACTIONS),
+        _statement("PlatformRolesUseKey", users, KEY_USE_ACTIONS),
+        _statement("PlatformRolesGrantToAwsResources", users, GRANT_ACTIONS,
+                   {"Bool": {"kms:GrantIsForAWSResource": "true"}}),
+        _statement("AccountThroughS3ForDomainBuckets", root, CRYPTO_ACTIONS, {
+            "StringEquals": {**caller, "kms:ViaService": f"s3.${{{p.region}}}.amazonaws.com"},
+            "StringLike": {"kms:EncryptionContext:aws:s3:arn": f"${{{p.bucket_arn_pattern}}}"}}),
+        _statement("AccountThroughSageMakerStorage", root, KEY_USE_ACTIONS + ("kms:CreateGrant",), {
+            "StringEquals": {**caller, "kms:ViaService": [f"{s}.${{{p.region}}}.amazonaws.com"
+                                                          for s in STORAGE_SERVICES]}}),
+        _statement("CloudWatchLogsForDomainLogGroups", {"Service": f"logs.${{{p.region}}}.amazonaws.com"},
+                   CRYPTO_ACTIONS, {
+                       "StringEquals": {"kms:EncryptionContext:aws:logs:arn": "__LOG_GROUPS__"}}),
+    ]}
+    text = json.dumps(document, indent=2)
+    # Lists computed by Terraform: a JSON list in place of a quoted placeholder.
+    text = text.replace('"__KEY_USERS__"', f"${{jsonencode({key_users})}}")
+    return text.replace('"__LOG_GROUPS__"', f"${{jsonencode({p.log_group_arns})}}")
+
+
 class PlatformKey(Construct):
     """Exposes ``key_arn`` (available once the key policy is in place) and
     ``alias_name`` as expressions. Call :meth:`attach_policy` once the roles
@@ -105,30 +132,8 @@ class PlatformKey(Construct):
     def attach_policy(self, props: PlatformKeyPolicyProps) -> None:
         if self._policy is not None:
             raise RuntimeError("the key policy is attached once")
-        p = props
-        root = {"AWS": f"arn:${{{p.partition}}}:iam::${{{p.account_id}}}:root"}
-        users = {"AWS": "__KEY_USERS__"}
-        caller = {"kms:CallerAccount": f"${{{p.account_id}}}"}
-        document = {"Version": "2012-10-17", "Statement": [
-            _statement("KeyAdministration", root, KEY_ADMIN_ACTIONS),
-            _statement("PlatformRolesUseKey", users, KEY_USE_ACTIONS),
-            _statement("PlatformRolesGrantToAwsResources", users, GRANT_ACTIONS,
-                       {"Bool": {"kms:GrantIsForAWSResource": "true"}}),
-            _statement("AccountThroughS3ForDomainBuckets", root, CRYPTO_ACTIONS, {
-                "StringEquals": {**caller, "kms:ViaService": f"s3.${{{p.region}}}.amazonaws.com"},
-                "StringLike": {"kms:EncryptionContext:aws:s3:arn": f"${{{p.bucket_arn_pattern}}}"}}),
-            _statement("AccountThroughSageMakerStorage", root, KEY_USE_ACTIONS + ("kms:CreateGrant",), {
-                "StringEquals": {**caller, "kms:ViaService": [f"{s}.${{{p.region}}}.amazonaws.com"
-                                                              for s in STORAGE_SERVICES]}}),
-            _statement("CloudWatchLogsForDomainLogGroups", {"Service": f"logs.${{{p.region}}}.amazonaws.com"},
-                       CRYPTO_ACTIONS, {
-                           "StringEquals": {"kms:EncryptionContext:aws:logs:arn": "__LOG_GROUPS__"}}),
-        ]}
-        text = json.dumps(document, indent=2)
-        # Lists computed by Terraform: a JSON list in place of a quoted placeholder.
-        key_users = local(self, "encryption_key_users", f"compact({p.key_user_role_arns})")
-        text = text.replace('"__KEY_USERS__"', f"${{jsonencode({key_users})}}")
-        text = text.replace('"__LOG_GROUPS__"', f"${{jsonencode({p.log_group_arns})}}")
+        key_users = local(self, "encryption_key_users", f"compact({props.key_user_role_arns})")
+        text = key_policy_document(props, key_users)
         # The key id, not its ARN: the provider reads the id back (an ARN here is a perpetual diff).
         self._policy = KmsKeyPolicy(self, "policy", key_id=self._key.key_id, policy=text)
         # The key's ARN, read only once the key policy is in place: naming the

@@ -394,8 +394,8 @@ class PlatformInputs(Construct):
 
     def __init__(self, scope: Construct, id: str) -> None:
         super().__init__(scope, id)
-        for spec in INPUTS:
-            declare_input(self, spec)
+        # By name, for rules added elsewhere (modules/input_limits.py).
+        self.variables = {spec.name: declare_input(self, spec) for spec in INPUTS}
         self.name_prefix = "var.domain_name"
         # IAM and S3 names are account-wide or global: add the region so that a
         # domain name can be reused in another region of the same account.

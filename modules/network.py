@@ -9,6 +9,8 @@ inputs, used as they are (their flow logs are their owner's).
 """
 import json
 from dataclasses import dataclass
+from typing import Callable, Optional, Tuple
+
 from constructs import Construct
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.data_aws_availability_zones import (
@@ -27,8 +29,8 @@ from cdktf_cdktf_provider_aws.subnet import Subnet
 from cdktf_cdktf_provider_aws.vpc import Vpc
 
 from modules.tf import (
-    KEY_KNOWN_AFTER_APPLY, at, count_when, data_address, each_of, expr, expr_list, expr_number, local, one,
-    skip_checks)
+    KEY_KNOWN_AFTER_APPLY, at, checked, count_when, data_address, each_of, expr, expr_list, expr_number, local,
+    one, skip_checks)
 
 # The v2 EMR managed policies only act on resources carrying this tag.
 EMR_MANAGED_TAG = {"for-use-with-amazon-emr-managed-policies": "true"}
@@ -52,6 +54,10 @@ class NetworkProps:
     existing_vpc_id: str
     existing_private_subnet_ids: str
     existing_private_route_table_ids: str
+    zone_rule: Optional[Callable[[str], Tuple[str, str]]] = None
+    """(condition, message) of the region's usable zones, given their names (an expression)."""
+    private_subnet_rule: Optional[Callable[[str], Tuple[str, str]]] = None
+    """(condition, message) each private subnet created must meet, given its CIDR (an expression)."""
 
 
 class Network(Construct):
@@ -66,7 +72,8 @@ class Network(Construct):
 
         zones = DataAwsAvailabilityZones(
             self, "zones", state="available",
-            filter=[DataAwsAvailabilityZonesFilter(name="opt-in-status", values=["opt-in-not-required"])])
+            filter=[DataAwsAvailabilityZonesFilter(name="opt-in-status", values=["opt-in-not-required"])],
+            lifecycle=checked(post=[props.zone_rule("self.names")] if props.zone_rule else ()))
         zone = f"{data_address(zones)}.names[count.index]"
 
         def tagged(tier: str) -> str:
@@ -93,7 +100,9 @@ class Network(Construct):
                         tags={"Name": tagged("public"), "tier": "public"})
         private = Subnet(self, "private", count=per_zone, vpc_id=created_vpc_id, availability_zone=expr(zone),
                          cidr_block=expr(f"{subnet_cidrs}.private[count.index]"),
-                         tags={"Name": tagged("private"), "tier": "private", **EMR_MANAGED_TAG})
+                         tags={"Name": tagged("private"), "tier": "private", **EMR_MANAGED_TAG},
+                         lifecycle=checked(pre=[props.private_subnet_rule(f"{subnet_cidrs}.private[count.index]")]
+                                           if props.private_subnet_rule else ()))
 
         igw = InternetGateway(self, "igw", count=count_when(create), vpc_id=created_vpc_id,
                               tags={"Name": expr(name)})

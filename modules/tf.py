@@ -10,7 +10,9 @@ resource argument takes them. Keeping this in one module keeps a later move
 from CDKTF to CDK Terrain a small change.
 """
 from constructs import Construct
-from cdktf import TerraformDataSource, TerraformLocal, TerraformResource, Token
+from cdktf import (
+    Postcondition, Precondition, TerraformDataSource, TerraformLocal, TerraformResource, TerraformResourceLifecycle,
+    Token)
 
 
 def address(resource: TerraformResource) -> str:
@@ -67,6 +69,16 @@ def local(scope: Construct, name: str, expression: str) -> str:
     value = TerraformLocal(scope, name, expr(expression))
     value.override_logical_id(name)
     return f"local.{name}"
+
+
+def checked(pre=(), post=()):
+    """A lifecycle with preconditions ``pre`` and postconditions ``post``, each a
+    (condition expression, error message); None when there are none."""
+    if not pre and not post:
+        return None
+    return TerraformResourceLifecycle(
+        precondition=[Precondition(condition=expr(c), error_message=m) for c, m in pre] or None,
+        postcondition=[Postcondition(condition=expr(c), error_message=m) for c, m in post] or None)
 
 
 def hcl(value) -> str:

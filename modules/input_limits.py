@@ -1,0 +1,220 @@
+"""Rules on the inputs that come from AWS's limits on what the inputs grow, and from the region itself.
+
+``modules/inputs.py`` gives each input its own rules (its form). The rules
+here compare inputs with what they make: the documents whose size grows with
+them, the subnets that must hold what the stack and its users put there, and
+what the region offers (zones, EMR releases and the instance types EMR runs
+on each). Every one is checked at plan time, before anything is created, and
+its message names the variable, shows the value and states the rule.
+
+A rule that reads only its own input (or its group's) is a validation of the
+variable ("Invalid value for variable"). A rule that reads inputs of several
+groups, or what the region offers, is a precondition or postcondition of the
+resource or data source it is about ("Resource precondition failed"): a
+variable's validations wait for every variable they read, so one bad value
+would otherwise silence the rules of unrelated inputs.
+
+Plan-time sources of truth: ``aws_availability_zones`` (the network's),
+``aws_emr_release_labels`` (ListReleaseLabels) and
+``aws_emr_supported_instance_types`` (ListSupportedInstanceTypes, per
+release: the EC2 types EMR supports for it in the region, so both "no such
+type" and "EMR does not run on it" are caught). A region name has none (the
+provider needs a valid region before it can ask anything), so the project
+keeps a dated list.
+
+Document sizes are limits on the rendered text; the constants below are
+measurements of the worst case (tests/test_input_limits.py renders the
+documents with Terraform and checks each constant against them).
+"""
+from dataclasses import dataclass
+from typing import Mapping
+
+from constructs import Construct
+from cdktf import TerraformIterator, TerraformVariable
+from cdktf_cdktf_provider_aws.data_aws_emr_release_labels import DataAwsEmrReleaseLabels
+from cdktf_cdktf_provider_aws.data_aws_emr_supported_instance_types import DataAwsEmrSupportedInstanceTypes
+
+from modules.inputs import Rule, _cidr_prefix as cidr_prefix
+from modules.tf import checked, count_when, data_address, expr, expr_map, hcl
+
+# AWS's regions by partition, from botocore 1.44.8's endpoints.json (pinned by
+# Pipfile.lock), checked 2026-12-05. A region AWS opens later is refused until
+# it is added here.
+REGIONS_BY_PARTITION = {
+    "aws": (
+        "af-south-1", "ap-east-1", "ap-east-2", "ap-northeast-1", "ap-northeast-2", "ap-northeast-3",
+        "ap-south-1", "ap-south-2", "ap-southeast-1", "ap-southeast-2", "ap-southeast-3", "ap-southeast-4",
+        "ap-southeast-5", "ap-southeast-6", "ap-southeast-7", "ca-central-1", "ca-west-1", "eu-central-1",
+        "eu-central-2", "eu-north-1", "eu-south-1", "eu-south-2", "eu-west-1", "eu-west-2", "eu-west-3",
+        "il-central-1", "me-central-1", "me-south-1", "mx-central-1", "sa-east-1", "us-east-1", "us-east-2",
+        "us-west-1", "us-west-2"),
+    "aws-cn": ("cn-north-1", "cn-northwest-1"),
+    "aws-us-gov": ("us-gov-east-1", "us-gov-west-1"),
+    "aws-iso": ("us-iso-east-1", "us-iso-west-1"),
+    "aws-iso-b": ("us-isob-east-1", "us-isob-west-1"),
+    "aws-iso-e": ("eu-isoe-west-1",),
+    "aws-iso-f": ("us-isof-east-1", "us-isof-south-1"),
+    "aws-eusc": ("eusc-de-east-1",),
+}
+REGIONS_CHECKED_ON = "2026-12-05"
+KNOWN_REGIONS = tuple(sorted(r for regions in REGIONS_BY_PARTITION.values() for r in regions))
+
+# "The size of an endpoint policy cannot exceed 20,480 characters, including
+# white space" (https://docs.aws.amazon.com/vpc/latest/privatelink/vpc-endpoints-access.html).
+S3_ENDPOINT_POLICY_LIMIT = 20480
+# The S3 gateway endpoint's policy without allowed buckets, at its largest
+# (longest partition and region, names at their longest): measured, 1,780 characters.
+S3_ENDPOINT_POLICY_BASE = 1780
+# Each allowed bucket adds its ARN and its objects' ARN: "arn:P:s3:::NAME","arn:P:s3:::NAME/*",
+# with the longest partition and a 63-character name.
+LONGEST_PARTITION = max(REGIONS_BY_PARTITION, key=len)
+S3_ARN_PER_BUCKET = 2 * len(f'"arn:{LONGEST_PARTITION}:s3:::{"b" * 63}",') + len("/*")
+MAX_ALLOWED_S3_BUCKETS = (S3_ENDPOINT_POLICY_LIMIT - S3_ENDPOINT_POLICY_BASE) // S3_ARN_PER_BUCKET
+
+# A key policy is at most 32 KiB, 32,768 bytes (PutKeyPolicy's Policy parameter,
+# https://docs.aws.amazon.com/kms/latest/APIReference/API_PutKeyPolicy.html;
+# https://docs.aws.amazon.com/kms/latest/developerguide/resource-limits.html).
+KEY_POLICY_LIMIT = 32768
+# The domain key's policy with the platform's own three roles only, at its largest: measured, 4,023.
+KEY_POLICY_BASE = 4023
+
+# Every subnet loses its first four addresses and its last to AWS
+# (https://docs.aws.amazon.com/vpc/latest/userguide/subnet-sizing.html).
+RESERVED_ADDRESSES_PER_SUBNET = 5
+# An EFS mount target per subnet of the domain (the home EFS SageMaker creates).
+EFS_MOUNT_TARGETS_PER_SUBNET = 1
+# Each running Studio app has its own network interface in a domain subnet; a
+# user's private spaces run a JupyterLab and a Code Editor app.
+STUDIO_APPS_PER_USER = 2
+# CreateDomain accepts 1 to 16 subnets
+# (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateDomain.html#sagemaker-CreateDomain-request-SubnetIds).
+MAX_DOMAIN_SUBNETS = 16
+
+
+def _user_role_arns() -> str:
+    """The distinct execution roles users bring; each is a principal of the domain key's policy."""
+    return ("distinct([for u in values(var.user_profiles) : u.execution_role_arn "
+            "if try(u.execution_role_arn != null, false)])")
+
+
+def document_rules() -> dict:
+    """Rules on inputs that lengthen a policy document: input name => [(condition, message)]."""
+    # Each role of a user's own is listed in two statements (use, grants): its ARN, quotes and a comma, twice.
+    role_bytes = f"sum(concat([0], [for a in {_user_role_arns()} : 2 * (length(a) + 3)]))"
+    room = KEY_POLICY_LIMIT - KEY_POLICY_BASE
+    return {
+        "allowed_s3_buckets": [(
+            f"try(length(var.allowed_s3_buckets) <= {MAX_ALLOWED_S3_BUCKETS}, true)",
+            "allowed_s3_buckets has ${length(var.allowed_s3_buckets)} buckets: at most "
+            f"{MAX_ALLOWED_S3_BUCKETS} fit in the S3 endpoint's policy, which lists each bucket and its "
+            f"objects and which AWS limits to {S3_ENDPOINT_POLICY_LIMIT:,} characters (each bucket takes up to "
+            f"{S3_ARN_PER_BUCKET}). List fewer buckets.")],
+        "user_profiles": [(
+            f"try({role_bytes} <= {room}, true)",
+            f"user_profiles gives ${{length({_user_role_arns()})}} distinct execution_role_arn values whose "
+            f"ARNs take ${{try({role_bytes}, 0)}} bytes of the domain key's policy, which lists each role twice "
+            f"and has {room:,} bytes left for them (KMS allows {KEY_POLICY_LIMIT:,} bytes per key policy). "
+            "Let more users share a role, or leave execution_role_arn out to use the platform's role.")],
+    }
+
+
+def network_rules() -> dict:
+    """Rules on the network inputs that read only their own group of inputs. Each condition
+    holds (try) when a value is too malformed to judge: its own rules report it."""
+    existing = "var.existing_private_subnet_ids"
+    return {
+        "region": [(
+            f"try(contains({hcl(list(KNOWN_REGIONS))}, var.region), true)",
+            'region = "${var.region}" is not a region this project knows: AWS\'s regions as of '
+            f"{REGIONS_CHECKED_ON} are {', '.join(KNOWN_REGIONS)}. If AWS has opened it since, add it to "
+            "REGIONS_BY_PARTITION in modules/input_limits.py.")],
+        "existing_private_subnet_ids": [
+            (f"try(var.existing_vpc_id == null || length({existing}) != 1, true)",
+             "existing_private_subnet_ids = ${jsonencode(" + existing + ")} has one subnet: give at least "
+             "two, in different availability zones (Studio and EMR need private subnets in two zones, as "
+             "az_count does for a VPC this stack creates)."),
+            (f"try(length({existing}) <= {MAX_DOMAIN_SUBNETS}, true)",
+             "existing_private_subnet_ids has ${length(" + existing + ")} subnets: a SageMaker domain takes "
+             f"at most {MAX_DOMAIN_SUBNETS}."),
+            (f"try(length(distinct({existing})) == length({existing}), true)",
+             "existing_private_subnet_ids = ${jsonencode(" + existing + ")} lists a subnet twice: "
+             "${jsonencode(distinct([for i, s in " + existing + " : s if index(" + existing + ", s) != i]))}."),
+        ],
+        "existing_private_route_table_ids": [
+            ("try(var.existing_vpc_id != null || length(var.existing_private_route_table_ids) == 0, true)",
+             "existing_private_route_table_ids = ${jsonencode(var.existing_private_route_table_ids)} is set "
+             "but existing_vpc_id is null: route tables belong to an existing VPC; set existing_vpc_id and "
+             "existing_private_subnet_ids, or remove them to let this stack create the VPC."),
+            ("try(length(distinct(var.existing_private_route_table_ids)) == "
+             "length(var.existing_private_route_table_ids), true)",
+             "existing_private_route_table_ids = ${jsonencode(var.existing_private_route_table_ids)} lists "
+             "a route table twice."),
+        ],
+    }
+
+
+# Rules across groups of inputs, or on what the region offers: conditions (see the module's docstring).
+
+def private_subnet_room(cidr: str) -> Rule:
+    """Precondition of a private subnet whose CIDR is ``cidr``: it holds what the platform puts in it."""
+    usable = f"pow(2, 32 - {cidr_prefix(cidr)}) - {RESERVED_ADDRESSES_PER_SUBNET}"
+    largest_cluster = "(var.enable_emr ? 1 + max(var.emr_core_instance_counts...) : 0)"
+    studio_apps = f"{STUDIO_APPS_PER_USER} * length(var.user_profiles)"
+    needed = (f"length(var.interface_endpoints) + {EFS_MOUNT_TARGETS_PER_SUBNET} + {studio_apps} + "
+              f"{largest_cluster}")
+    return (
+        f"try({usable} >= {needed}, true)",
+        "private_subnet_cidrs = ${jsonencode(var.private_subnet_cidrs)} is too small: the private subnet "
+        "${" + cidr + "} has ${" + usable + f"}} usable addresses (the {RESERVED_ADDRESSES_PER_SUBNET} AWS "
+        "reserves left out) and needs ${" + needed + "}: ${length(var.interface_endpoints)} interface "
+        f"endpoints, {EFS_MOUNT_TARGETS_PER_SUBNET} EFS mount target, ${{{studio_apps}}} Studio apps "
+        f"({STUDIO_APPS_PER_USER} per user in user_profiles) and ${{{largest_cluster}}} nodes of the largest "
+        "EMR cluster offered (1 master + the largest of emr_core_instance_counts). Use larger subnets (or a "
+        "larger vpc_cidr when they are derived from it).")
+
+
+def zones_suffice(zone_names: str) -> Rule:
+    """Postcondition of the region's usable zones ``zone_names``: az_count of them exist."""
+    return (
+        f"try(var.existing_vpc_id != null || length({zone_names}) >= var.az_count, true)",
+        "az_count = ${var.az_count} is more than the ${length(" + zone_names + ")} availability zones "
+        'region ${var.region} offers without opt-in (${join(", ", ' + zone_names + ")}): use at most "
+        "${length(" + zone_names + ")}.")
+
+
+@dataclass(frozen=True)
+class InputLimitsProps:
+    variables: Mapping[str, TerraformVariable]
+    """The platform's input variables by name (``PlatformInputs.variables``)."""
+
+
+class InputLimits(Construct):
+    """Adds the validations above to the input variables, and checks the EMR
+    choices against what EMR offers in the region (postconditions of its answers)."""
+
+    def __init__(self, scope: Construct, id: str, props: InputLimitsProps) -> None:
+        super().__init__(scope, id)
+        for rules in (document_rules(), network_rules()):
+            for name, pairs in rules.items():
+                for condition, message in pairs:
+                    props.variables[name].add_validation(condition=expr(condition), error_message=message)
+
+        unknown = "[for r in var.emr_release_labels : r if !contains(self.release_labels, r)]"
+        releases = DataAwsEmrReleaseLabels(self, "emr_releases", count=count_when("var.enable_emr"),
+                                           lifecycle=checked(post=[(
+            f"try(length({unknown}) == 0, true)",
+            "emr_release_labels has releases EMR does not offer in ${var.region}: ${jsonencode(" + unknown +
+            ")}. `aws emr list-release-labels --region ${var.region}` lists those it offers.")]))
+        # Only releases that exist: ListSupportedInstanceTypes refuses others.
+        offered = TerraformIterator.from_map(expr_map(
+            f"{{for r in var.enable_emr ? var.emr_release_labels : [] : r => r "
+            f"if contains(try({data_address(releases)}[0].release_labels, []), r)}}"))
+        unsupported = ("[for t in var.emr_instance_types : t "
+                       "if !contains(self.supported_instance_types[*].type, t)]")
+        DataAwsEmrSupportedInstanceTypes(self, "emr_instance_types", for_each=offered,
+                                         release_label=expr("each.key"), lifecycle=checked(post=[(
+            f"try(length({unsupported}) == 0, true)",
+            "emr_instance_types = ${jsonencode(var.emr_instance_types)} has types EMR ${each.key} does not "
+            "support in ${var.region}: ${jsonencode(" + unsupported + ")}. `aws emr "
+            "list-supported-instance-types --release-label ${each.key} --region ${var.region}` lists those "
+            "it supports.")]))

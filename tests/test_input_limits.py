@@ -1,0 +1,141 @@
+"""The size limits in modules/input_limits.py, measured: the policy documents
+that grow with inputs are rendered by Terraform itself (``terraform console``
+on the documents' templates) at their largest, and each constant the rules
+use is checked against the measurement. The refusals themselves are planned
+in tests/test_bad_input.py.
+
+Worst case: the longest partition and region the project knows, names at
+AWS's maximum lengths (IAM role 64, S3 bucket 63) and domain_name at ours (24).
+"""
+import json
+import re
+import subprocess
+
+import pytest
+
+from modules.encryption import PlatformKeyPolicyProps, key_policy_document
+from modules.input_limits import (
+    KEY_POLICY_BASE, KEY_POLICY_LIMIT, KNOWN_REGIONS, LONGEST_PARTITION, MAX_ALLOWED_S3_BUCKETS,
+    S3_ARN_PER_BUCKET, S3_ENDPOINT_POLICY_BASE, S3_ENDPOINT_POLICY_LIMIT)
+from modules.vpc_endpoints import s3_endpoint_policy
+
+PARTITION = LONGEST_PARTITION
+REGION = max(KNOWN_REGIONS, key=len)
+ACCOUNT = "123456789012"
+DOMAIN = "d" * 24
+ROLE_ARN = f"arn:{PARTITION}:iam::{ACCOUNT}:role/" + "r" * 64
+BUCKET = "b" * 63
+# The platform's own key users: the Studio execution role and the two EMR roles.
+PLATFORM_ROLES = 3
+USER_ROLES = [f"arn:aws:iam::{ACCOUNT}:role/{'team/' * i}user-{i}" for i in range(40)]
+
+
+def _heredoc(name: str, template: str) -> str:
+    assert "EOT" not in template
+    return f"  {name} = <<EOT\n{template}\nEOT\n"
+
+
+@pytest.fixture(scope="module")
+def sizes(tmp_path_factory, terraform_env) -> dict:
+    """Rendered lengths (characters) of the documents, by variant."""
+    s3 = s3_endpoint_policy("local.partition", "local.region", "local.account_id", "local.platform_buckets",
+                            "local.allowed_buckets")
+    key_props = PlatformKeyPolicyProps(
+        partition="local.partition", account_id="local.account_id", region="local.region",
+        key_user_role_arns="unused", bucket_arn_pattern="local.bucket_arn_pattern",
+        log_group_arns="local.log_group_arns")
+    values = {
+        "partition": PARTITION, "region": REGION, "account_id": ACCOUNT,
+        "platform_buckets": [f"arn:{PARTITION}:s3:::{BUCKET}"] * 2,
+        "bucket_arn_pattern": f"arn:{PARTITION}:s3:::{BUCKET[:-2]}-*",
+        "log_group_arns": [f"arn:{PARTITION}:logs:{REGION}:{ACCOUNT}:log-group:/vpc-flow-logs/{DOMAIN}"],
+        "platform_roles": [ROLE_ARN] * PLATFORM_ROLES,
+        "user_roles": USER_ROLES,
+    }
+    variants = {
+        "s3_base": (s3, {"allowed_buckets": []}),
+        "s3_max": (s3, {"allowed_buckets": [BUCKET] * MAX_ALLOWED_S3_BUCKETS}),
+        "s3_beyond": (s3, {"allowed_buckets": [BUCKET] * (MAX_ALLOWED_S3_BUCKETS + 1)}),
+        "key_base": (key_policy_document(key_props, "local.platform_roles"), {}),
+        "key_users": (key_policy_document(key_props, "concat(local.platform_roles, local.user_roles)"), {}),
+    }
+    # One module per variant: the same local names hold each variant's values.
+    root = tmp_path_factory.mktemp("document_sizes")
+    lines = []
+    for name, (template, extra) in variants.items():
+        module = root / name
+        module.mkdir()
+        locals_ = {**values, **extra}
+        body = "".join(f"  {k} = {json.dumps(v)}\n" for k, v in locals_.items()) + _heredoc("doc", template)
+        (module / "main.tf").write_text(f"locals {{\n{body}}}\noutput \"size\" {{ value = length(chomp(local.doc)) }}\n")
+        lines.append(f'module "{name}" {{ source = "./{name}" }}')
+    (root / "main.tf").write_text("\n".join(lines) + "\n")
+    subprocess.run(["terraform", "init", "-input=false", "-no-color"], cwd=root, env=terraform_env, check=True,
+                   capture_output=True, text=True, timeout=300)
+    query = "jsonencode({" + ", ".join(f"{n} = module.{n}.size" for n in variants) + "})"
+    result = subprocess.run(["terraform", "console"], cwd=root, env=terraform_env, input=query + "\n",
+                            capture_output=True, text=True, timeout=300, check=True)
+    found = re.search(r'"(\{.*\})"', result.stdout)
+    assert found, result.stdout + result.stderr
+    return json.loads(json.loads(f'"{found.group(1)}"'))
+
+
+def test_s3_endpoint_policy_base_is_measured(sizes):
+    assert sizes["s3_base"] <= S3_ENDPOINT_POLICY_BASE < sizes["s3_base"] + 50, sizes
+
+
+def test_the_largest_bucket_count_allowed_fits_the_endpoint_policy_and_one_more_would_not(sizes):
+    assert sizes["s3_max"] - sizes["s3_base"] == MAX_ALLOWED_S3_BUCKETS * S3_ARN_PER_BUCKET, sizes
+    assert sizes["s3_max"] <= S3_ENDPOINT_POLICY_LIMIT < sizes["s3_beyond"], sizes
+
+
+def test_key_policy_base_is_measured(sizes):
+    assert sizes["key_base"] <= KEY_POLICY_BASE < sizes["key_base"] + 50, sizes
+
+
+def test_each_user_role_adds_what_the_key_policy_rule_counts(sizes):
+    # The rule of user_profiles counts 2 * (length + 3) per distinct role (modules/input_limits.py).
+    assert sizes["key_users"] - sizes["key_base"] == sum(2 * (len(a) + 3) for a in USER_ROLES)
+    assert KEY_POLICY_BASE < KEY_POLICY_LIMIT
+
+
+# The inline policies of a role may hold 10,240 characters in all, white space
+# not counted (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html).
+# The stack makes no managed policies (6,144 each).
+IAM_INLINE_PER_ROLE = 10240
+# An interpolated value (an ARN, a partition, a region) at its largest: ARNs of
+# our roles, buckets, key and log group stay well under this.
+INTERPOLATED_VALUE_AT_MOST = 256
+
+
+def _interpolations(template: str) -> list:
+    """The ``${...}`` expressions of a Terraform template, braces matched."""
+    found, start = [], template.find("${")
+    while start >= 0:
+        depth, i = 0, start + 1
+        while True:
+            depth += {"{": 1, "}": -1}.get(template[i], 0)
+            if depth == 0:
+                break
+            i += 1
+        found.append(template[start + 2:i])
+        start = template.find("${", i)
+    return found
+
+
+def test_iam_policies_grow_with_no_input_and_fit_iam_quotas(stack):
+    """No inline policy lists anything per input entry (the only input they read is
+    the region), so their size is bounded by the template: checked at its largest."""
+    per_role = {}
+    for address, policy in stack.resources("aws_iam_role_policy").items():
+        expressions = _interpolations(policy["policy"])
+        for expression in expressions:
+            assert " for " not in f" {expression} " and not re.search(r"\bvar\.(?!region\b)", expression), (
+                address, expression)
+        # jsonencode of a list written in the stack (product or parameter ARNs): its elements.
+        values = sum(max(1, expression.count(",") + 1) for expression in expressions)
+        text = re.sub(r"\s", "", re.sub(r"\$\{", "", policy["policy"]))
+        fixed = len(text) - sum(len(re.sub(r"\s", "", e)) + 1 for e in expressions)
+        per_role.setdefault(policy["role"], 0)
+        per_role[policy["role"]] += fixed + values * INTERPOLATED_VALUE_AT_MOST
+    assert per_role and max(per_role.values()) <= IAM_INLINE_PER_ROLE, per_role
