@@ -55,10 +55,14 @@ def _merged_from(text: str) -> str | None:
     """The source recorded in a file this module wrote ("none" or a path), or None for any other file."""
     if text.startswith(HEADER):
         line = text[len(HEADER):].split("\n", 1)[0]
-    elif _is_json(text) and json.loads(text).get("//") == HEADER.strip():
-        line = json.loads(text).get("///", "")
     else:
-        return None
+        try:
+            data = dict(_load_json(text)) if _is_json(text) else {}
+        except CliConfigError:
+            return None  # not ours: render says what is wrong with it
+        if data.get("//") != HEADER.strip():
+            return None
+        line = data.get("///", "")
     return line[len(SOURCE_LINE):] if line.startswith(SOURCE_LINE) else "none"
 
 
@@ -102,8 +106,8 @@ def config_dir_files(environ: Mapping[str, str], main: Path | None) -> list[Path
 def _credentials_hcl(path: Path) -> str:
     """A JSON configuration file's ``credentials`` as HCL blocks (what those files hold)."""
     blocks = [f"credentials {_hcl(host)} {{\n" + "".join(f"  {key} = {json.dumps(value)}\n"
-                                                        for key, value in fields.items()) + "}\n"
-              for host, fields in json.loads(path.read_text()).get("credentials", {}).items()]
+                                                        for key, value in dict(fields).items()) + "}\n"
+              for host, fields in dict(dict(_load_json(path.read_text(), path)).get("credentials", [])).items()]
     return f"# From {path}:\n" + "".join(blocks)
 
 
@@ -149,8 +153,11 @@ class _Obj(list):
     to list methods in order, which a dict would lose."""
 
 
-def _load_json(text: str):
-    return json.loads(text, object_pairs_hook=_Obj)
+def _load_json(text: str, path: Path | None = None):
+    try:
+        return json.loads(text, object_pairs_hook=_Obj)
+    except ValueError as exc:
+        raise CliConfigError(f"the Terraform CLI configuration{f' {path}' if path else ''} is not valid JSON: {exc}")
 
 
 def _render_json(pairs: _Obj, ours: Ours, environ: Mapping[str, str], source: str) -> str:

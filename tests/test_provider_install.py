@@ -184,6 +184,10 @@ def test_an_unreadable_user_config_is_a_clear_error(tmp_path):
         tfe.write_cli_config(tmp_path / "root", environ)
     msg = str(err.value)
     assert ".terraformrc" in msg and "not closed" in msg and "Next:" in msg and "Traceback" not in msg
+    (tmp_path / "home" / ".terraformrc").write_text('{"plugin_cache_dir": ')
+    with pytest.raises(tfe.TerraformError) as err:
+        tfe.write_cli_config(tmp_path / "root", environ)
+    assert "is not valid JSON" in str(err.value) and ".terraformrc" in str(err.value)
 
 
 # -- the lock file, copied and used ------------------------------------------------------------
