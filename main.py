@@ -87,7 +87,10 @@ class PlatformStack(TerraformStack):
             existing_private_subnet_ids=var("existing_private_subnet_ids"),
             existing_private_route_table_ids=var("existing_private_route_table_ids"),
             zone_rule=zones_suffice, private_subnet_rule=private_subnet_room))
-        InputLimits(self, "input_limits", InputLimitsProps(variables=inputs.variables))
+        InputLimits(self, "input_limits", InputLimitsProps(
+            variables=inputs.variables,
+            # The clusters' subnet is the first private one (emr_catalog's subnet_id below).
+            cluster_zone=f"({inputs.create_vpc} ? {network.zone_names}[0] : null)"))
         flow_logs = FlowLogs(self, "flow_logs", FlowLogsProps(
             name=inputs.name_prefix, role_name_prefix=inputs.global_name_prefix, create=inputs.create_vpc,
             vpc_id=network.created_vpc_id, kms_key_arn=key.key_arn, retention_days=var("log_retention_days"),

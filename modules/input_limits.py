@@ -18,7 +18,9 @@ Plan-time sources of truth: ``aws_availability_zones`` (the network's),
 ``aws_emr_release_labels`` (ListReleaseLabels) and
 ``aws_emr_supported_instance_types`` (ListSupportedInstanceTypes, per
 release: the EC2 types EMR supports for it in the region, so both "no such
-type" and "EMR does not run on it" are caught). A region name has none (the
+type" and "EMR does not run on it" are caught) and
+``aws_ec2_instance_type_offerings`` (DescribeInstanceTypeOfferings: the
+types EC2 offers in the zone where the clusters launch). A region name has none (the
 provider needs a valid region before it can ask anything), so the project
 keeps a dated list.
 
@@ -31,11 +33,13 @@ from typing import Mapping
 
 from constructs import Construct
 from cdktf import TerraformIterator, TerraformVariable
+from cdktf_cdktf_provider_aws.data_aws_ec2_instance_type_offerings import (
+    DataAwsEc2InstanceTypeOfferings, DataAwsEc2InstanceTypeOfferingsFilter)
 from cdktf_cdktf_provider_aws.data_aws_emr_release_labels import DataAwsEmrReleaseLabels
 from cdktf_cdktf_provider_aws.data_aws_emr_supported_instance_types import DataAwsEmrSupportedInstanceTypes
 
-from modules.inputs import Rule, _cidr_prefix as cidr_prefix
-from modules.tf import checked, count_when, data_address, expr, expr_map, hcl
+from modules.inputs import Rule, _cidr_prefix as cidr_prefix, null_guarded
+from modules.tf import checked, count_when, data_address, expr, expr_list, expr_map, hcl
 
 # AWS's regions by partition, from botocore 1.44.8's endpoints.json (pinned by
 # Pipfile.lock), checked 2026-12-05. A region AWS opens later is refused until
@@ -186,6 +190,9 @@ def zones_suffice(zone_names: str) -> Rule:
 class InputLimitsProps:
     variables: Mapping[str, TerraformVariable]
     """The platform's input variables by name (``PlatformInputs.variables``)."""
+    cluster_zone: str
+    """Expression: the zone EMR clusters launch in (their subnet's), or null when unknown at plan
+    time (an existing VPC's subnet)."""
 
 
 class InputLimits(Construct):
@@ -197,7 +204,8 @@ class InputLimits(Construct):
         for rules in (document_rules(), network_rules()):
             for name, pairs in rules.items():
                 for condition, message in pairs:
-                    props.variables[name].add_validation(condition=expr(condition), error_message=message)
+                    props.variables[name].add_validation(condition=expr(null_guarded(name, condition)),
+                                                         error_message=message)
 
         unknown = "[for r in var.emr_release_labels : r if !contains(self.release_labels, r)]"
         releases = DataAwsEmrReleaseLabels(self, "emr_releases", count=count_when("var.enable_emr"),
@@ -218,3 +226,16 @@ class InputLimits(Construct):
             "support in ${var.region}: ${jsonencode(" + unsupported + ")}. `aws emr "
             "list-supported-instance-types --release-label ${each.key} --region ${var.region}` lists those "
             "it supports.")]))
+        # EMR's list is the region's; a type may still be missing from the zone of the clusters' subnet.
+        not_offered = "[for t in var.emr_instance_types : t if !contains(self.instance_types, t)]"
+        DataAwsEc2InstanceTypeOfferings(
+            self, "emr_zone_offerings", count=count_when(f"var.enable_emr && {props.cluster_zone} != null"),
+            location_type="availability-zone",
+            filter=[DataAwsEc2InstanceTypeOfferingsFilter(name="location", values=[expr(props.cluster_zone)]),
+                    DataAwsEc2InstanceTypeOfferingsFilter(name="instance-type",
+                                                          values=expr_list("var.emr_instance_types"))],
+            lifecycle=checked(post=[(
+                f"try(length({not_offered}) == 0, true)",
+                "emr_instance_types = ${jsonencode(var.emr_instance_types)} has types EC2 does not offer in "
+                "${" + props.cluster_zone + "}, the zone of the first private subnet, where EMR clusters "
+                "launch: ${jsonencode(" + not_offered + ")}.")]))

@@ -62,8 +62,9 @@ class NetworkProps:
 
 class Network(Construct):
     """Exposes ``vpc_id``, ``private_subnet_ids`` and ``private_route_table_ids``
-    (expressions), whichever way the VPC came to be, and ``created_vpc_id``
-    (null with an existing VPC)."""
+    (expressions), whichever way the VPC came to be, ``created_vpc_id``
+    (null with an existing VPC) and ``zone_names`` (the region's usable zones,
+    in the order the subnets take them)."""
 
     def __init__(self, scope: Construct, id: str, props: NetworkProps) -> None:
         super().__init__(scope, id)
@@ -75,6 +76,7 @@ class Network(Construct):
             filter=[DataAwsAvailabilityZonesFilter(name="opt-in-status", values=["opt-in-not-required"])],
             lifecycle=checked(post=[props.zone_rule("self.names")] if props.zone_rule else ()))
         zone = f"{data_address(zones)}.names[count.index]"
+        self.zone_names = f"{data_address(zones)}.names"
 
         def tagged(tier: str) -> str:
             return expr(f'"${{{name}}}-{tier}-${{{zone}}}"')

@@ -113,6 +113,14 @@ CASES = {
         ['existing_private_route_table_ids = ["rtb-0123456789abcdef0"] is set but existing_vpc_id is null']),
     "emr_release_unknown": ({"emr_release_labels": ["emr-7.5.0", "emr-7.55.0"]},
                             ['emr_release_labels has releases EMR does not offer in eu-west-1: ["emr-7.55.0"]']),
+    "emr_instance_type_not_in_cluster_zone": (
+        {"emr_instance_types": ["m5.xlarge", "p2.xlarge"]},
+        ['emr_instance_types = ["m5.xlarge","p2.xlarge"] has types EC2 does not offer in eu-west-1a, the zone '
+         'of the first private subnet, where EMR clusters launch: ["p2.xlarge"]']),
+    "existing_subnets_beyond_domain": (
+        {"existing_vpc_id": "vpc-0123456789abcdef0",
+         "existing_private_subnet_ids": [f"subnet-{i:017x}" for i in range(17)]},
+        ["existing_private_subnet_ids has 17 subnets: a SageMaker domain takes at most 16"]),
     "emr_instance_type_unknown": (
         {"emr_instance_types": ["m5.xlarge", "m5.huge"]},
         ['emr_instance_types = ["m5.xlarge","m5.huge"] has types EMR emr-7.5.0 does not support in eu-west-1: '
@@ -132,14 +140,18 @@ RELATED_INPUTS = (
 
 
 # Inputs that the rule a case expects reads beyond those of its groups above
-# (modules/input_limits.py; the provider's data sources read the region): a
-# case never shares a plan with a case that changes one of them.
+# (modules/input_limits.py): a case never shares a plan with a case that
+# changes one of them. Rules on data sources and resources also need the
+# provider, whose configuration reads PROVIDER_INPUTS.
+PROVIDER_INPUTS = {"region", "domain_name", "tags"}
 CASE_READS = {
-    "private_subnets_too_small": {"interface_endpoints", "user_profiles", "emr_core_instance_counts",
-                                  "enable_emr", "region"},
-    "az_count_beyond_region": {"region", "existing_vpc_id"},
-    "emr_release_unknown": {"region", "enable_emr"},
-    "emr_instance_type_unknown": {"region", "enable_emr", "emr_release_labels"},
+    "private_subnets_too_small": PROVIDER_INPUTS | {"interface_endpoints", "user_profiles",
+                                                    "emr_core_instance_counts", "enable_emr"},
+    "az_count_beyond_region": PROVIDER_INPUTS | {"existing_vpc_id"},
+    "emr_release_unknown": PROVIDER_INPUTS | {"enable_emr"},
+    "emr_instance_type_unknown": PROVIDER_INPUTS | {"enable_emr", "emr_release_labels"},
+    # The zones' postcondition (az_count) comes first.
+    "emr_instance_type_not_in_cluster_zone": PROVIDER_INPUTS | {"enable_emr", "existing_vpc_id", "az_count"},
 }
 
 
