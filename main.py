@@ -118,7 +118,7 @@ class PlatformStack(TerraformStack):
             domain_name=var("domain_name"), network_mode=var("network_mode"), vpc_id=network.vpc_id,
             subnet_ids=network.private_subnet_ids, security_group_id=groups.studio,
             execution_role_arn=iam.studio_execution_role_arn, sharing_s3_uri=storage.studio_sharing_uri,
-            home_efs_retention=var("home_efs_retention"), user_profiles=var("user_profiles"),
+            home_efs_retention=var("home_efs_retention"), user_profiles=inputs.user_profiles,
             kms_key_arn=key.key_arn, idle_timeout_minutes=var("studio_idle_timeout_minutes"),
             docker_access=var("studio_docker_access"),
             replacement_precondition=domain_replacement.precondition(previous_output)))

@@ -15,6 +15,8 @@ from typing import Any, Sequence, Tuple
 from constructs import Construct
 from cdktf import TerraformVariable, TerraformVariableValidationConfig, Token
 
+from modules.input_rules import (
+    bucket_name_rules, domain_name_rules, guarded, null_rules, tag_rules, user_profile_rules, workspace_rules)
 from modules.tf import expr, local
 
 DEFAULT_INTERFACE_ENDPOINTS = (
@@ -106,13 +108,10 @@ def _release_at_least(label: str, major: int, minor: int) -> str:
 INPUTS: Tuple[InputSpec, ...] = (
     InputSpec(
         "workspace", "string",
-        "The Terraform workspace this variable file belongs to. A plan in any other workspace "
-        "fails, so one environment's values cannot be applied to another's state.",
+        "The Terraform workspace this variable file belongs to. A plan in any other workspace, or in "
+        "Terraform's default workspace, fails, so one environment's values cannot be applied to another's state.",
         required=True,
-        rules=[("var.workspace == terraform.workspace",
-                'This variable file is for workspace "${var.workspace}" but the selected Terraform '
-                'workspace is "${terraform.workspace}": select workspace "${var.workspace}" '
-                "(scripts/platform does it for you), or use workspaces/${terraform.workspace}.tfvars.json.")]),
+        rules=workspace_rules()),
     InputSpec(
         "region", "string", "AWS region of this workspace, e.g. eu-west-1.", required=True,
         rules=[('can(regex("^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]+$", var.region))',
@@ -126,11 +125,13 @@ INPUTS: Tuple[InputSpec, ...] = (
                 'domain_name = "${var.domain_name}" is invalid: use 3 to 24 characters, lowercase '
                 'letters, digits and hyphens, starting with a letter and ending with a letter or '
                 'digit (it prefixes S3 bucket names, which allow 63 lowercase characters in all, '
-                'and IAM role names, which allow 64).')]),
+                'and IAM role names, which allow 64).'),
+               *domain_name_rules()]),
     InputSpec("tags", "map(string)", "Tags added to every resource.", default={},
               rules=[('alltrue([for k in keys(var.tags) : !startswith(lower(k), "aws:")])',
                       'tags = ${jsonencode(var.tags)} is invalid: keys starting with "aws:" are '
-                      'reserved by AWS.')]),
+                      'reserved by AWS.'),
+                     *tag_rules()]),
     # Network
     InputSpec(
         "vpc_cidr", "string",
@@ -218,7 +219,8 @@ INPUTS: Tuple[InputSpec, ...] = (
         rules=[(f'alltrue([for b in var.allowed_s3_buckets : can(regex("{S3_BUCKET_NAME}", b))])',
                 "allowed_s3_buckets = ${jsonencode(var.allowed_s3_buckets)} is invalid: each entry is "
                 "a bucket name such as my-datasets (3 to 63 lowercase letters, digits, dots and "
-                "hyphens; no ARNs, no wildcards).")]),
+                "hyphens; no ARNs, no wildcards)."),
+               *bucket_name_rules("allowed_s3_buckets")]),
     InputSpec(
         "log_retention_days", "number",
         "Days the VPC flow logs (CloudWatch Logs), EMR logs and S3 access logs are kept. One of the "
@@ -278,9 +280,11 @@ INPUTS: Tuple[InputSpec, ...] = (
         "so it is off unless this is true.",
         default=False),
     InputSpec(
-        "user_profiles", "map(object({ execution_role_arn = optional(string) }))",
-        "Studio users: name => overrides. One line per user, e.g. \"alice\": {}. "
-        "execution_role_arn replaces the platform's execution role for that user.",
+        # map(map(string)), not map(object(...)): converting to an object type drops unknown
+        # attributes silently, so a misspelt one would be lost; user_profile_rules refuses them.
+        "user_profiles", "map(map(string))",
+        "Studio users: name => settings. One line per user, e.g. \"alice\": {}. The only setting is "
+        "execution_role_arn, which replaces the platform's execution role for that user; any other is refused.",
         required=True,
         rules=[("length(var.user_profiles) > 0",
                 "user_profiles is empty: give at least one user, e.g. {\"alice\": {}}; a domain "
@@ -290,13 +294,7 @@ INPUTS: Tuple[InputSpec, ...] = (
                 f'${{jsonencode([for n in keys(var.user_profiles) : n if !can(regex("{SAGEMAKER_NAME}", n))])}}'
                 ". A user name has 1 to 63 letters, digits and hyphens and starts and ends with "
                 "a letter or digit."),
-               ('alltrue([for u in values(var.user_profiles) : u.execution_role_arn == null || '
-                'can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$", u.execution_role_arn))])',
-                "user_profiles has an execution_role_arn that is not an IAM role ARN such as "
-                "arn:aws:iam::123456789012:role/name: "
-                "${jsonencode({for n, u in var.user_profiles : n => u.execution_role_arn "
-                'if u.execution_role_arn != null && !can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$", '
-                "coalesce(u.execution_role_arn, \"\")))})}.")]),
+               *user_profile_rules()]),
     InputSpec(
         "permissions_boundary_arn", "string",
         "IAM permissions boundary attached to every role this stack creates (null: none).",
@@ -366,6 +364,13 @@ INPUTS: Tuple[InputSpec, ...] = (
 )
 
 
+def null_guarded(name: str, condition: str) -> str:
+    """``condition``, a rule of input ``name``, held true while the value is null or has null entries
+    (which that input's null rules report): for rules added beside those of INPUTS."""
+    spec = INPUT_SPECS[name]
+    return guarded(spec.name, spec.type, spec.required, condition)
+
+
 def declare_input(scope: Construct, spec: InputSpec) -> TerraformVariable:
     """Declares ``var.<spec.name>`` with its type, description, default and rules."""
     kwargs = {}
@@ -377,8 +382,11 @@ def declare_input(scope: Construct, spec: InputSpec) -> TerraformVariable:
         scope, spec.name,
         type=spec.type,
         description=spec.description,
-        validation=[TerraformVariableValidationConfig(condition=expr(condition), error_message=message)
-                    for condition, message in spec.rules],
+        validation=[TerraformVariableValidationConfig(
+            condition=expr(guarded(spec.name, spec.type, spec.required, condition)), error_message=message)
+            for condition, message in spec.rules]
+        + [TerraformVariableValidationConfig(condition=expr(condition), error_message=message)
+           for condition, message in null_rules(spec.name, spec.type, spec.required)],
         **kwargs,
     )
     # Variable files name variables plainly, not by construct path.
@@ -401,6 +409,9 @@ class PlatformInputs(Construct):
         # domain name can be reused in another region of the same account.
         self.global_name_prefix = local(self, "global_name_prefix", '"${var.domain_name}-${var.region}"')
         self.create_vpc = "var.existing_vpc_id == null"
+        # Each user's settings as an object, every attribute present (null when not given).
+        self.user_profiles = local(self, "user_profile_settings", "{for name, u in var.user_profiles : name => "
+                                   "{execution_role_arn = try(u.execution_role_arn, null)}}")
 
     @staticmethod
     def var(name: str) -> str:
@@ -409,4 +420,5 @@ class PlatformInputs(Construct):
         return f"var.{name}"
 
 
-INPUT_NAMES = frozenset(spec.name for spec in INPUTS)
+INPUT_SPECS = {spec.name: spec for spec in INPUTS}
+INPUT_NAMES = frozenset(INPUT_SPECS)

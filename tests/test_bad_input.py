@@ -14,6 +14,7 @@ import re
 import pytest
 
 from modules.input_limits import MAX_ALLOWED_S3_BUCKETS
+from modules.input_rules import MAX_SERVICE_CATALOG_TAGS, STACK_TAGS_PER_SERVICE_CATALOG_RESOURCE
 from terraform_runs import plan_many
 
 BASE = "dev"
@@ -125,6 +126,38 @@ CASES = {
         {"emr_instance_types": ["m5.xlarge", "m5.huge"]},
         ['emr_instance_types = ["m5.xlarge","m5.huge"] has types EMR emr-7.5.0 does not support in eu-west-1: '
          '["m5.huge"]']),
+    # issue 13, names/tags/nulls:
+    "required_input_null": ({"domain_name": None}, ["domain_name = null is invalid", "required and has no default"]),
+    "list_entry_null": ({"emr_core_instance_counts": [1, None]},
+                        ["emr_core_instance_counts = [1,null] has null entries", "give each entry a value"]),
+    "tag_value_null": ({"tags": {"team": None}}, ['tags = {"team":null} has null entries (keys ["team"])']),
+    "user_entry_null": ({"user_profiles": {"alice": None, "bob": {}}},
+                        ['user_profiles = {"alice":null,"bob":{}} has null entries (keys ["alice"])']),
+    "user_attribute_misspelt": (
+        {"user_profiles": {"alice": {"execution_rol_arn": "arn:aws:iam::123456789012:role/alice"}}},
+        ['user_profiles has unknown attributes: {"alice":["execution_rol_arn"]}', "may set only execution_role_arn"]),
+    "user_names_differ_by_case": ({"user_profiles": {"alice": {}, "Alice": {}}},
+                                  ['user_profiles has names that differ only by case: ["Alice","alice"]',
+                                   "case-insensitively"]),
+    "domain_name_s3_reserved_prefix": ({"domain_name": "xn--ml"},
+                                       ['domain_name = "xn--ml" is invalid', "S3 reserves the bucket name prefixes"]),
+    "domain_name_security_group_prefix": ({"domain_name": "sg-ml"},
+                                          ['domain_name = "sg-ml" is invalid', "names that start with sg-"]),
+    "allowed_bucket_reserved_by_s3": (
+        {"allowed_s3_buckets": ["data..lake", "my-ap-s3alias", "xn--lake", "10.0.0.1", "datasets"]},
+        ['allowed_s3_buckets has names S3 does not allow for a bucket: '
+         '["data..lake","my-ap-s3alias","xn--lake","10.0.0.1"]']),
+    "tags_beyond_aws_limits": (
+        {"tags": {"cost*center": "ml", "k" * 129: "x", "owner": "o" * 257, "Managed-By": "me",
+                  **{f"team{i}": "ml" for i in range(MAX_SERVICE_CATALOG_TAGS - STACK_TAGS_PER_SERVICE_CATALOG_RESOURCE
+                                                      - 3)}}},
+        [f"tags has {MAX_SERVICE_CATALOG_TAGS - STACK_TAGS_PER_SERVICE_CATALOG_RESOURCE + 1} tags: at most "
+         f"{MAX_SERVICE_CATALOG_TAGS - STACK_TAGS_PER_SERVICE_CATALOG_RESOURCE} fit",
+         f'tags has invalid keys: ["cost*center","{"k" * 129}"]', 'invalid values, under the keys ["owner"]',
+         'tags sets keys the platform sets itself: ["Managed-By"]']),
+    "default_workspace": ({"workspace": "default"},
+                          ['workspace = "default" is planned in Terraform\'s "default" workspace, which this stack '
+                           "refuses"]),
 }
 
 # Accepted: PublicInternetOnly is fine once EMR is off (seed section 2.4.1).
@@ -134,7 +167,7 @@ GOOD = {"public_internet_without_emr": {"network_mode": "PublicInternetOnly", "e
 # Inputs whose rules read each other: cases touching one group never share a plan.
 RELATED_INPUTS = (
     {"vpc_cidr", "az_count", "private_subnet_cidrs", "public_subnet_cidrs"},
-    {"network_mode", "enable_emr"},
+    {"network_mode", "enable_emr", "tags"},  # the tag count allowed depends on enable_emr
     {"existing_vpc_id", "existing_private_subnet_ids", "existing_private_route_table_ids"},
 )
 
@@ -205,7 +238,8 @@ def results(emulator_stack, repo_root, tmp_path):
             merged.update(changes[name])
         files[plan_name] = tmp_path / f"{plan_name}.tfvars.json"
         files[plan_name].write_text(json.dumps(merged))
-    runs = plan_many(stack_dir, files, env, workspace=BASE)
+    # Each in the workspace its file names (default_workspace's is "default").
+    runs = plan_many(stack_dir, files, env)
     return {name: runs[plan_name] for plan_name, names in plans.items() for name in names}
 
 

@@ -32,7 +32,10 @@ def test_home_efs_retention_is_an_input_that_defaults_to_retain(stack: Synthesiz
 
 def test_one_user_profile_per_user_with_optional_role_override(stack: SynthesizedStack):
     user = stack.resource("aws_sagemaker_user_profile", "studio/user")
-    assert user["for_each"] == "${var.user_profiles}"
+    # Each user's entry (a map of the settings given) as an object with every setting (modules/inputs.py).
+    assert user["for_each"] == "${local.user_profile_settings}"
+    assert stack.local("user_profile_settings") == (
+        "${{for name, u in var.user_profiles : name => {execution_role_arn = try(u.execution_role_arn, null)}}}")
     assert user["user_profile_name"] == "${each.key}"
     assert user["user_settings"]["execution_role"].startswith("${coalesce(each.value.execution_role_arn, ")
 

@@ -1,0 +1,192 @@
+"""Rules on the inputs from AWS's rules for the names and tags the stack derives
+from them, and the rules every input gets from its type (null values).
+
+``modules/inputs.py`` declares each input with its own rules; the rules here
+are added to the inputs they are about (a validation of that variable), so a
+bad value is refused at plan time, naming the variable, the value and the rule.
+
+Null: Terraform passes ``null`` on to the rules of a variable that may be null
+(our required inputs, and any entry of a list or map), where it makes a
+condition fail with a raw error that points into ``cdk.tf.json``. Each such
+input gets a rule refusing null, and its other rules are guarded so that they
+only see values (``guarded``). An input with a default is declared with
+``nullable = false``, so null there means "use the default", as Terraform
+documents.
+"""
+from typing import List, Sequence, Tuple
+
+Rule = Tuple[str, str]
+
+# "Bucket names must not start with the prefix xn-- / sthree- / amzn-s3-demo-" and "must not end
+# with the suffix -s3alias / --ol-s3 / .mrap / --x-s3 / --table-s3"; "must not contain two adjacent
+# periods"; "must not be formatted as an IP address"
+# (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html).
+S3_RESERVED_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
+S3_RESERVED_SUFFIXES = ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3")
+# Security group names: "Can't start with sg-"
+# (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateSecurityGroup.html).
+SECURITY_GROUP_RESERVED_PREFIX = "sg-"
+
+# Tags. Every resource gets var.tags through the provider's default tags, so the strictest service
+# decides. EC2, IAM, S3, KMS, SageMaker: 50 tags per resource, keys of 1 to 128 characters, values
+# of at most 256 (https://docs.aws.amazon.com/IAM/latest/APIReference/API_Tag.html,
+# https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_Tag.html,
+# https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/Using_Tags.html#tag-restrictions). Service
+# Catalog's portfolios and products take at most 20 tags
+# (https://docs.aws.amazon.com/servicecatalog/latest/dg/API_CreatePortfolio.html, "Tags ... Maximum
+# number of 20 items"; CreateProduct alike).
+MAX_TAGS = 50
+MAX_SERVICE_CATALOG_TAGS = 20
+MAX_TAG_KEY = 128
+MAX_TAG_VALUE = 256
+# The tags the stack sets itself: the provider's default tags (main.py) and those of single
+# resources. tests/test_input_rules.py checks both counts against the synthesized stack.
+STACK_TAG_KEYS = ("platform:domain", "managed-by", "Name", "purpose", "tier",
+                  "for-use-with-amazon-emr-managed-policies", "sagemaker:studio-visibility:emr")
+STACK_TAGS_PER_RESOURCE = 5
+STACK_TAGS_PER_SERVICE_CATALOG_RESOURCE = 3
+# IAM's and SageMaker's pattern for tag keys and values (EC2 allows more): Unicode letters,
+# separators and digits and _ . : / = + - @ (same pages as above).
+TAG_CHARACTERS = "^[\\\\p{L}\\\\p{Z}\\\\p{N}_.:/=+@-]*$"
+
+# SageMaker: UserProfileName "This value is not case sensitive"
+# (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateUserProfile.html).
+USER_PROFILE_ATTRIBUTES = ("execution_role_arn",)
+
+
+def _hcl_strings(values: Sequence[str]) -> str:
+    return "[" + ", ".join(f'"{v}"' for v in values) + "]"
+
+
+def _is_collection(type_: str) -> bool:
+    return type_.startswith(("list(", "map(", "set("))
+
+
+def null_rules(name: str, type_: str, required: bool) -> List[Rule]:
+    """Rules refusing null where it has no meaning: for a required input, and for an entry of a list or map."""
+    rules = []
+    if required:
+        rules.append((f"var.{name} != null",
+                      f"{name} = null is invalid: {name} is required and has no default, so null cannot "
+                      "stand for one; give a value (see README, Inputs)."))
+    if _is_collection(type_):
+        nulls = f"[for v in var.{name} : v if v == null]"
+        where = (f" (keys ${{jsonencode([for k, v in var.{name} : k if v == null])}})"
+                 if type_.startswith("map(") else "")
+        rules.append((f"var.{name} == null ? true : length({nulls}) == 0",
+                      f"{name} = ${{jsonencode(var.{name})}} has null entries{where}: null does not stand for "
+                      "a default inside a list or map; give each entry a value or remove it."))
+    return rules
+
+
+def guarded(name: str, type_: str, required: bool, condition: str) -> str:
+    """``condition`` held true while the value is null or has null entries, which ``null_rules`` report."""
+    if _is_collection(type_):
+        condition = f"length([for v in var.{name} : v if v == null]) > 0 ? true : ({condition})"
+    if required or _is_collection(type_):
+        condition = f"var.{name} == null ? true : ({condition})"
+    return condition
+
+
+def _starts_with_any(value: str, prefixes: Sequence[str]) -> str:
+    return f"anytrue([for p in {_hcl_strings(prefixes)} : startswith({value}, p)])"
+
+
+def _ends_with_any(value: str, suffixes: Sequence[str]) -> str:
+    return f"anytrue([for s in {_hcl_strings(suffixes)} : endswith({value}, s)])"
+
+
+def domain_name_rules() -> List[Rule]:
+    """domain_name begins the S3 bucket and security group names (modules/storage.py,
+    modules/security_groups.py): AWS's reserved prefixes for those."""
+    return [
+        (f"!{_starts_with_any('var.domain_name', S3_RESERVED_PREFIXES)}",
+         'domain_name = "${var.domain_name}" is invalid: it begins the S3 bucket names of the platform '
+         '(${var.domain_name}-<account>-<region>-data, ...) and S3 reserves the bucket name prefixes '
+         f"{', '.join(S3_RESERVED_PREFIXES)}."),
+        (f'!startswith(var.domain_name, "{SECURITY_GROUP_RESERVED_PREFIX}")',
+         'domain_name = "${var.domain_name}" is invalid: it begins the security group names of the platform '
+         f"(${{var.domain_name}}-studio, ...) and EC2 refuses security group names that start with "
+         f"{SECURITY_GROUP_RESERVED_PREFIX}."),
+    ]
+
+
+def bucket_name_rules(name: str) -> List[Rule]:
+    """The S3 naming rules a bucket name list ``name`` must meet beyond its characters and length."""
+    bad = (f"[for b in var.{name} : b if {_starts_with_any('b', S3_RESERVED_PREFIXES)} || "
+           f"{_ends_with_any('b', S3_RESERVED_SUFFIXES)} || strcontains(b, \"..\") || "
+           'can(regex("^[0-9]+[.][0-9]+[.][0-9]+[.][0-9]+$", b))]')
+    return [(f"length({bad}) == 0",
+             f"{name} has names S3 does not allow for a bucket: ${{jsonencode({bad})}}. S3 reserves the "
+             f"prefixes {', '.join(S3_RESERVED_PREFIXES)} and the suffixes {', '.join(S3_RESERVED_SUFFIXES)} "
+             "(access point aliases, directory and table buckets are not buckets a gateway endpoint "
+             "policy lists), and refuses two adjacent periods and names formatted as IP addresses.")]
+
+
+def workspace_rules() -> List[Rule]:
+    """The variable file is planned in the workspace it names, and that is not Terraform's "default"."""
+    return [
+        ("var.workspace == terraform.workspace",
+         'This variable file is for workspace "${var.workspace}" but the selected Terraform '
+         'workspace is "${terraform.workspace}": select workspace "${var.workspace}" '
+         '(scripts/platform does it for you)${terraform.workspace == "default" ? "" : '
+         '", or use workspaces/${terraform.workspace}.tfvars.json"}.'),
+        # `cdktf deploy` without TF_WORKSPACE plans in "default"; our CLI never selects it.
+        ('terraform.workspace != "default"',
+         'workspace = "${var.workspace}" is planned in Terraform\'s "default" workspace, which this stack '
+         "refuses: each environment has a named workspace of its own (`cdktf deploy` without "
+         'TF_WORKSPACE lands in "default"). ${var.workspace == "default" ? "Name the workspace after '
+         'its environment, e.g. dev, in the variable file and select it" : "Select workspace '
+         '${var.workspace}: TF_WORKSPACE=${var.workspace} cdktf deploy, or scripts/platform plan|apply '
+         '${var.workspace}"}.'),
+    ]
+
+
+def user_profile_rules() -> List[Rule]:
+    """Each user's entry has only known attributes, a role ARN where it names one; user names are
+    distinct regardless of case. Entries are maps: ``u.execution_role_arn`` exists only when given."""
+    role_arn = '"^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$"'
+    not_roles = (f"{{for n, u in var.user_profiles : n => u.execution_role_arn if "
+                 f"try(u.execution_role_arn, null) != null && !can(regex({role_arn}, u.execution_role_arn))}}")
+    known = _hcl_strings(USER_PROFILE_ATTRIBUTES)
+    unknown = f"{{for n, u in var.user_profiles : n => setsubtract(keys(u), {known}) if length(setsubtract(keys(u), {known})) > 0}}"
+    names = "keys(var.user_profiles)"
+    clashing = f"[for n in {names} : n if length([for m in {names} : m if lower(m) == lower(n)]) > 1]"
+    return [
+        (f"length({not_roles}) == 0",
+         "user_profiles has an execution_role_arn that is not an IAM role ARN such as "
+         f"arn:aws:iam::123456789012:role/name: ${{jsonencode({not_roles})}}."),
+        (f"length({unknown}) == 0",
+         f"user_profiles has unknown attributes: ${{jsonencode({unknown})}}. A user's entry may set only "
+         f"{', '.join(USER_PROFILE_ATTRIBUTES)} (or be empty, e.g. \"alice\": {{}})."),
+        (f"length({clashing}) == 0",
+         f"user_profiles has names that differ only by case: ${{jsonencode({clashing})}}. SageMaker compares "
+         "user profile names case-insensitively, so these would be one user: keep one of each."),
+    ]
+
+
+def tag_rules() -> List[Rule]:
+    """AWS's tag limits, for var.tags reaching every resource through the default tags."""
+    room, catalog_room = MAX_TAGS - STACK_TAGS_PER_RESOURCE, MAX_SERVICE_CATALOG_TAGS - STACK_TAGS_PER_SERVICE_CATALOG_RESOURCE
+    limit = f"(var.enable_emr ? {catalog_room} : {room})"
+    bad_keys = (f"[for k in keys(var.tags) : k if length(k) < 1 || length(k) > {MAX_TAG_KEY} || "
+                f'!can(regex("{TAG_CHARACTERS}", k))]')
+    bad_values = (f"[for k, v in var.tags : k if length(v) > {MAX_TAG_VALUE} || "
+                  f'!can(regex("{TAG_CHARACTERS}", v))]')
+    own = f"[for k in keys(var.tags) : k if contains([for s in {_hcl_strings(STACK_TAG_KEYS)} : lower(s)], lower(k))]"
+    return [
+        (f"length(var.tags) <= {limit}",
+         f"tags has ${{length(var.tags)}} tags: at most ${{{limit}}} fit. Every resource gets these tags and "
+         f"AWS allows {MAX_TAGS} per resource ({MAX_SERVICE_CATALOG_TAGS} on the Service Catalog portfolio and "
+         f"products while enable_emr = true); the platform adds up to {STACK_TAGS_PER_RESOURCE} of its own "
+         f"({STACK_TAGS_PER_SERVICE_CATALOG_RESOURCE} on Service Catalog)."),
+        (f"length({bad_keys}) == 0",
+         f"tags has invalid keys: ${{jsonencode({bad_keys})}}. A tag key has 1 to {MAX_TAG_KEY} characters: "
+         "letters, digits, spaces and _ . : / = + - @ (the characters IAM and SageMaker accept)."),
+        (f"length({bad_values}) == 0",
+         f"tags has invalid values, under the keys ${{jsonencode({bad_values})}}. A tag value has at most {MAX_TAG_VALUE} "
+         "characters: letters, digits, spaces and _ . : / = + - @ (the characters IAM and SageMaker accept)."),
+        (f"length({own}) == 0",
+         f"tags sets keys the platform sets itself: ${{jsonencode({own})}}. Its own value would replace yours "
+         f"on some resources; the platform's keys are {', '.join(STACK_TAG_KEYS)} (in any case)."),
+    ]
