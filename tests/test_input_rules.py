@@ -15,9 +15,11 @@ LONGEST_REGION = max(KNOWN_REGIONS, key=len)
 # "Bucket names must be between 3 (min) and 63 (max) characters long"
 # (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html); IAM role and instance
 # profile names: 64 and 128 characters (https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html,
-# API_CreateInstanceProfile.html); security group names: 255 (API_CreateSecurityGroup).
+# API_CreateInstanceProfile.html); security group names: 255 (API_CreateSecurityGroup); a portfolio's
+# DisplayName 100 and ProviderName 50 (https://docs.aws.amazon.com/servicecatalog/latest/dg/API_CreatePortfolio.html).
 NAME_LIMITS = {("aws_s3_bucket", "bucket"): 63, ("aws_iam_role", "name"): 64,
-               ("aws_iam_instance_profile", "name"): 128, ("aws_security_group", "name"): 255}
+               ("aws_iam_instance_profile", "name"): 128, ("aws_security_group", "name"): 255,
+               ("aws_servicecatalog_portfolio", "name"): 100, ("aws_servicecatalog_portfolio", "provider_name"): 50}
 
 
 def _default_tag_keys(stack) -> set:
