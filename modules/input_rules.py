@@ -28,16 +28,16 @@ S3_RESERVED_SUFFIXES = ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3")
 SECURITY_GROUP_RESERVED_PREFIX = "sg-"
 
 # Tags. Every resource gets var.tags through the provider's default tags, so the strictest service
-# decides. EC2, IAM, S3, KMS, SageMaker: 50 tags per resource, keys of 1 to 128 characters, values
-# of at most 256 (https://docs.aws.amazon.com/IAM/latest/APIReference/API_Tag.html,
-# https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_Tag.html,
-# https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/Using_Tags.html#tag-restrictions). Service
-# Catalog's portfolios and products take at most 20 tags
+# decides. 50 tags per resource; IAM and SageMaker: keys of 1 to 128 characters, values of at most 256
+# (https://docs.aws.amazon.com/IAM/latest/APIReference/API_Tag.html,
+# https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_Tag.html); EC2: "Tag keys ... accept
+# a maximum of 127 Unicode characters" (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_Tag.html).
+# Service Catalog's portfolios and products take at most 20 tags
 # (https://docs.aws.amazon.com/servicecatalog/latest/dg/API_CreatePortfolio.html, "Tags ... Maximum
 # number of 20 items"; CreateProduct alike).
 MAX_TAGS = 50
 MAX_SERVICE_CATALOG_TAGS = 20
-MAX_TAG_KEY = 128
+MAX_TAG_KEY = 127
 MAX_TAG_VALUE = 256
 # The tags the stack sets itself: the provider's default tags (main.py) and those of single
 # resources. tests/test_input_rules.py checks both counts against the synthesized stack.
@@ -149,7 +149,8 @@ def user_profile_rules() -> List[Rule]:
     not_roles = (f"{{for n, u in var.user_profiles : n => u.execution_role_arn if "
                  f"try(u.execution_role_arn, null) != null && !can(regex({role_arn}, u.execution_role_arn))}}")
     known = _hcl_strings(USER_PROFILE_ATTRIBUTES)
-    unknown = f"{{for n, u in var.user_profiles : n => setsubtract(keys(u), {known}) if length(setsubtract(keys(u), {known})) > 0}}"
+    extra = f"setsubtract(keys(u), {known})"
+    unknown = f"{{for n, u in var.user_profiles : n => {extra} if length({extra}) > 0}}"
     names = "keys(var.user_profiles)"
     clashing = f"[for n in {names} : n if length([for m in {names} : m if lower(m) == lower(n)]) > 1]"
     return [
@@ -167,7 +168,8 @@ def user_profile_rules() -> List[Rule]:
 
 def tag_rules() -> List[Rule]:
     """AWS's tag limits, for var.tags reaching every resource through the default tags."""
-    room, catalog_room = MAX_TAGS - STACK_TAGS_PER_RESOURCE, MAX_SERVICE_CATALOG_TAGS - STACK_TAGS_PER_SERVICE_CATALOG_RESOURCE
+    room = MAX_TAGS - STACK_TAGS_PER_RESOURCE
+    catalog_room = MAX_SERVICE_CATALOG_TAGS - STACK_TAGS_PER_SERVICE_CATALOG_RESOURCE
     limit = f"(var.enable_emr ? {catalog_room} : {room})"
     bad_keys = (f"[for k in keys(var.tags) : k if length(k) < 1 || length(k) > {MAX_TAG_KEY} || "
                 f'!can(regex("{TAG_CHARACTERS}", k))]')
@@ -182,10 +184,11 @@ def tag_rules() -> List[Rule]:
          f"({STACK_TAGS_PER_SERVICE_CATALOG_RESOURCE} on Service Catalog)."),
         (f"length({bad_keys}) == 0",
          f"tags has invalid keys: ${{jsonencode({bad_keys})}}. A tag key has 1 to {MAX_TAG_KEY} characters: "
-         "letters, digits, spaces and _ . : / = + - @ (the characters IAM and SageMaker accept)."),
+         "letters, digits, spaces and _ . : / = + - @ (EC2's length, the characters IAM and SageMaker accept)."),
         (f"length({bad_values}) == 0",
-         f"tags has invalid values, under the keys ${{jsonencode({bad_values})}}. A tag value has at most {MAX_TAG_VALUE} "
-         "characters: letters, digits, spaces and _ . : / = + - @ (the characters IAM and SageMaker accept)."),
+         f"tags has invalid values, under the keys ${{jsonencode({bad_values})}}. A tag value has at most "
+         f"{MAX_TAG_VALUE} characters: letters, digits, spaces and _ . : / = + - @ (the characters IAM and "
+         "SageMaker accept)."),
         (f"length({own}) == 0",
          f"tags sets keys the platform sets itself: ${{jsonencode({own})}}. Its own value would replace yours "
          f"on some resources; the platform's keys are {', '.join(STACK_TAG_KEYS)} (in any case)."),

@@ -148,12 +148,12 @@ CASES = {
         ['allowed_s3_buckets has names S3 does not allow for a bucket: '
          '["data..lake","my-ap-s3alias","xn--lake","10.0.0.1"]']),
     "tags_beyond_aws_limits": (
-        {"tags": {"cost*center": "ml", "k" * 129: "x", "owner": "o" * 257, "Managed-By": "me",
+        {"tags": {"cost*center": "ml", "k" * 128: "x", "owner": "o" * 257, "Managed-By": "me",
                   **{f"team{i}": "ml" for i in range(MAX_SERVICE_CATALOG_TAGS - STACK_TAGS_PER_SERVICE_CATALOG_RESOURCE
                                                       - 3)}}},
         [f"tags has {MAX_SERVICE_CATALOG_TAGS - STACK_TAGS_PER_SERVICE_CATALOG_RESOURCE + 1} tags: at most "
          f"{MAX_SERVICE_CATALOG_TAGS - STACK_TAGS_PER_SERVICE_CATALOG_RESOURCE} fit",
-         f'tags has invalid keys: ["cost*center","{"k" * 129}"]', 'invalid values, under the keys ["owner"]',
+         f'tags has invalid keys: ["cost*center","{"k" * 128}"]', 'invalid values, under the keys ["owner"]',
          'tags sets keys the platform sets itself: ["Managed-By"]']),
     "default_workspace": ({"workspace": "default"},
                           ['workspace = "default" is planned in Terraform\'s "default" workspace, which this stack '
