@@ -176,6 +176,7 @@ def tag_rules() -> List[Rule]:
     bad_values = (f"[for k, v in var.tags : k if length(v) > {MAX_TAG_VALUE} || "
                   f'!can(regex("{TAG_CHARACTERS}", v))]')
     own = f"[for k in keys(var.tags) : k if contains([for s in {_hcl_strings(STACK_TAG_KEYS)} : lower(s)], lower(k))]"
+    same = "[for k in keys(var.tags) : k if length([for o in keys(var.tags) : o if lower(o) == lower(k)]) > 1]"
     return [
         (f"length(var.tags) <= {limit}",
          f"tags has ${{length(var.tags)}} tags: at most ${{{limit}}} fit. Every resource gets these tags and "
@@ -189,6 +190,12 @@ def tag_rules() -> List[Rule]:
          f"tags has invalid values, under the keys ${{jsonencode({bad_values})}}. A tag value has at most "
          f"{MAX_TAG_VALUE} characters: letters, digits, spaces and _ . : / = + - @ (the characters IAM and "
          "SageMaker accept)."),
+        # IAM: "InvalidInput: Duplicate tag keys found. Please note that Tag keys are case insensitive."
+        # (https://docs.aws.amazon.com/IAM/latest/UserGuide/access_tags.html; as met in
+        # https://github.com/github-aws-runners/terraform-aws-github-runner/pull/1346).
+        (f"length({same}) == 0",
+         f"tags has keys that differ only by case: ${{jsonencode({same})}}. IAM compares tag keys "
+         "case-insensitively and refuses such a pair on the platform's roles: keep one of each."),
         (f"length({own}) == 0",
          f"tags sets keys the platform sets itself: ${{jsonencode({own})}}. Its own value would replace yours "
          f"on some resources; the platform's keys are {', '.join(STACK_TAG_KEYS)} (in any case)."),

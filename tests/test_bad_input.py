@@ -148,13 +148,13 @@ CASES = {
         ['allowed_s3_buckets has names S3 does not allow for a bucket: '
          '["data..lake","my-ap-s3alias","xn--lake","10.0.0.1"]']),
     "tags_beyond_aws_limits": (
-        {"tags": {"cost*center": "ml", "k" * 128: "x", "owner": "o" * 257, "Managed-By": "me",
+        {"tags": {"cost*center": "ml", "k" * 128: "x", "owner": "o" * 257, "Managed-By": "me", "Team": "a", "team": "b",
                   **{f"team{i}": "ml" for i in range(MAX_SERVICE_CATALOG_TAGS - STACK_TAGS_PER_SERVICE_CATALOG_RESOURCE
-                                                      - 3)}}},
+                                                      - 5)}}},
         [f"tags has {MAX_SERVICE_CATALOG_TAGS - STACK_TAGS_PER_SERVICE_CATALOG_RESOURCE + 1} tags: at most "
          f"{MAX_SERVICE_CATALOG_TAGS - STACK_TAGS_PER_SERVICE_CATALOG_RESOURCE} fit",
          f'tags has invalid keys: ["cost*center","{"k" * 128}"]', 'invalid values, under the keys ["owner"]',
-         'tags sets keys the platform sets itself: ["Managed-By"]']),
+         'tags sets keys the platform sets itself: ["Managed-By"]', 'keys that differ only by case: ["Team","team"]']),
     "default_workspace": ({"workspace": "default"},
                           ['workspace = "default" is planned in Terraform\'s "default" workspace, which this stack '
                            "refuses"]),
