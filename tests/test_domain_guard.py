@@ -42,9 +42,10 @@ FORCING = {
                              ['  - subnet_ids (the domain\'s subnets): private_subnet_cidrs changed from [] to '
                               '["10.20.64.0/20","10.20.80.0/20"] ']),
     "existing_vpc": ({"existing_vpc_id": "vpc-0123456789abcdef0",
-                      "existing_private_subnet_ids": ["subnet-0123456789abcdef0"]},
+                      "existing_private_subnet_ids": ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"]},
                      ['  - vpc_id (the domain\'s VPC): existing_vpc_id changed from null to "vpc-0123456789abcdef0" ',
-                      'existing_private_subnet_ids changed from [] to ["subnet-0123456789abcdef0"] ']),
+                      'existing_private_subnet_ids changed from [] to '
+                      '["subnet-0123456789abcdef0","subnet-0123456789abcdef1"] ']),
     "region": ({"region": "eu-central-1"},
                ['  - region (the domain\'s region): region changed from "eu-west-1" to "eu-central-1" ']),
 }
