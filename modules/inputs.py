@@ -5,6 +5,8 @@ rules, and its value comes from the workspace's variable file
 (``workspaces/<workspace>.tfvars.json``). Rules run at ``terraform plan``,
 before anything is created, and each message names the variable, the value
 and the rule. Rules that compare two variables rely on Terraform >= 1.9.
+AWS's rules for the names and tags derived from inputs, and the refusal of
+null where it means nothing, are in ``modules/input_rules.py``.
 
 Names derived from the inputs are locals here too, so that every construct
 names things the same way and several domains coexist in one region.
