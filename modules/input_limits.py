@@ -82,9 +82,10 @@ KEY_POLICY_LIMIT = 32768
 # The domain key's policy with the platform's own three roles only, at its largest: measured, 4,023.
 KEY_POLICY_BASE = 4023
 
-# Every subnet loses its first four addresses and its last to AWS
-# (https://docs.aws.amazon.com/vpc/latest/userguide/subnet-sizing.html).
+# Every subnet loses its first four addresses and its last to AWS, and its
+# block is a /16 to a /28 (https://docs.aws.amazon.com/vpc/latest/userguide/subnet-sizing.html).
 RESERVED_ADDRESSES_PER_SUBNET = 5
+SMALLEST_SUBNET_PREFIX = 28
 # An EFS mount target per subnet of the domain (the home EFS SageMaker creates).
 EFS_MOUNT_TARGETS_PER_SUBNET = 1
 # Each running Studio app has its own network interface in a domain subnet; a
@@ -132,6 +133,12 @@ def network_rules() -> dict:
             'region = "${var.region}" is not a region this project knows: AWS\'s regions as of '
             f"{REGIONS_CHECKED_ON} are {', '.join(KNOWN_REGIONS)}. If AWS has opened it since, add it to "
             "REGIONS_BY_PARTITION in modules/input_limits.py.")],
+        **{name: [(
+            f"try(alltrue([for c in var.{name} : {cidr_prefix('c')} <= {SMALLEST_SUBNET_PREFIX}]), true)",
+            f"{name} = ${{jsonencode(var.{name})}} has subnets smaller than AWS allows: "
+            f"${{jsonencode([for c in var.{name} : c if try({cidr_prefix('c')} > {SMALLEST_SUBNET_PREFIX}, false)])}}"
+            f". A subnet is a /16 to a /{SMALLEST_SUBNET_PREFIX} ({2 ** (32 - SMALLEST_SUBNET_PREFIX)} addresses)."
+        )] for name in ("private_subnet_cidrs", "public_subnet_cidrs")},
         "existing_private_subnet_ids": [
             (f"try(var.existing_vpc_id == null || length({existing}) != 1, true)",
              "existing_private_subnet_ids = ${jsonencode(" + existing + ")} has one subnet: give at least "

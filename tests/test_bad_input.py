@@ -102,6 +102,11 @@ CASES = {
         ['private_subnet_cidrs = ["10.20.0.0/28","10.20.0.16/28"] is too small: the private subnet 10.20.0.0/28 '
          "has 11 usable addresses", "needs 18: 7 interface endpoints, 1 EFS mount target, 4 Studio apps",
          "6 nodes of the largest EMR cluster"]),
+    "public_subnets_below_aws_minimum": (
+        {"private_subnet_cidrs": ["10.20.0.0/20", "10.20.16.0/20"],
+         "public_subnet_cidrs": ["10.20.128.0/29", "10.20.128.8/29"]},
+        ['public_subnet_cidrs = ["10.20.128.0/29","10.20.128.8/29"] has subnets smaller than AWS allows: '
+         '["10.20.128.0/29","10.20.128.8/29"]', "a /16 to a /28"]),
     "existing_vpc_with_one_subnet": (
         {"existing_vpc_id": "vpc-0123456789abcdef0", "existing_private_subnet_ids": ["subnet-0123456789abcdef0"]},
         ['existing_private_subnet_ids = ["subnet-0123456789abcdef0"] has one subnet', "at least two"]),
