@@ -67,7 +67,8 @@ def sizes(tmp_path_factory, terraform_env) -> dict:
         module.mkdir()
         locals_ = {**values, **extra}
         body = "".join(f"  {k} = {json.dumps(v)}\n" for k, v in locals_.items()) + _heredoc("doc", template)
-        (module / "main.tf").write_text(f"locals {{\n{body}}}\noutput \"size\" {{ value = length(chomp(local.doc)) }}\n")
+        (module / "main.tf").write_text(
+            f"locals {{\n{body}}}\n" 'output "size" { value = length(chomp(local.doc)) }\n')
         lines.append(f'module "{name}" {{ source = "./{name}" }}')
     (root / "main.tf").write_text("\n".join(lines) + "\n")
     subprocess.run(["terraform", "init", "-input=false", "-no-color"], cwd=root, env=terraform_env, check=True,
