@@ -1,6 +1,6 @@
 """The Terraform CLI configuration the scripts run with: the user's own, merged with ours.
 
-Standard library only. :func:`render` returns the text of ``.cache/terraform/terraformrc``
+Standard library only. :func:`render` returns the text of ``.cache/terraform/cli-<hash>.tfrc``
 (``scripts/terraform_env.py`` writes it and points ``TF_CLI_CONFIG_FILE`` at it); the
 user's file is read, never written.
 

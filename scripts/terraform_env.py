@@ -9,21 +9,17 @@ Standard library only, importable from scripts and tests::
 
 What it does:
 
-* picks how hashicorp/aws (pinned version, see ``AWS_PROVIDER_VERSION``) is installed:
-  from the filesystem mirror ``$TF_PROVIDER_MIRROR`` names, or one found in a few known
-  places (mirror mode); else, or with ``TF_PROVIDER_MIRROR=none``, from the Terraform
-  registry (registry mode). Both verify the package against the repository's
-  ``.terraform.lock.hcl`` (``LOCK_FILE``), which :func:`init` copies into the stack
-  and uses read-only;
-* writes a Terraform CLI config ``.cache/terraform/terraformrc``: the user's own
-  (credentials, plugin cache, network mirrors) merged with ours (scripts/cli_config.py),
-  with a plugin cache (``.cache/terraform/plugin-cache`` unless the user has one) that
-  is filled once, so repeated ``init`` is fast;
-* returns an environment with ``TF_CLI_CONFIG_FILE`` pointing at it plus
-  ``CHECKPOINT_DISABLE=1``, ``TF_IN_AUTOMATION=1``,
-  ``JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION=1`` and
-  ``JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=18,20`` (Node 20 is past its end of life),
-  and ``GOGC=400`` unless ``GOGC`` is already set (see :data:`GO_GC_PERCENT`).
+* picks how hashicorp/aws (``AWS_PROVIDER_VERSION``) is installed: from the filesystem
+  mirror ``$TF_PROVIDER_MIRROR`` names, or one found in a few known places (mirror mode);
+  else, or with ``TF_PROVIDER_MIRROR=none``, from the registry (registry mode). Both verify
+  the package against the committed ``.terraform.lock.hcl`` (``LOCK_FILE``) or this
+  machine's extension of it (scripts/provider_lock.py), which :func:`init` copies into the
+  stack and uses read-only;
+* writes a Terraform CLI config ``.cache/terraform/cli-<hash>.tfrc``: the user's own merged with
+  ours (scripts/cli_config.py), with a plugin cache (``.cache/terraform/plugin-cache``
+  unless the user has one) that the first install fills once;
+* returns an environment with ``TF_CLI_CONFIG_FILE`` pointing at it, Terraform's and jsii's
+  quiet settings, and ``GOGC=400`` unless ``GOGC`` is already set (:data:`GO_GC_PERCENT`).
 
 Failures raise :class:`TerraformError` whose message is meant to be printed
 as-is (no traceback needed): what failed, the tail of stderr, what to do next.
@@ -33,6 +29,7 @@ from __future__ import annotations
 
 import fcntl
 import glob
+import hashlib
 import json
 import os
 import platform
@@ -43,7 +40,7 @@ import tempfile
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
-from scripts import cli_config
+from scripts import cli_config, provider_lock
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -186,8 +183,10 @@ def _write_if_changed(path: Path, text: str) -> None:
 
 
 def write_cli_config(root: Path | str | None = None, environ: Mapping[str, str] | None = None) -> Path:
-    """Write ``.cache/terraform/terraformrc`` (the user's CLI configuration merged with ours,
-    for mirror or registry mode) and create our plugin cache dir; return its path."""
+    """Write ``.cache/terraform/cli-<hash>.tfrc`` (the user's CLI configuration merged with ours,
+    for mirror or registry mode) and create our plugin cache dir; return its path. One file per
+    distinct text, so that runs with other settings at the same time (a test session taking the
+    provider from the plugin cache, a plan in registry mode) never rewrite each other's."""
     environ = os.environ if environ is None else environ
     mirror = provider_mirror(environ)
     cdir = cache_dir(root).resolve()
@@ -199,30 +198,46 @@ def write_cli_config(root: Path | str | None = None, environ: Mapping[str, str] 
         raise TerraformError(f"{exc} ({cli_config.user_config_path(environ)}).\n"
                              "Next: fix that file (`terraform version` shows what Terraform makes of it), "
                              "or point TF_CLI_CONFIG_FILE at another one.") from None
-    rc = cdir / "terraformrc"
+    rc = cdir / f"cli-{hashlib.sha256(text.encode()).hexdigest()[:12]}.tfrc"
     _write_if_changed(rc, text)
     return rc
 
 
-def _fill_plugin_cache(rc: Path, environ: Mapping[str, str]) -> None:
-    """Puts hashicorp/aws in the plugin cache once, under a lock. Terraform's plugin
-    cache is not safe for concurrent writers (its documentation says so; two inits
-    on a cold cache, such as the test workers' or a PR check's, failed here with
-    "failed to create directory ... file exists"); once the provider is in it, inits
-    only read it. The cache is the user's when they have one, else ours."""
-    plugin_cache = Path(cli_config.user_plugin_cache(environ) or rc.parent / "plugin-cache")
-    cached = plugin_cache / AWS_PROVIDER_SOURCE / AWS_PROVIDER_VERSION / platform_id()
-    if cached.is_dir() and any(cached.iterdir()):
+def plugin_cache(rc: Path, environ: Mapping[str, str]) -> str:
+    """The plugin cache Terraform uses with our CLI configuration ``rc``: the user's, else ours."""
+    return cli_config.user_plugin_cache(environ) or str(rc.parent / "plugin-cache")
+
+
+def _first_install(rc: Path, environ: Mapping[str, str]) -> None:
+    """The first install on this machine, once, under a lock: hashicorp/aws into the plugin cache,
+    and the h1: Terraform records for this platform into the machine's lock (scripts/provider_lock.py
+    says why). The lock because Terraform's plugin cache is not safe for concurrent writers (its
+    documentation says so; two inits on a cold cache failed here with "failed to create directory
+    ... file exists"); once the provider is in it, inits only read it."""
+    cached = Path(plugin_cache(rc, environ)) / AWS_PROVIDER_SOURCE / AWS_PROVIDER_VERSION / platform_id()
+    local = rc.with_name(provider_lock.LOCAL_LOCK_NAME)
+
+    def done() -> bool:
+        return cached.is_dir() and any(cached.iterdir()) and provider_lock.lock_to_use(LOCK_FILE, local) == local
+
+    if done():
         return
     with open(rc.parent / "plugin-cache.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
-        if cached.is_dir() and any(cached.iterdir()):
-            return  # another process filled it while this one waited
+        if done():
+            return  # another process did it while this one waited
         source = AWS_PROVIDER_SOURCE.split("/", 1)[1]
         config = {"terraform": {"required_providers": {"aws": {"source": source, "version": AWS_PROVIDER_VERSION}}}}
-        with tempfile.TemporaryDirectory(prefix="plugin-cache-fill-") as work:
+        with tempfile.TemporaryDirectory(prefix="first-install-") as work:
             (Path(work) / "main.tf.json").write_text(json.dumps(config))
-            init(work, env={**environ, "TF_CLI_CONFIG_FILE": str(rc), "CHECKPOINT_DISABLE": "1"}, backend=False)
+            init(work, env={**environ, "TF_CLI_CONFIG_FILE": str(rc), "CHECKPOINT_DISABLE": "1"}, backend=False,
+                 record_hashes=True)
+            try:
+                derived = provider_lock.derive(LOCK_FILE.read_text(), (Path(work) / LOCK_FILE_NAME).read_text())
+            except provider_lock.LockError as exc:
+                raise TerraformError(f"{exc}.\nNext: check that {LOCK_FILE} pins hashicorp/aws "
+                                     f"{AWS_PROVIDER_VERSION}, then re-run.") from None
+        _write_if_changed(local, derived)
 
 
 def build_env(
@@ -232,7 +247,7 @@ def build_env(
     """Environment for terraform (and for synthesis): ``base`` (default os.environ) plus our settings."""
     env = dict(os.environ if base is None else base)
     rc = write_cli_config(root, env)
-    _fill_plugin_cache(rc, env)
+    _first_install(rc, env)
     env["TF_CLI_CONFIG_FILE"] = str(rc)
     env["CHECKPOINT_DISABLE"] = "1"
     env["TF_IN_AUTOMATION"] = "1"
@@ -328,19 +343,18 @@ def init(
     backend_config: Mapping[str, str] | Iterable[str] | None = None,
     extra_args: Sequence[str] = (),
     timeout: float | None = 600,
+    record_hashes: bool = False,
 ) -> subprocess.CompletedProcess:
-    """``terraform init -input=false -lockfile=readonly`` in ``cwd``, with the repository's
-    lock file copied in first: whatever the CLI configuration installs from (registry,
-    mirror, plugin cache), the package must match the lock file's hashes, and the lock
-    file is never rewritten.
+    """``terraform init -input=false -lockfile=readonly`` in ``cwd`` with a lock file copied in
+    first (the machine's while it extends the committed one, else the committed one: see
+    scripts/provider_lock.py): whatever it installs from (registry, mirror, plugin cache), the
+    package must match its hashes. ``record_hashes`` (the first install) drops ``-lockfile=readonly``:
+    Terraform adds the hashes of what it installed to the copy in ``cwd``, never to the committed file.
 
-    ``backend=False`` adds ``-backend=false`` (enough for ``validate``; the
-    stack keeps local state today, so the default ``backend=True`` just
-    initialises the local backend). ``backend_config`` (mapping or list of
-    ``key=value``/file paths) becomes ``-backend-config=...`` arguments, for
-    when the S3 backend arrives.
+    ``backend=False`` adds ``-backend=false`` (enough for ``validate``); ``backend_config``
+    (mapping or list of ``key=value``/file paths) becomes ``-backend-config=...`` arguments.
     """
-    args = ["init", "-input=false", "-lockfile=readonly"]
+    args = ["init", "-input=false"] + ([] if record_hashes else ["-lockfile=readonly"])
     if not backend:
         args.append("-backend=false")
     else:
@@ -355,7 +369,9 @@ def init(
         if backend_config:
             args.append("-reconfigure")
     args += list(extra_args)
-    shutil.copyfile(LOCK_FILE, Path(cwd) / LOCK_FILE_NAME)
+    rc = Path((env or {}).get("TF_CLI_CONFIG_FILE") or cache_dir() / "cli.tfrc")  # the machine lock is beside it
+    shutil.copyfile(provider_lock.lock_to_use(LOCK_FILE, rc.with_name(provider_lock.LOCAL_LOCK_NAME)),
+                    Path(cwd) / LOCK_FILE_NAME)
     proc = run_terraform(args, cwd, env=env, check=False, timeout=timeout)
     if proc.returncode != 0:
         raise TerraformError(explain_init_failure(proc.stderr or proc.stdout, cwd, args, env or os.environ))

@@ -40,10 +40,32 @@ from synthesized import SynthesizedStack  # noqa: E402
 
 
 def pytest_configure(config):
-    """The tests never use (or stop) a developer's persistent emulator: theirs lives in a folder of their own."""
+    """The tests never use (or stop) a developer's persistent emulator: theirs lives in a folder of their own.
+    In registry mode they take the provider from the plugin cache (use_the_plugin_cache_as_mirror)."""
     import tempfile
 
     os.environ[emulator_persistent.HOME_VARIABLE] = tempfile.mkdtemp(prefix="platform-emulator-home-")
+    try:
+        use_the_plugin_cache_as_mirror(os.environ)
+    except _terraform_env.TerraformError as exc:
+        raise pytest.UsageError(str(exc)) from None
+
+
+def use_the_plugin_cache_as_mirror(environ) -> None:
+    """Registry mode (no mirror, or TF_PROVIDER_MIRROR=none): after the first install, online
+    and once per machine (build_env: the provider in the plugin cache, this platform's h1: in
+    the machine's lock file), the session sets TF_PROVIDER_MIRROR to the plugin cache, whose
+    layout is a mirror's unpacked one; so the tests run offline (test_tooling's offline()
+    sends HTTP nowhere) on any platform, and the processes they start do too. Terraform's
+    plugin cache must not be one of its mirrors: the session gets a cache of its own. Tests of
+    registry mode itself set TF_PROVIDER_MIRROR=none in their own environment."""
+    if _terraform_env.provider_mirror(environ) is not None:
+        return  # mirror mode: nothing to do
+    # The first install, when it has not happened.
+    rc = Path(_terraform_env.build_env(REPO_ROOT, base=environ)["TF_CLI_CONFIG_FILE"])
+    environ["TF_PROVIDER_MIRROR"] = _terraform_env.plugin_cache(rc, environ)
+    environ["TF_PLUGIN_CACHE_DIR"] = str(rc.parent / "plugin-cache-tests")
+    Path(environ["TF_PLUGIN_CACHE_DIR"]).mkdir(exist_ok=True)
 
 
 def pytest_collection_modifyitems(items):

@@ -8,15 +8,18 @@ loopback port, and Terraform's own error names that port.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import os
 import re
 import subprocess
+import zipfile
 from pathlib import Path
 
 import pytest
 
-from scripts import cli_config
+from scripts import cli_config, provider_lock
 from scripts import terraform_env as tfe
 from scripts.emulator import free_loopback_port
 
@@ -89,7 +92,7 @@ def test_registry_mode_config_leaves_installation_to_terraform(tmp_path):
     assert tfe.provider_mirror(environ) is None
     rc = tfe.write_cli_config(tmp_path / "root", environ)
     text = rc.read_text()
-    assert rc == (tmp_path / "root" / ".cache" / "terraform" / "terraformrc").resolve()
+    assert rc.parent == (tmp_path / "root" / ".cache" / "terraform").resolve() and rc.suffix == ".tfrc"
     assert "provider_installation" not in text  # Terraform's default: the registry
     assert f'plugin_cache_dir = "{rc.parent / "plugin-cache"}"' in text and (rc.parent / "plugin-cache").is_dir()
     assert problems(rc, environ) == ""
@@ -248,3 +251,111 @@ def test_registry_mode_fills_the_plugin_cache_or_says_why_not(tmp_path):
         tfe.build_env(tmp_path / "root", base=environ)
     msg = str(err.value)
     assert "could not reach the provider registry" in msg and f"127.0.0.1:{port}" in msg and "Traceback" not in msg
+
+
+# -- the machine's lock file: the h1: of the first install, kept (scripts/provider_lock.py) ------
+# A stand-in for the registry on another platform: a release zip of a fake hashicorp/aws in a
+# packed filesystem mirror. Terraform checks a zip against zh: hashes, as it does the registry's
+# download, and records the h1: of what it unpacked, which the committed lock lacks.
+def fake_release(tmp_path: Path) -> tuple[Path, str]:
+    """(packed mirror holding the fake release for this platform, the zip's zh: hash)."""
+    mirror = tmp_path / "packed-mirror"
+    folder = mirror / AWS
+    folder.mkdir(parents=True)
+    release = folder / f"terraform-provider-aws_{tfe.AWS_PROVIDER_VERSION}_{tfe.platform_id()}.zip"
+    with zipfile.ZipFile(release, "w") as archive:
+        entry = zipfile.ZipInfo(f"terraform-provider-aws_v{tfe.AWS_PROVIDER_VERSION}_x5")
+        entry.external_attr = 0o755 << 16
+        archive.writestr(entry, "#!/bin/sh\necho 'a stand-in, never run by init'\nexit 1\n")
+    return mirror, "zh:" + hashlib.sha256(release.read_bytes()).hexdigest()
+
+
+def h1_of(package: Path) -> str:
+    """Terraform's h1: of an unpacked package (Go's dirhash Hash1), computed independently of it."""
+    summary = "".join(f"{hashlib.sha256(f.read_bytes()).hexdigest()}  {f.relative_to(package).as_posix()}\n"
+                      for f in sorted(package.rglob("*")) if f.is_file())
+    return "h1:" + base64.b64encode(hashlib.sha256(summary.encode()).digest()).decode()
+
+
+def committed_stand_in(tmp_path: Path, monkeypatch, *added: str) -> Path:
+    """The committed lock without its h1: (as on any platform but linux_amd64), plus ``added``."""
+    text = re.sub(r'\n\s*"h1:[^"]+",', "", tfe.LOCK_FILE.read_text())
+    text = text.replace("  hashes = [\n", "  hashes = [\n" + "".join(f'    "{h}",\n' for h in sorted(added)))
+    lock = tmp_path / "committed.lock.hcl"
+    lock.write_text(text)
+    monkeypatch.setattr(tfe, "LOCK_FILE", lock)
+    return lock
+
+
+def provider_hashes(lock_text: str) -> frozenset[str]:
+    return provider_lock.providers(lock_text)[AWS][2]
+
+
+def init_output(stack_dir: Path, env: dict) -> str:
+    return tfe.init(stack_dir, env=env, backend=False).stdout
+
+
+def test_the_first_install_keeps_this_platforms_h1_and_later_inits_reuse_the_cache(tmp_path, monkeypatch):
+    mirror, zip_hash = fake_release(tmp_path)
+    committed = committed_stand_in(tmp_path, monkeypatch, zip_hash)
+    committed_text = committed.read_text()
+    environ = {**user_home(tmp_path), "TF_PROVIDER_MIRROR": str(mirror)}
+    env = tfe.build_env(tmp_path / "root", base=environ)
+
+    machine_lock = tmp_path / "root" / ".cache" / "terraform" / provider_lock.LOCAL_LOCK_NAME
+    cached = tmp_path / "root" / ".cache" / "terraform" / "plugin-cache" / AWS / tfe.AWS_PROVIDER_VERSION
+    package = cached / tfe.platform_id()
+    # Every committed hash kept, and exactly one added: the h1: of the package now in the plugin cache.
+    assert provider_hashes(machine_lock.read_text()) == provider_hashes(committed_text) | {h1_of(package)}
+    assert provider_lock.extends(machine_lock.read_text(), committed_text)
+    assert committed.read_text() == committed_text  # the committed file is only read
+
+    # Later inits use the machine's lock, and so the plugin cache: no second download.
+    d = stack(tmp_path)
+    assert f"Using hashicorp/aws v{tfe.AWS_PROVIDER_VERSION} from the shared cache directory" in init_output(d, env)
+    assert (d / tfe.LOCK_FILE_NAME).read_text() == machine_lock.read_text()
+    assert Path(os.readlink(d / ".terraform" / "providers" / AWS / tfe.AWS_PROVIDER_VERSION / tfe.platform_id())) \
+        == package
+
+    # The committed lock changes (a hash added): the machine's no longer extends it, so inits use the
+    # committed one, which cannot confirm the cached package: Terraform installs the provider again.
+    committed.write_text(committed_text.replace(zip_hash, f'{zip_hash}",\n    "zh:{"0" * 64}'))
+    (tmp_path / "changed").mkdir()
+    d = stack(tmp_path / "changed")
+    out = init_output(d, env)
+    assert f"Installing hashicorp/aws v{tfe.AWS_PROVIDER_VERSION}" in out and "shared cache" not in out, out
+    assert (d / tfe.LOCK_FILE_NAME).read_text() == committed.read_text()
+    # The next command's first install derives the machine's lock again; the cache serves again.
+    env = tfe.build_env(tmp_path / "root", base=environ)
+    assert provider_hashes(machine_lock.read_text()) == provider_hashes(committed.read_text()) | {h1_of(package)}
+    (tmp_path / "again").mkdir()
+    assert "from the shared cache directory" in init_output(stack(tmp_path / "again"), env)
+
+
+def test_a_package_matching_no_hash_still_fails_the_first_install(tmp_path, monkeypatch):
+    mirror, _ = fake_release(tmp_path)
+    committed_stand_in(tmp_path, monkeypatch)  # the real zh: hashes, none of them the fake zip's
+    with pytest.raises(tfe.TerraformError) as err:
+        tfe.build_env(tmp_path / "root", base={**user_home(tmp_path), "TF_PROVIDER_MIRROR": str(mirror)})
+    msg = str(err.value)
+    assert "matches none of the hashes in the lock file" in msg and "Next:" in msg and "Traceback" not in msg
+    assert not (tmp_path / "root" / ".cache" / "terraform" / provider_lock.LOCAL_LOCK_NAME).exists()
+
+
+def test_a_machine_lock_that_does_not_extend_the_committed_one_is_not_used(tmp_path):
+    committed_text = tfe.LOCK_FILE.read_text()
+    committed = tmp_path / "committed.lock.hcl"
+    committed.write_text(committed_text)
+    local = tmp_path / provider_lock.LOCAL_LOCK_NAME
+    some_h1 = "h1:" + "B" * 43 + "="
+    extended = provider_lock.derive(committed_text, committed_text.replace('hashes = [\n', f'hashes = [\n    "{some_h1}",\n'))
+    assert provider_hashes(extended) == provider_hashes(committed_text) | {some_h1}
+    for text, used in [(extended, local),
+                       (extended.replace(f'"{tfe.AWS_PROVIDER_VERSION}"', '"5.99.1"'), committed),  # another version
+                       (re.sub(r'\n\s*"zh:054b[^"]+",', "", extended), committed),  # a committed hash dropped
+                       (extended + '\nprovider "registry.terraform.io/hashicorp/null" {\n}\n', committed)]:
+        local.write_text(text)
+        assert provider_lock.lock_to_use(committed, local) == used, text
+    with pytest.raises(provider_lock.LockError) as err:
+        provider_lock.derive(committed_text, committed_text.replace(f'"{tfe.AWS_PROVIDER_VERSION}"', '"5.99.1"'))
+    assert "5.99.1" in str(err.value) and tfe.AWS_PROVIDER_VERSION in str(err.value)

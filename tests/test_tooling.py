@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import ssl
@@ -224,7 +225,7 @@ def test_endpoint_names_exist_in_the_pinned_provider(terraform_env, tmp_path):
 # -- terraform_env -----------------------------------------------------------------
 def test_cli_config_uses_mirror_and_plugin_cache(terraform_env):
     rc = Path(terraform_env["TF_CLI_CONFIG_FILE"])
-    assert rc == REPO_ROOT / ".cache" / "terraform" / "terraformrc"
+    assert rc.parent == REPO_ROOT / ".cache" / "terraform" and re.fullmatch(r"cli-[0-9a-f]{12}\.tfrc", rc.name)
     text = rc.read_text()
     assert "filesystem_mirror" in text and 'include = ["registry.terraform.io/hashicorp/aws"]' in text
     assert 'exclude = ["registry.terraform.io/hashicorp/aws"]' in text
@@ -335,6 +336,10 @@ def fake_root(tmp_path):
     (root / "workspaces").mkdir(parents=True)
     (root / "workspaces" / "dev.tfvars.json").write_text(json.dumps({"region": "eu-west-1"}))
     (root / "workspaces" / "prod.tfvars.json").write_text(json.dumps({"region": "eu-west-1"}))
+    # This repository's Terraform cache (as scratch_root's): its machine lock confirms the
+    # provider the session takes from the plugin cache in registry mode, on any platform.
+    (root / ".cache").mkdir()
+    (root / ".cache" / "terraform").symlink_to(tfe.cache_dir(REPO_ROOT).resolve())
     return root
 
 
