@@ -348,7 +348,8 @@ def test_a_machine_lock_that_does_not_extend_the_committed_one_is_not_used(tmp_p
     committed.write_text(committed_text)
     local = tmp_path / provider_lock.LOCAL_LOCK_NAME
     some_h1 = "h1:" + "B" * 43 + "="
-    extended = provider_lock.derive(committed_text, committed_text.replace('hashes = [\n', f'hashes = [\n    "{some_h1}",\n'))
+    recorded = committed_text.replace("hashes = [\n", f'hashes = [\n    "{some_h1}",\n')
+    extended = provider_lock.derive(committed_text, recorded)
     assert provider_hashes(extended) == provider_hashes(committed_text) | {some_h1}
     for text, used in [(extended, local),
                        (extended.replace(f'"{tfe.AWS_PROVIDER_VERSION}"', '"5.99.1"'), committed),  # another version
