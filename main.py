@@ -87,7 +87,7 @@ class PlatformStack(TerraformStack):
             existing_private_subnet_ids=var("existing_private_subnet_ids"),
             existing_private_route_table_ids=var("existing_private_route_table_ids"),
             zone_rule=zones_suffice, private_subnet_rule=private_subnet_room))
-        InputLimits(self, "input_limits", InputLimitsProps(
+        limits = InputLimits(self, "input_limits", InputLimitsProps(
             variables=inputs.variables,
             # The clusters' subnet is the first private one (emr_catalog's subnet_id below).
             cluster_zone=f"({inputs.create_vpc} ? {network.zone_names}[0] : null)"))
@@ -108,7 +108,7 @@ class PlatformStack(TerraformStack):
             security_group_id=groups.endpoints, interface_services=var("interface_endpoints"),
             partition=account.partition, account_id=account.account_id,
             platform_bucket_arns=f"[{storage.artifacts_bucket_arn}, {storage.data_bucket_arn}]",
-            allowed_buckets=var("allowed_s3_buckets")))
+            allowed_buckets=var("allowed_s3_buckets"), subnet_rules=[limits.existing_subnets_apart]))
         iam = PlatformIam(self, "iam", PlatformIamProps(
             name_prefix=inputs.global_name_prefix, partition=account.partition, account_id=account.account_id,
             region=var("region"), artifacts_bucket_arn=storage.artifacts_bucket_arn,

@@ -37,6 +37,8 @@ from cdktf_cdktf_provider_aws.data_aws_ec2_instance_type_offerings import (
     DataAwsEc2InstanceTypeOfferings, DataAwsEc2InstanceTypeOfferingsFilter)
 from cdktf_cdktf_provider_aws.data_aws_emr_release_labels import DataAwsEmrReleaseLabels
 from cdktf_cdktf_provider_aws.data_aws_emr_supported_instance_types import DataAwsEmrSupportedInstanceTypes
+from cdktf_cdktf_provider_aws.data_aws_subnet import DataAwsSubnet
+from cdktf_cdktf_provider_aws.data_aws_subnets import DataAwsSubnets, DataAwsSubnetsFilter
 
 from modules.inputs import Rule, _cidr_prefix as cidr_prefix, null_guarded
 from modules.tf import checked, count_when, data_address, expr, expr_list, expr_map, hcl
@@ -166,21 +168,29 @@ def network_rules() -> dict:
 
 # Rules across groups of inputs, or on what the region offers: conditions (see the module's docstring).
 
-def private_subnet_room(cidr: str) -> Rule:
-    """Precondition of a private subnet whose CIDR is ``cidr``: it holds what the platform puts in it."""
-    usable = f"pow(2, 32 - {cidr_prefix(cidr)}) - {RESERVED_ADDRESSES_PER_SUBNET}"
+def _needed_addresses() -> tuple:
+    """(expression, explanation) of the addresses a private subnet must have free."""
     largest_cluster = "(var.enable_emr ? 1 + max(var.emr_core_instance_counts...) : 0)"
     studio_apps = f"{STUDIO_APPS_PER_USER} * length(var.user_profiles)"
     needed = (f"length(var.interface_endpoints) + {EFS_MOUNT_TARGETS_PER_SUBNET} + {studio_apps} + "
               f"{largest_cluster}")
+    explanation = (
+        "${length(var.interface_endpoints)} interface endpoints, "
+        f"{EFS_MOUNT_TARGETS_PER_SUBNET} EFS mount target, ${{{studio_apps}}} Studio apps ({STUDIO_APPS_PER_USER} "
+        f"per user in user_profiles) and ${{{largest_cluster}}} nodes of the largest EMR cluster offered (1 master "
+        "+ the largest of emr_core_instance_counts)")
+    return needed, explanation
+
+
+def private_subnet_room(cidr: str) -> Rule:
+    """Precondition of a private subnet whose CIDR is ``cidr``: it holds what the platform puts in it."""
+    usable = f"pow(2, 32 - {cidr_prefix(cidr)}) - {RESERVED_ADDRESSES_PER_SUBNET}"
+    needed, explanation = _needed_addresses()
     return (
         f"try({usable} >= {needed}, true)",
         "private_subnet_cidrs = ${jsonencode(var.private_subnet_cidrs)} is too small: the private subnet "
         "${" + cidr + "} has ${" + usable + f"}} usable addresses (the {RESERVED_ADDRESSES_PER_SUBNET} AWS "
-        "reserves left out) and needs ${" + needed + "}: ${length(var.interface_endpoints)} interface "
-        f"endpoints, {EFS_MOUNT_TARGETS_PER_SUBNET} EFS mount target, ${{{studio_apps}}} Studio apps "
-        f"({STUDIO_APPS_PER_USER} per user in user_profiles) and ${{{largest_cluster}}} nodes of the largest "
-        "EMR cluster offered (1 master + the largest of emr_core_instance_counts). Use larger subnets (or a "
+        "reserves left out) and needs ${" + needed + "}: " + explanation + ". Use larger subnets (or a "
         "larger vpc_cidr when they are derived from it).")
 
 
@@ -191,6 +201,35 @@ def zones_suffice(zone_names: str) -> Rule:
         "az_count = ${var.az_count} is more than the ${length(" + zone_names + ")} availability zones "
         'region ${var.region} offers without opt-in (${join(", ", ' + zone_names + ")}): use at most "
         "${length(" + zone_names + ")}.")
+
+
+def _existing_subnets(scope: Construct) -> str:
+    """Reads the subnets of an existing VPC; returns the expression of their details by id.
+
+    Postconditions: every subnet given is in existing_vpc_id (DescribeSubnets
+    filtered by both, which answers with what matches rather than failing), and
+    each has the addresses free that the platform will use in it."""
+    missing = "[for s in var.existing_private_subnet_ids : s if !contains(self.ids, s)]"
+    found = DataAwsSubnets(
+        scope, "existing_subnets",
+        count=count_when("var.existing_vpc_id != null && length(var.existing_private_subnet_ids) > 0"),
+        filter=[DataAwsSubnetsFilter(name="vpc-id", values=[expr("var.existing_vpc_id")]),
+                DataAwsSubnetsFilter(name="subnet-id", values=expr_list("var.existing_private_subnet_ids"))],
+        lifecycle=checked(post=[(
+            f"try(length({missing}) == 0, true)",
+            "existing_private_subnet_ids has subnets that are not in existing_vpc_id = "
+            '"${var.existing_vpc_id}" (or do not exist in ${var.region}): ${jsonencode(' + missing + ")}.")]))
+    needed, explanation = _needed_addresses()
+    each = DataAwsSubnet(
+        scope, "existing_subnet", for_each=TerraformIterator.from_map(expr_map(
+            f"{{for s in try({data_address(found)}[0].ids, []) : s => s}}")),
+        id=expr("each.key"),
+        lifecycle=checked(post=[(
+            f"try(self.available_ip_address_count >= {needed}, true)",
+            "existing_private_subnet_ids has a subnet too small for the platform: ${self.id} (${self.cidr_block}) "
+            "has ${self.available_ip_address_count} addresses free and needs ${" + needed + "}: " + explanation +
+            ".")]))
+    return f"{{for id, s in {data_address(each)} : id => s}}"
 
 
 @dataclass(frozen=True)
@@ -204,7 +243,10 @@ class InputLimitsProps:
 
 class InputLimits(Construct):
     """Adds the validations above to the input variables, and checks the EMR
-    choices against what EMR offers in the region (postconditions of its answers)."""
+    choices against what EMR offers in the region and an existing VPC's subnets
+    (postconditions of AWS's answers). Exposes ``existing_subnets_apart``: the
+    rule that an existing VPC's subnets lie in distinct zones, for the
+    resources that need it (a data source cannot see its siblings)."""
 
     def __init__(self, scope: Construct, id: str, props: InputLimitsProps) -> None:
         super().__init__(scope, id)
@@ -233,6 +275,12 @@ class InputLimits(Construct):
             "support in ${var.region}: ${jsonencode(" + unsupported + ")}. `aws emr "
             "list-supported-instance-types --release-label ${each.key} --region ${var.region}` lists those "
             "it supports.")]))
+        existing = _existing_subnets(self)
+        zones = f"{{for id, s in {existing} : id => s.availability_zone}}"
+        self.existing_subnets_apart = (
+            f"try(length(distinct(values({zones}))) == length({zones}), true)",
+            "existing_private_subnet_ids has subnets in the same availability zone: ${jsonencode(" + zones + ")}. "
+            "Give one subnet per zone: an interface endpoint takes one subnet per zone.")
         # EMR's list is the region's; a type may still be missing from the zone of the clusters' subnet.
         not_offered = "[for t in var.emr_instance_types : t if !contains(self.instance_types, t)]"
         DataAwsEc2InstanceTypeOfferings(

@@ -16,12 +16,13 @@ and JumpStart's model cache. IAM still decides who may use what.
 """
 import json
 from dataclasses import dataclass
+from typing import Sequence, Tuple
 
 from constructs import Construct
 from cdktf import TerraformIterator
 from cdktf_cdktf_provider_aws.vpc_endpoint import VpcEndpoint
 
-from modules.tf import count_when, expr, expr_list, expr_map
+from modules.tf import checked, count_when, expr, expr_list, expr_map
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,8 @@ class VpcEndpointsProps:
     """List of the ARNs of the domain's buckets that Studio and EMR use."""
     allowed_buckets: str
     """List of other bucket names Studio and EMR may reach."""
+    subnet_rules: Sequence[Tuple[str, str]] = ()
+    """(condition, message) the subnets must meet before the interface endpoints are planned."""
 
 
 # What Studio and EMR do with objects: no bucket configuration (policies, ACLs,
@@ -103,4 +106,5 @@ class VpcEndpoints(Construct):
             service_name=expr(service + '${each.key}"'),
             subnet_ids=expr_list(props.private_subnet_ids),
             security_group_ids=[expr(props.security_group_id)],
-            tags={"Name": expr(f'"${{{props.name}}}-${{each.key}}"')})
+            tags={"Name": expr(f'"${{{props.name}}}-${{each.key}}"')},
+            lifecycle=checked(pre=props.subnet_rules))

@@ -19,6 +19,7 @@ change reads no previous product ids (a moved workspace).
 """
 import json
 import re
+from contextlib import contextmanager, nullcontext
 
 import pytest
 
@@ -41,11 +42,10 @@ FORCING = {
                               "public_subnet_cidrs": ["10.20.192.0/20", "10.20.208.0/20"]},
                              ['  - subnet_ids (the domain\'s subnets): private_subnet_cidrs changed from [] to '
                               '["10.20.64.0/20","10.20.80.0/20"] ']),
-    "existing_vpc": ({"existing_vpc_id": "vpc-0123456789abcdef0",
-                      "existing_private_subnet_ids": ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"]},
-                     ['  - vpc_id (the domain\'s VPC): existing_vpc_id changed from null to "vpc-0123456789abcdef0" ',
-                      'existing_private_subnet_ids changed from [] to '
-                      '["subnet-0123456789abcdef0","subnet-0123456789abcdef1"] ']),
+    # VPC_ID, SUBNET_A and SUBNET_B: made on the emulator for the case (the input rules read them at plan).
+    "existing_vpc": ({"existing_vpc_id": "VPC_ID", "existing_private_subnet_ids": ["SUBNET_A", "SUBNET_B"]},
+                     ['  - vpc_id (the domain\'s VPC): existing_vpc_id changed from null to "VPC_ID" ',
+                      'existing_private_subnet_ids changed from [] to ["SUBNET_A","SUBNET_B"] ']),
     "region": ({"region": "eu-central-1"},
                ['  - region (the domain\'s region): region changed from "eu-west-1" to "eu-central-1" ']),
 }
@@ -57,10 +57,36 @@ def test_every_measured_forcing_input_has_a_case():
     assert blamed == set(FORCING_INPUT_NAMES)
 
 
+@contextmanager
+def existing_vpc(root):
+    """A VPC with a subnet in each of two zones on the emulator: names => ids; removed on exit."""
+    ec2 = emulator_persistent.find(root).client("ec2", REGION)
+    vpc = ec2.create_vpc(CidrBlock="10.60.0.0/16")["Vpc"]["VpcId"]
+    ids = {"VPC_ID": vpc}
+    try:
+        for name, cidr, zone in (("SUBNET_A", "10.60.0.0/24", f"{REGION}a"),
+                                 ("SUBNET_B", "10.60.1.0/24", f"{REGION}b")):
+            ids[name] = ec2.create_subnet(VpcId=vpc, CidrBlock=cidr, AvailabilityZone=zone)["Subnet"]["SubnetId"]
+        yield ids
+    finally:
+        for name, subnet in ids.items():
+            if name != "VPC_ID":
+                ec2.delete_subnet(SubnetId=subnet)
+        ec2.delete_vpc(VpcId=vpc)
+
+
+def _named(value, ids):
+    text = json.dumps(value)
+    for name, id_ in ids.items():
+        text = text.replace(name, id_)
+    return json.loads(text)
+
+
 @pytest.mark.parametrize("name", sorted(FORCING))
 def test_plan_refuses_a_change_that_replaces_the_domain(applied, capsys, name):
-    changes, causes = FORCING[name]
-    code, out, err = run(applied, capsys, "plan", changes)
+    with existing_vpc(applied[0]) if name == "existing_vpc" else nullcontext({}) as ids:
+        changes, causes = _named(FORCING[name], ids)
+        code, out, err = run(applied, capsys, "plan", changes)
     assert code == 1, err[-3000:]
     error = err[err.index("scripts/platform plan: error: "):]
     verb = "re-creates" if name == "region" else "replaces"

@@ -2,7 +2,8 @@
 that grow with inputs are rendered by Terraform itself (``terraform console``
 on the documents' templates) at their largest, and each constant the rules
 use is checked against the measurement. The refusals themselves are planned
-in tests/test_bad_input.py.
+in tests/test_bad_input.py, except those about an existing VPC's subnets,
+which need real subnets: planned here against subnets made on the emulator.
 
 Worst case: the longest partition and region the project knows, names at
 AWS's maximum lengths (IAM role 64, S3 bucket 63) and domain_name at ours (24).
@@ -10,6 +11,7 @@ AWS's maximum lengths (IAM role 64, S3 bucket 63) and domain_name at ours (24).
 import json
 import re
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -18,6 +20,7 @@ from modules.input_limits import (
     KEY_POLICY_BASE, KEY_POLICY_LIMIT, KNOWN_REGIONS, LONGEST_PARTITION, MAX_ALLOWED_S3_BUCKETS,
     S3_ARN_PER_BUCKET, S3_ENDPOINT_POLICY_BASE, S3_ENDPOINT_POLICY_LIMIT)
 from modules.vpc_endpoints import s3_endpoint_policy
+from terraform_runs import plan_many
 
 PARTITION = LONGEST_PARTITION
 REGION = max(KNOWN_REGIONS, key=len)
@@ -140,3 +143,69 @@ def test_iam_policies_grow_with_no_input_and_fit_iam_quotas(stack):
         per_role.setdefault(policy["role"], 0)
         per_role[policy["role"]] += fixed + values * INTERPOLATED_VALUE_AT_MOST
     assert per_role and max(per_role.values()) <= IAM_INLINE_PER_ROLE, per_role
+
+
+# An existing VPC's subnets, checked against what AWS says of them at plan time
+# (DescribeSubnets on the tests' emulator): whether they are in the VPC, their
+# zones and their free addresses.
+DEV = json.loads((Path(__file__).resolve().parent.parent / "workspaces" / "dev.tfvars.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def existing_vpc_plans(emulator, emulator_stack, tmp_path_factory) -> dict:
+    ec2 = emulator.client("ec2", region=DEV["region"])
+    vpc = ec2.create_vpc(CidrBlock="10.50.0.0/16")["Vpc"]["VpcId"]
+    layout = (("tiny_a", "10.50.0.0/28", "eu-west-1a"), ("large_a", "10.50.1.0/24", "eu-west-1a"),
+              ("large_b", "10.50.2.0/24", "eu-west-1b"), ("other_a", "10.50.3.0/24", "eu-west-1a"))
+    subnet = {name: ec2.create_subnet(VpcId=vpc, CidrBlock=cidr, AvailabilityZone=zone)["Subnet"]["SubnetId"]
+              for name, cidr, zone in layout}
+    # One refusal per plan: a failed postcondition of a subnet stops what reads the subnets.
+    cases = {
+        "tiny": [subnet["tiny_a"], subnet["large_b"]],
+        "same_zone": [subnet["large_a"], subnet["other_a"]],
+        "not_in_the_vpc": [subnet["large_b"], "subnet-0123456789abcdef0"],
+        "good": [subnet["large_a"], subnet["large_b"]],
+    }
+    out = tmp_path_factory.mktemp("existing_vpc")
+    files = {}
+    for name, subnets in cases.items():
+        files[name] = out / f"{name}.tfvars.json"
+        files[name].write_text(json.dumps({**DEV, "existing_vpc_id": vpc, "existing_private_subnet_ids": subnets}))
+    stack_dir, env = emulator_stack
+    try:
+        runs = plan_many(stack_dir, files, env, workspace="dev")
+    finally:
+        for subnet_id in subnet.values():
+            ec2.delete_subnet(SubnetId=subnet_id)
+        ec2.delete_vpc(VpcId=vpc)
+    return {name: (" ".join(re.sub(r"[│╷╵]", " ", run.output).split()), run.exit_code, subnet, vpc)
+            for name, run in runs.items()}
+
+
+def test_an_existing_subnet_too_small_is_refused(existing_vpc_plans):
+    text, code, subnet, _ = existing_vpc_plans["tiny"]
+    assert code == 1
+    assert (f"existing_private_subnet_ids has a subnet too small for the platform: {subnet['tiny_a']} "
+            "(10.50.0.0/28) has 11 addresses free and needs 18: 7 interface endpoints, 1 EFS mount target, "
+            "4 Studio apps") in text, text[-3000:]
+    assert subnet["large_b"] + " (" not in text
+
+
+def test_existing_subnets_in_one_zone_are_refused(existing_vpc_plans):
+    text, code, subnet, _ = existing_vpc_plans["same_zone"]
+    assert code == 1
+    zones = json.dumps({subnet["large_a"]: "eu-west-1a", subnet["other_a"]: "eu-west-1a"}, sort_keys=True,
+                       separators=(",", ":"))
+    assert f"existing_private_subnet_ids has subnets in the same availability zone: {zones}" in text, text[-3000:]
+
+
+def test_existing_subnets_outside_the_vpc_are_refused(existing_vpc_plans):
+    text, code, _, vpc = existing_vpc_plans["not_in_the_vpc"]
+    assert code == 1
+    assert (f'existing_private_subnet_ids has subnets that are not in existing_vpc_id = "{vpc}" (or do not exist '
+            'in eu-west-1): ["subnet-0123456789abcdef0"]') in text, text[-3000:]
+
+
+def test_existing_subnets_in_two_zones_with_room_are_accepted(existing_vpc_plans):
+    text, code, _, _ = existing_vpc_plans["good"]
+    assert code == 0, text[-3000:]
