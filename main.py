@@ -22,7 +22,7 @@ from modules.emr_security import EmrSecurity, EmrSecurityProps
 from modules.encryption import PlatformKey, PlatformKeyPolicyProps, PlatformKeyProps
 from modules.iam import PlatformIam, PlatformIamProps
 from modules.input_limits import InputLimits, InputLimitsProps, private_subnet_room, zones_suffice
-from modules.inputs import PlatformInputs, declare_input
+from modules.input_variables import PlatformInputs, declare_input
 from modules.network import FlowLogs, FlowLogsProps, Network, NetworkProps
 from modules.previous_state import declare_previous_outputs, previous_output
 from modules.state_backend import (

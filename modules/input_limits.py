@@ -252,9 +252,9 @@ class InputLimits(Construct):
         super().__init__(scope, id)
         for rules in (document_rules(), network_rules()):
             for name, pairs in rules.items():
-                for condition, message in pairs:
-                    props.variables[name].add_validation(condition=expr(null_guarded(name, condition)),
-                                                         error_message=message)
+                for rule in pairs:
+                    condition, message = null_guarded(name, *rule)
+                    props.variables[name].add_validation(condition=expr(condition), error_message=message)
 
         unknown = "[for r in var.emr_release_labels : r if !contains(self.release_labels, r)]"
         releases = DataAwsEmrReleaseLabels(self, "emr_releases", count=count_when("var.enable_emr"),

@@ -6,13 +6,15 @@ are added to the inputs they are about (a validation of that variable), so a
 bad value is refused at plan time, naming the variable, the value and the rule.
 
 Null: Terraform passes ``null`` on to the rules of a variable that may be null
-(our required inputs, and any entry of a list or map), where it makes a
+(our required inputs, whose null default stands for a missing value, and any
+entry of a list or map), where it makes a
 condition fail with a raw error that points into ``cdk.tf.json``. Each such
 input gets a rule refusing null, and its other rules are guarded so that they
 only see values (``guarded``). An input with a default is declared with
 ``nullable = false``, so null there means "use the default", as Terraform
 documents.
 """
+import re
 from typing import List, Sequence, Tuple
 
 Rule = Tuple[str, str]
@@ -66,16 +68,22 @@ def null_rules(name: str, type_: str, required: bool) -> List[Rule]:
     """Rules refusing null where it has no meaning: for a required input, and for an entry of a list or map."""
     rules = []
     if required:
+        # A required input is declared with a null default (modules/input_variables.py), so this
+        # rule, not Terraform's "No value for required variable", reports a missing one too.
+        # The platform's files are workspaces/<workspace>.tfvars.json; the state-backend stack (in
+        # "default") gets its values from scripts/platform.
         rules.append((f"var.{name} != null",
-                      f"{name} = null is invalid: {name} is required and has no default, so null cannot "
-                      "stand for one; give a value (see README, Inputs)."))
+                      f"{name} is missing or null: {name} is required and has no default, so give it a value "
+                      'in the variable file${terraform.workspace == "default" ? "" : " of workspace '
+                      '${terraform.workspace} (workspaces/${terraform.workspace}.tfvars.json)"} '
+                      "(see README, Inputs)."))
     if _is_collection(type_):
         nulls = f"[for v in var.{name} : v if v == null]"
         where = (f" (keys ${{jsonencode([for k, v in var.{name} : k if v == null])}})"
                  if type_.startswith("map(") else "")
-        rules.append((f"var.{name} == null ? true : length({nulls}) == 0",
-                      f"{name} = ${{jsonencode(var.{name})}} has null entries{where}: null does not stand for "
-                      "a default inside a list or map; give each entry a value or remove it."))
+        rules.append((f"var.{name} == null ? true : length({nulls}) == 0", guarded_message(
+            name, type_, required, f"{name} = ${{jsonencode(var.{name})}} has null entries{where}: null does not "
+            "stand for a default inside a list or map; give each entry a value or remove it.", entries=False)))
     return rules
 
 
@@ -86,6 +94,25 @@ def guarded(name: str, type_: str, required: bool, condition: str) -> str:
     if required or _is_collection(type_):
         condition = f"var.{name} == null ? true : ({condition})"
     return condition
+
+
+def guarded_message(name: str, type_: str, required: bool, message: str, entries: bool = True) -> str:
+    """``message`` of a rule ``guarded`` holds, evaluable while the value is null (a required input
+    missing) or has null entries (``entries``: left out of what the message reads).
+
+    Terraform evaluates a rule's message even when its condition holds, and where the message
+    cannot be evaluated (``${var.region}`` of null) it warns, pointing into cdk.tf.json, beside our
+    null rules' errors. Here ``var.<name>`` reads the value without its null entries, and an empty
+    value of its type instead of null. (Its message is shown only when the value has neither.)"""
+    value = f"var.{name}"
+    if _is_collection(type_) and entries:
+        value = (f"{{for k, v in var.{name} : k => v if v != null}}" if type_.startswith("map(")
+                 else f"[for v in var.{name} : v if v != null]")
+    if required:
+        empty = ("{}" if type_.startswith("map(") else "[]" if _is_collection(type_)
+                 else {"string": '"null"', "number": "0", "bool": "false"}[type_])
+        value = f"(var.{name} == null ? {empty} : {value})"
+    return re.sub(rf"\bvar\.{name}(?![A-Za-z0-9_-])", lambda _: value, message)
 
 
 def _starts_with_any(value: str, prefixes: Sequence[str]) -> str:

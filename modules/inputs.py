@@ -8,18 +8,19 @@ and the rule. Rules that compare two variables rely on Terraform >= 1.9.
 AWS's rules for the names and tags derived from inputs, and the refusal of
 null where it means nothing, are in ``modules/input_rules.py``.
 
-Names derived from the inputs are locals here too, so that every construct
-names things the same way and several domains coexist in one region.
+``InputSpec.required`` marks an input a workspace file must give: it is
+declared with a null default, so that a missing value reaches the input's null
+rule (whose message names it) instead of Terraform's "No value for required
+variable". README's inputs table and the PR plan summary read "required" from
+this marker. This module is data and the standard library only, so that
+scripts/plan_summary.py can read it; ``modules/input_variables.py`` declares
+the variables.
 """
 from dataclasses import dataclass
 from typing import Any, Sequence, Tuple
 
-from constructs import Construct
-from cdktf import TerraformVariable, TerraformVariableValidationConfig, Token
-
 from modules.input_rules import (
-    bucket_name_rules, domain_name_rules, guarded, null_rules, tag_rules, user_profile_rules, workspace_rules)
-from modules.tf import expr, local
+    bucket_name_rules, domain_name_rules, guarded, guarded_message, tag_rules, user_profile_rules, workspace_rules)
 
 DEFAULT_INTERFACE_ENDPOINTS = (
     "sagemaker.api",
@@ -56,6 +57,7 @@ class InputSpec:
     type: str
     description: str
     default: Any = None
+    # A workspace file must give a value: there is no default (null is refused).
     required: bool = False
     rules: Sequence[Rule] = ()
 
@@ -366,60 +368,13 @@ INPUTS: Tuple[InputSpec, ...] = (
 )
 
 
-def null_guarded(name: str, condition: str) -> str:
-    """``condition``, a rule of input ``name``, held true while the value is null or has null entries
-    (which that input's null rules report): for rules added beside those of INPUTS."""
+def null_guarded(name: str, condition: str, message: str) -> Rule:
+    """The rule (``condition``, ``message``) of input ``name``, held true while the value is null or has null
+    entries (which that input's null rules report), its message evaluable then: for rules added beside
+    those of INPUTS."""
     spec = INPUT_SPECS[name]
-    return guarded(spec.name, spec.type, spec.required, condition)
-
-
-def declare_input(scope: Construct, spec: InputSpec) -> TerraformVariable:
-    """Declares ``var.<spec.name>`` with its type, description, default and rules."""
-    kwargs = {}
-    if not spec.required:
-        # A Python None would drop the default and make the input required.
-        kwargs["default"] = Token.null_value() if spec.default is None else spec.default
-        kwargs["nullable"] = spec.default is None
-    variable = TerraformVariable(
-        scope, spec.name,
-        type=spec.type,
-        description=spec.description,
-        validation=[TerraformVariableValidationConfig(
-            condition=expr(guarded(spec.name, spec.type, spec.required, condition)), error_message=message)
-            for condition, message in spec.rules]
-        + [TerraformVariableValidationConfig(condition=expr(condition), error_message=message)
-           for condition, message in null_rules(spec.name, spec.type, spec.required)],
-        **kwargs,
-    )
-    # Variable files name variables plainly, not by construct path.
-    variable.override_logical_id(spec.name)
-    return variable
-
-
-class PlatformInputs(Construct):
-    """Declares every input variable, and the name prefixes derived from them.
-
-    Attributes are bare Terraform expressions (see ``modules.tf``).
-    """
-
-    def __init__(self, scope: Construct, id: str) -> None:
-        super().__init__(scope, id)
-        # By name, for rules added elsewhere (modules/input_limits.py).
-        self.variables = {spec.name: declare_input(self, spec) for spec in INPUTS}
-        self.name_prefix = "var.domain_name"
-        # IAM and S3 names are account-wide or global: add the region so that a
-        # domain name can be reused in another region of the same account.
-        self.global_name_prefix = local(self, "global_name_prefix", '"${var.domain_name}-${var.region}"')
-        self.create_vpc = "var.existing_vpc_id == null"
-        # Each user's settings as an object, every attribute present (null when not given).
-        self.user_profiles = local(self, "user_profile_settings", "{for name, u in var.user_profiles : name => "
-                                   "{execution_role_arn = try(u.execution_role_arn, null)}}")
-
-    @staticmethod
-    def var(name: str) -> str:
-        if name not in INPUT_NAMES:
-            raise KeyError(f"no input named {name!r}; inputs are declared in INPUTS")
-        return f"var.{name}"
+    return (guarded(spec.name, spec.type, spec.required, condition),
+            guarded_message(spec.name, spec.type, spec.required, message))
 
 
 INPUT_SPECS = {spec.name: spec for spec in INPUTS}

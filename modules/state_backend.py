@@ -28,7 +28,8 @@ from cdktf_cdktf_provider_aws.s3_bucket_server_side_encryption_configuration imp
 from cdktf_cdktf_provider_aws.s3_bucket_versioning import (
     S3BucketVersioningA, S3BucketVersioningVersioningConfiguration)
 
-from modules.inputs import InputSpec, declare_input
+from modules.input_variables import declare_input
+from modules.inputs import InputSpec
 from modules.tf import address, count_when, expr, expr_bool, expr_number
 
 STATE_KEY = "platform.tfstate"

@@ -12,6 +12,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from modules.inputs import INPUT_SPECS
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 README = REPO_ROOT / "README.md"
 BEGIN, END = "<!-- BEGIN GENERATED: {} -->", "<!-- END GENERATED: {} -->"
@@ -21,8 +23,10 @@ def _cell(text: str) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
-def _default(variable: dict) -> str:
-    if "default" not in variable:
+def _default(name: str, variable: dict) -> str:
+    # Required inputs are declared with a null default (modules/input_variables.py): the marker
+    # says which they are.
+    if INPUT_SPECS[name].required:
         return "required"
     return f"`{json.dumps(variable['default'])}`"
 
@@ -30,7 +34,7 @@ def _default(variable: dict) -> str:
 def inputs_table(config: dict) -> str:
     rows = ["| name | type | default | description |", "| --- | --- | --- | --- |"]
     for name, variable in config["variable"].items():
-        rows.append(f"| `{name}` | `{_cell(variable['type'])}` | {_cell(_default(variable))} | "
+        rows.append(f"| `{name}` | `{_cell(variable['type'])}` | {_cell(_default(name, variable))} | "
                     f"{_cell(variable['description'])} |")
     return "\n".join(rows)
 

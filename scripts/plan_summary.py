@@ -48,6 +48,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
+from modules.inputs import INPUT_SPECS
 from scripts import plan_values
 from scripts.plan_values import code
 
@@ -259,6 +260,13 @@ def _load_variables(plan: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, 
     return values, {k: (v if isinstance(v, dict) else {}) for k, v in config.items()}
 
 
+def _required(name: str, spec: Mapping[str, Any]) -> bool:
+    """True for an input a workspace file must give: one of ours marked required (declared with a
+    null default, so that its null rule reports a missing value), or one without a default (how
+    Terraform marks it, and how plans of earlier commits show ours)."""
+    return (name in INPUT_SPECS and INPUT_SPECS[name].required) or "default" not in spec
+
+
 def summarize(plan: Mapping[str, Any], workspace: str,
               base_variables: Mapping[str, Any] | None = None, base_label: str | None = None) -> WorkspaceSummary:
     """Summary of ``plan`` (``terraform show -json`` of a saved plan) for ``workspace``.
@@ -312,7 +320,7 @@ def summarize(plan: Mapping[str, Any], workspace: str,
 
     for name in sorted(values):
         spec = config.get(name, {})
-        required = "default" not in spec
+        required = _required(name, spec)
         if required or values[name] != spec.get("default"):
             summary.non_default_variables.append(VariableValue(
                 name, values[name], spec.get("default"), required, bool(spec.get("sensitive"))))
@@ -327,7 +335,7 @@ def summarize(plan: Mapping[str, Any], workspace: str,
                                                                removed=True))
                 continue
             before = base_variables.get(name, spec.get("default"))
-            added = name not in base_variables and "default" not in spec
+            added = name not in base_variables and _required(name, spec)
             if added or before != values[name]:
                 summary.variable_changes.append(VariableChange(name, None if added else before, values[name],
                                                                sensitive, added=added))

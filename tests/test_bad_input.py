@@ -14,10 +14,14 @@ import re
 import pytest
 
 from modules.input_limits import MAX_ALLOWED_S3_BUCKETS
+from modules.inputs import INPUT_NAMES
 from modules.input_rules import MAX_SERVICE_CATALOG_TAGS, STACK_TAGS_PER_SERVICE_CATALOG_RESOURCE
 from terraform_runs import plan_many
 
 BASE = "dev"
+
+# A change that deletes the input from the workspace file instead of setting it.
+MISSING = object()
 
 # name: (changes to the dev workspace, fragments the error must contain)
 CASES = {
@@ -132,7 +136,13 @@ CASES = {
         ['emr_instance_types = ["m5.xlarge","m5.huge"] has types EMR emr-7.5.0 does not support in eu-west-1: '
          '["m5.huge"]']),
     # issue 13, names/tags/nulls:
-    "required_input_null": ({"domain_name": None}, ["domain_name = null is invalid", "required and has no default"]),
+    "required_input_null": ({"domain_name": None}, ["domain_name is missing or null", "required and has no default"]),
+    # Not Terraform's "No value for required variable", which points into cdk.tf.json.
+    "domain_name_missing": ({"domain_name": MISSING},
+                            ["domain_name is missing or null: domain_name is required and has no default, so give it "
+                             "a value in the variable file of workspace dev (workspaces/dev.tfvars.json)"]),
+    "region_missing": ({"region": MISSING}, ["region is missing or null", "workspaces/dev.tfvars.json"]),
+    "user_profiles_missing": ({"user_profiles": MISSING}, ["user_profiles is missing or null"]),
     "list_entry_null": ({"emr_core_instance_counts": [1, None]},
                         ["emr_core_instance_counts = [1,null] has null entries", "give each entry a value"]),
     "tag_value_null": ({"tags": {"team": None}}, ['tags = {"team":null} has null entries (keys ["team"])']),
@@ -191,6 +201,10 @@ CASE_READS = {
     # The zones' postcondition (az_count) comes first.
     "emr_instance_type_not_in_cluster_zone": PROVIDER_INPUTS | {"enable_emr", "existing_vpc_id", "az_count"},
 }
+# Cases planned on their own, whose error must be the only one: a missing input that the provider,
+# names or other rules read reaches them as null, and only its own rule may speak.
+ALONE = ("domain_name_missing", "region_missing", "user_profiles_missing")
+CASE_READS.update({name: set(INPUT_NAMES) for name in ALONE})
 
 
 def _footprint(name: str, changes: dict) -> frozenset:
@@ -241,6 +255,7 @@ def results(emulator_stack, repo_root, tmp_path):
         merged = dict(base)
         for name in names:
             merged.update(changes[name])
+        merged = {k: v for k, v in merged.items() if v is not MISSING}
         files[plan_name] = tmp_path / f"{plan_name}.tfvars.json"
         files[plan_name].write_text(json.dumps(merged))
     # Each in the workspace its file names (default_workspace's is "default").
@@ -268,6 +283,11 @@ def test_bad_value_is_refused_with_a_clear_message(results, case):
     for fragment in CASES[case][1]:
         assert fragment in text, f"{case}: {fragment!r} not in:\n{text[-2000:]}"
     assert "Traceback" not in run.output
+    assert "No value for required variable" not in text
+    # A rule's message is evaluated even when the rule holds: it must not fail on the bad value.
+    assert "Validation error message expression is invalid" not in text, text[-3000:]
+    if case in ALONE:
+        assert text.count("Error: ") == 1, text[-3000:]
 
 
 def test_public_internet_without_emr_is_accepted(results):

@@ -111,3 +111,16 @@ def test_security_group_rules_planned_with_descriptions(plans):
     assert all(r["description"] for r in rules.values())
     assert not [r for a, r in by_type(plans["dev"], "aws_vpc_security_group_ingress_rule").items()
                 if r.get("cidr_ipv4") == "0.0.0.0/0"]
+
+
+def test_the_summary_reads_required_from_the_inputs_marker(plans):
+    """In the plan, a required input's default is null like existing_vpc_id's: the summary shows it as
+    required from the marker in modules/inputs.py, and never lists existing_vpc_id left at null."""
+    from modules.inputs import INPUTS
+    from scripts import plan_summary
+
+    config = plans["dev"]["configuration"]["root_module"]["variables"]
+    assert config["domain_name"]["default"] is None and config["existing_vpc_id"]["default"] is None
+    listed = {v.name: v for v in plan_summary.summarize(plans["dev"], "dev").non_default_variables}
+    assert {name for name, v in listed.items() if v.required} == {spec.name for spec in INPUTS if spec.required}
+    assert "existing_vpc_id" not in listed
