@@ -75,7 +75,7 @@ def null_rules(name: str, type_: str, required: bool) -> List[Rule]:
         rules.append((f"var.{name} != null",
                       f"{name} is missing or null: {name} is required and has no default, so give it a value "
                       'in the variable file${terraform.workspace == "default" ? "" : " of workspace '
-                      '${terraform.workspace} (workspaces/${terraform.workspace}.tfvars.json)"} '
+                      '${terraform.workspace}, workspaces/${terraform.workspace}.tfvars.json"} '
                       "(see README, Inputs)."))
     if _is_collection(type_):
         nulls = f"[for v in var.{name} : v if v == null]"
