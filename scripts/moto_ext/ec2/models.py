@@ -1,14 +1,15 @@
 """moto's EC2 backend with AWS's refusals to delete what is still in use."""
 from __future__ import annotations
 
-from moto.ec2.exceptions import DependencyViolationError
+from moto.ec2.exceptions import DependencyViolationError, InvalidSecurityGroupRuleIdNotFoundError
 from moto.ec2.models import EC2Backend
 
 
 class EC2DependencyBackend(EC2Backend):
     """Refuses, as AWS does, to delete a subnet that still has network
     interfaces or a VPC that still has security groups other than its default;
-    deletes a NAT gateway's network interface with the gateway."""
+    deletes a NAT gateway's network interface with the gateway; answers a revoke
+    of a rule id the group does not have with AWS's error code for it."""
 
     # https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DeleteSubnet.html
     # "You must terminate all running instances in the subnet before you can
@@ -46,3 +47,34 @@ class EC2DependencyBackend(EC2Backend):
                 address.association_id = None
             self.enis.pop(eni.id, None)
         return gateway
+
+    # https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html
+    # "InvalidSecurityGroupRuleId.NotFound: The specified security group rule does
+    # not exist." RevokeSecurityGroupIngress/Egress by SecurityGroupRuleIds
+    # (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_RevokeSecurityGroupIngress.html)
+    # answer it for an id the group does not have, and revoke nothing; moto answers
+    # InvalidPermission.NotFound, AWS's code for rule *properties* that match no rule.
+    # The provider tells them apart: deleting a group with revoke_rules_on_delete
+    # revokes by id the rules that reference it and skips those already gone
+    # (InvalidSecurityGroupRuleId.NotFound), as the rules' own resources, destroyed
+    # at the same time, may have removed them first.
+    def revoke_security_group_ingress(self, group_name_or_id, *args, security_rule_ids=None, vpc_id=None,
+                                      **kwargs):
+        self._known_rule_ids(group_name_or_id, vpc_id, security_rule_ids, egress=False)
+        return super().revoke_security_group_ingress(group_name_or_id, *args, security_rule_ids=security_rule_ids,
+                                                     vpc_id=vpc_id, **kwargs)
+
+    def revoke_security_group_egress(self, group_name_or_id, *args, security_rule_ids=None, vpc_id=None,
+                                     **kwargs):
+        self._known_rule_ids(group_name_or_id, vpc_id, security_rule_ids, egress=True)
+        return super().revoke_security_group_egress(group_name_or_id, *args, security_rule_ids=security_rule_ids,
+                                                    vpc_id=vpc_id, **kwargs)
+
+    def _known_rule_ids(self, group_name_or_id, vpc_id, rule_ids, egress: bool) -> None:
+        group = self.get_security_group_by_name_or_id(group_name_or_id, vpc_id) if rule_ids else None
+        if group is None:
+            return  # no ids, or no such group: moto's own answer
+        have = {rule.id for rule in (group.egress_rules if egress else group.ingress_rules)}
+        for rule_id in rule_ids:
+            if rule_id not in have:
+                raise InvalidSecurityGroupRuleIdNotFoundError(rule_id)
