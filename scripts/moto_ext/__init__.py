@@ -17,7 +17,7 @@ from __future__ import annotations
 import importlib
 
 # Services whose moto backend we extend, in install order.
-SERVICES = ("cloudformation", "ec2", "emr", "s3", "sagemaker", "servicecatalog")
+SERVICES = ("cloudformation", "ec2", "emr", "emrserverless", "s3", "sagemaker", "servicecatalog")
 
 _installed = False
 
