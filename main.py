@@ -19,6 +19,10 @@ from modules.account import AccountContext
 from modules import domain_replacement
 from modules.emr_catalog import EmrCatalog, EmrCatalogProps, template_names
 from modules.emr_security import EmrSecurity, EmrSecurityProps
+from modules import emr_serverless
+from modules.emr_serverless import EmrServerless, EmrServerlessProps
+# STAND-IN of issue 12 part 1's construct (modules/emr_runtime_roles.py): see that file's docstring.
+from modules.emr_runtime_roles_standin import EmrRuntimeRoles, EmrRuntimeRolesProps
 from modules.encryption import PlatformKey, PlatformKeyPolicyProps, PlatformKeyProps
 from modules.iam import PlatformIam, PlatformIamProps
 from modules.input_limits import InputLimits, InputLimitsProps, private_subnet_room, zones_suffice
@@ -30,7 +34,7 @@ from modules.state_backend import (
 from modules.security_groups import SecurityGroups, SecurityGroupsProps
 from modules.storage import Storage, StorageProps
 from modules.studio import StudioDomain, StudioDomainProps
-from modules.tf import expr, expr_map
+from modules.tf import expr, expr_map, hcl
 from modules.vpc_endpoints import VpcEndpoints, VpcEndpointsProps
 
 REPO_ROOT = os.path.dirname(os.path.abspath(__file__))
@@ -95,9 +99,10 @@ class PlatformStack(TerraformStack):
             name=inputs.name_prefix, role_name_prefix=inputs.global_name_prefix, create=inputs.create_vpc,
             vpc_id=network.created_vpc_id, kms_key_arn=key.key_arn, retention_days=var("log_retention_days"),
             permissions_boundary_arn=var("permissions_boundary_arn"), **regional))
+        serverless_enabled = f'length({var("emr_serverless_applications")}) > 0'
         groups = SecurityGroups(self, "security_groups", SecurityGroupsProps(
             name=inputs.name_prefix, vpc_id=network.vpc_id, region=var("region"), emr_enabled=var("enable_emr"),
-            studio_internet_access=var("studio_internet_access")))
+            studio_internet_access=var("studio_internet_access"), emr_serverless_enabled=serverless_enabled))
         storage = Storage(self, "storage", StorageProps(
             name=inputs.name_prefix, partition=account.partition, account_id=account.account_id,
             region=var("region"), templates_dir=templates.path, kms_key_arn=key.key_arn,
@@ -105,7 +110,10 @@ class PlatformStack(TerraformStack):
         VpcEndpoints(self, "endpoints", VpcEndpointsProps(
             name=inputs.name_prefix, region=var("region"), vpc_id=network.vpc_id,
             private_subnet_ids=network.private_subnet_ids, private_route_table_ids=network.private_route_table_ids,
-            security_group_id=groups.endpoints, interface_services=var("interface_endpoints"),
+            security_group_id=groups.endpoints,
+            # EMR Serverless's API and its Livy endpoint, while the workspace has applications.
+            interface_services=(f'distinct(concat({var("interface_endpoints")}, {serverless_enabled} ? '
+                                f'{hcl(list(emr_serverless.INTERFACE_ENDPOINTS))} : []))'),
             partition=account.partition, account_id=account.account_id,
             platform_bucket_arns=f"[{storage.artifacts_bucket_arn}, {storage.data_bucket_arn}]",
             allowed_buckets=var("allowed_s3_buckets"), subnet_rules=[limits.existing_subnets_apart]))
@@ -153,6 +161,18 @@ class PlatformStack(TerraformStack):
             previous_product_ids=(f'{{for name, id in {previous_output("product_ids", "{}")} : name => id '
                                   f'if {previous_output("domain_replacement_inputs.region")} == {var("region")}}}')))
         iam.grant_emr_product_launch(catalog.product_arns)
+        # STAND-IN of issue 12 part 1's EmrRuntimeRoles: at merge, part 1's construct takes
+        # serverless_role_names=emr_serverless.runtime_role_names(var("emr_serverless_applications")).
+        runtime_roles = EmrRuntimeRoles(self, "emr_runtime_roles", EmrRuntimeRolesProps(
+            name_prefix=inputs.global_name_prefix, roles=var("emr_runtime_roles"), account_id=account.account_id,
+            permissions_boundary_arn=var("permissions_boundary_arn"),
+            serverless_role_names=emr_serverless.runtime_role_names(var("emr_serverless_applications"))))
+        serverless = EmrServerless(self, "emr_serverless", EmrServerlessProps(
+            name=inputs.name_prefix, applications=var("emr_serverless_applications"),
+            subnet_ids=network.private_subnet_ids, security_group_id=groups.emr_serverless,
+            domain_arn=studio.domain_arn, runtime_role_arns=runtime_roles.role_arns))
+        iam.grant_emr_serverless(serverless.enabled, studio.domain_arn, serverless.application_ids,
+                                 serverless.runtime_role_arns)
         iam.grant_launch_time_parameters(catalog.launch_time_parameter_arns)
         key.attach_policy(PlatformKeyPolicyProps(
             key_user_role_arns=(f"concat(values({studio.execution_role_arns}), "
@@ -190,6 +210,9 @@ class PlatformStack(TerraformStack):
             "emr_instance_role_arn": (iam.emr_instance_role_arn, "EMR instance role (EMR_EC2_DefaultRole)"),
             "emr_instance_profile_name": (iam.emr_instance_profile_name, "EMR instance profile"),
             "launch_role_arn": (iam.launch_role_arn, "Service Catalog launch-constraint role"),
+            "emr_serverless_application_ids": (serverless.application_ids,
+                                               "EMR Serverless application id per emr_serverless_applications "
+                                               "entry (Studio's connect takes it; destroy stops them first)"),
         }
         for name, (value, description) in outputs.items():
             TerraformOutput(self, name, value=expr(value), description=description)

@@ -188,6 +188,34 @@ class PlatformIam(Construct):
                 {"StringEquals": {"servicecatalog:roleLevel": "self"}}),
         ).replace('"__PRODUCTS__"', f"${{jsonencode({product_arns})}}"))
 
+    def grant_emr_serverless(self, enabled: str, domain_arn: str, application_ids: str,
+                             runtime_role_arns: str) -> None:
+        """Lets the Studio execution role list this domain's EMR Serverless applications, start them and
+        open their Livy endpoint (what ``%sm_analytics emr-serverless connect`` and the JupyterLab EMR
+        extension call), and pass exactly ``runtime_role_arns`` (a list expression) to EMR Serverless.
+        ``enabled``: condition (any application); ``domain_arn``: the tag value the applications carry
+        (modules/emr_serverless.py); ``application_ids``: map expression name => id.
+
+        AWS's Studio page ("Set up the permissions to enable listing and launching Amazon EMR
+        applications from SageMaker Studio") scopes these by the ``sagemaker:domain-arn`` tag; Terraform
+        makes the applications here, so CreateApplication, DeleteApplication and tagging are left out."""
+        p = self._props
+        arn = f"arn:${{{p.partition}}}:emr-serverless:${{{p.region}}}:${{{p.account_id}}}:/applications"
+        self._inline(self._studio, "emr-serverless", count_when(enabled), _policy(
+            # ListApplications has no resource type: AWS authorizes it on "*" only.
+            _statement("ListApplications", ["emr-serverless:ListApplications"], "*"),
+            _statement("UseDomainApplications", [
+                "emr-serverless:AccessLivyEndpoints", "emr-serverless:GetApplication",
+                "emr-serverless:StartApplication"], f"{arn}/*",
+                {"StringEquals": {"aws:ResourceTag/sagemaker:domain-arn": f"${{{domain_arn}}}"}}),
+            # Job runs (Livy sessions) carry no domain tag: named under this domain's applications.
+            _statement("SparkUiOfDomainApplications", ["emr-serverless:GetDashboardForJobRun"], "__JOB_RUNS__"),
+            _statement("PassRuntimeRoles", ["iam:PassRole"], "__ROLES__",
+                       {"StringEquals": {"iam:PassedToService": "emr-serverless.amazonaws.com"}}),
+        ).replace('"__JOB_RUNS__"',
+                  f'${{jsonencode([for id in values({application_ids}) : "{arn}/${{id}}/jobruns/*"])}}')
+         .replace('"__ROLES__"', f"${{jsonencode({runtime_role_arns})}}"))
+
     def grant_launch_time_parameters(self, parameter_arns: str) -> None:
         """Lets the launch role read ``parameter_arns`` (a list expression: the
         SSM parameters the product templates name by dynamic reference), which

@@ -227,3 +227,88 @@ def tag_rules() -> List[Rule]:
          f"tags sets keys the platform sets itself: ${{jsonencode({own})}}. Its own value would replace yours "
          f"on some resources; the platform's keys are {', '.join(STACK_TAG_KEYS)} (in any case)."),
     ]
+
+
+# EMR Serverless applications (modules/emr_serverless.py). An application's name is
+# "<domain_name>-<key>": CreateApplication's name has 1 to 64 characters of [A-Za-z0-9._/#-]
+# (https://docs.aws.amazon.com/emr-serverless/latest/APIReference/API_CreateApplication.html), and
+# domain_name has at most 24, so a key has at most 39.
+SERVERLESS_APPLICATION_KEY = "^[a-z0-9][a-z0-9-]{0,38}$"
+# Each setting => its default (None: required). Numbers are strings in map(map(string)); a JSON
+# number or bool in the workspace file converts to one.
+SERVERLESS_APPLICATION_SETTINGS = {
+    "release_label": None, "runtime_role": None, "max_vcpu": "16", "max_memory_gb": "64",
+    "max_disk_gb": "200", "auto_start": "true", "idle_timeout_minutes": "15"}
+# "Livy endpoints are available with Amazon EMR releases 6.14.0 and higher"
+# (https://docs.aws.amazon.com/emr/latest/EMR-Serverless-UserGuide/interactive-workloads-livy-endpoints.html).
+SERVERLESS_LIVY_RELEASE = (6, 14)
+# AutoStopConfig idleTimeoutMinutes: 1 to 10080
+# (https://docs.aws.amazon.com/emr-serverless/latest/APIReference/API_AutoStopConfig.html).
+SERVERLESS_IDLE_MINUTES = (1, 10080)
+# A worker's disk is 20 GB at least (https://docs.aws.amazon.com/emr/latest/EMR-Serverless-UserGuide/
+# app-behavior.html#worker-configs), so a maximum below that starts no worker.
+SERVERLESS_MIN_DISK_GB = 20
+
+
+def serverless_application_rules(runtime_roles: str) -> List[Rule]:
+    """Rules of ``emr_serverless_applications`` (map(map(string))): key format, known and required
+    settings, releases with the Livy endpoint, whole numbers in AWS's ranges, and a runtime role that
+    ``runtime_roles`` (a map expression: the runtime-role input) names."""
+    apps = "var.emr_serverless_applications"
+    known = _hcl_strings(SERVERLESS_APPLICATION_SETTINGS)
+    extra = f"setsubtract(keys(a), {known})"
+    required = [k for k, v in SERVERLESS_APPLICATION_SETTINGS.items() if v is None]
+    missing = f"setsubtract({_hcl_strings(required)}, [for k, v in a : k if v != null])"
+    major, minor = SERVERLESS_LIVY_RELEASE
+    version = 'split(".", trimprefix(a.release_label, "emr-"))'
+    old = (f'{{for n, a in {apps} : n => a.release_label if try(a.release_label, null) != null && !try(can(regex("^emr-[0-9]+[.][0-9]+[.][0-9]+$", '
+           f"a.release_label)) && (tonumber({version}[0]) > {major} || (tonumber({version}[0]) == {major} && "
+           f"tonumber({version}[1]) >= {minor})), false)}}")
+
+    def whole(setting: str, low: int, high: int = None) -> str:
+        """The applications whose ``setting`` is given and is not a whole number from ``low`` to ``high``."""
+        value = f"a.{setting}"
+        bound = f" && tonumber({value}) <= {high}" if high else ""
+        return (f"{{for n, a in {apps} : n => {value} if try({value}, null) != null && "
+                f'!try(can(regex("^[0-9]+$", {value})) && tonumber({value}) >= {low}{bound}, false)}}')
+
+    low_idle, high_idle = SERVERLESS_IDLE_MINUTES
+    numbers = [("max_vcpu", 1, None, "whole numbers of vCPUs, at least 1"),
+               ("max_memory_gb", 1, None, "whole numbers of GB, at least 1"),
+               ("max_disk_gb", SERVERLESS_MIN_DISK_GB, None,
+                f"whole numbers of GB, at least {SERVERLESS_MIN_DISK_GB} (one worker's smallest disk)"),
+               ("idle_timeout_minutes", low_idle, high_idle,
+                f"whole numbers of minutes from {low_idle} to {high_idle} (AutoStopConfig's range)")]
+    rules = [
+        (f'alltrue([for n in keys({apps}) : can(regex("{SERVERLESS_APPLICATION_KEY}", n))])',
+         "emr_serverless_applications has invalid names: "
+         f'${{jsonencode([for n in keys({apps}) : n if !can(regex("{SERVERLESS_APPLICATION_KEY}", n))])}}. '
+         "A name has 1 to 39 lowercase letters, digits and hyphens and starts with a letter or digit (the "
+         "application is named <domain_name>-<name>, and EMR Serverless allows 64 characters)."),
+        (f"length({{for n, a in {apps} : n => {extra} if length({extra}) > 0}}) == 0",
+         f"emr_serverless_applications has unknown settings: ${{jsonencode({{for n, a in {apps} : n => {extra} "
+         f"if length({extra}) > 0}})}}. An application may set only {', '.join(SERVERLESS_APPLICATION_SETTINGS)}."),
+        (f"length({{for n, a in {apps} : n => {missing} if length({missing}) > 0}}) == 0",
+         f"emr_serverless_applications misses required settings: ${{jsonencode({{for n, a in {apps} : "
+         f"n => {missing} if length({missing}) > 0}})}}. Each application needs release_label (e.g. emr-7.5.0) "
+         "and runtime_role (a name in emr_runtime_roles)."),
+        (f"length({old}) == 0",
+         f"emr_serverless_applications has release labels without the Livy endpoint: ${{jsonencode({old})}}. "
+         f"Studio connects through the application's Livy endpoint, which EMR Serverless has from "
+         f"emr-{major}.{minor}.0 on: use a label such as emr-7.5.0."),
+        (f"length({{for n, a in {apps} : n => a.runtime_role if try(a.runtime_role, null) != null && "
+         f"!contains(keys({runtime_roles}), a.runtime_role)}}) == 0",
+         f"emr_serverless_applications names runtime roles that emr_runtime_roles does not define: "
+         f"${{jsonencode({{for n, a in {apps} : n => a.runtime_role if try(a.runtime_role, null) != null && "
+         f"!contains(keys({runtime_roles}), a.runtime_role)}})}}. Add the role to emr_runtime_roles, or name "
+         f"one of ${{jsonencode(keys({runtime_roles}))}}."),
+        (f'length({{for n, a in {apps} : n => a.auto_start if !contains(["true", "false"], '
+         f'try(a.auto_start, "true"))}}) == 0',
+         f'emr_serverless_applications has auto_start values that are not true or false: ${{jsonencode('
+         f'{{for n, a in {apps} : n => a.auto_start if !contains(["true", "false"], try(a.auto_start, "true"))}})}}.'),
+    ]
+    for setting, low, high, rule in numbers:
+        rules.append((f"length({whole(setting, low, high)}) == 0",
+                      f"emr_serverless_applications has invalid {setting} values: "
+                      f"${{jsonencode({whole(setting, low, high)})}}. Use {rule}."))
+    return rules

@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from typing import Any, Sequence, Tuple
 
 from modules.input_rules import (
-    bucket_name_rules, domain_name_rules, guarded, guarded_message, tag_rules, user_profile_rules, workspace_rules)
+    SERVERLESS_APPLICATION_SETTINGS, bucket_name_rules, domain_name_rules, guarded, guarded_message,
+    serverless_application_rules, tag_rules, user_profile_rules, workspace_rules)
 
 DEFAULT_INTERFACE_ENDPOINTS = (
     "sagemaker.api",
@@ -365,6 +366,27 @@ INPUTS: Tuple[InputSpec, ...] = (
         rules=[('can(regex("^[1-9][0-9]*[smhd]$", var.livy_session_timeout))',
                 'livy_session_timeout = "${var.livy_session_timeout}" is invalid: use a number '
                 "and a unit s, m, h or d, e.g. 2h.")]),
+)
+
+
+# STAND-IN for helper A's emr_runtime_roles input (issue 12, part 1): only its keys are read here
+# (the runtime-role names an EMR Serverless application may name). Drop this entry when part 1 is merged.
+STAND_IN_RUNTIME_ROLES = InputSpec(
+    "emr_runtime_roles", "map(any)",
+    "EMR runtime roles: name => data permissions (stand-in of issue 12 part 1: names only).", default={})
+
+INPUTS = INPUTS + (
+    STAND_IN_RUNTIME_ROLES,
+    InputSpec(
+        "emr_serverless_applications", "map(map(string))",
+        "EMR Serverless interactive applications Studio users connect to, in the private subnets with a Livy "
+        "endpoint: name => settings. release_label (emr-6.14.0 or later) and runtime_role (a name in "
+        "emr_runtime_roles) are required; optional, with their defaults: "
+        + ", ".join(f"{k} = {v}" for k, v in SERVERLESS_APPLICATION_SETTINGS.items() if v is not None)
+        + " (maximum capacity of all the application's workers; auto_start: the first connect starts it; it "
+          "stops after idle_timeout_minutes without work). Empty: no application.",
+        default={},
+        rules=serverless_application_rules("var.emr_runtime_roles")),
 )
 
 

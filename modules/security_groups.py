@@ -54,11 +54,14 @@ class SecurityGroupsProps:
     """Condition: false leaves out the EMR groups and every rule that names them."""
     studio_internet_access: str
     """Condition: true lets Studio reach the internet over HTTPS (through the NAT)."""
+    emr_serverless_enabled: str = "false"
+    """Condition: true adds the EMR Serverless applications' group and its rules. Default: none."""
 
 
 class SecurityGroups(Construct):
     """Exposes the group ids as expressions: ``studio``, ``endpoints``,
-    ``emr_master``, ``emr_core``, ``emr_service_access`` (null without EMR)."""
+    ``emr_master``, ``emr_core``, ``emr_service_access`` (null without EMR),
+    ``emr_serverless`` (null without EMR Serverless applications)."""
 
     def __init__(self, scope: Construct, id: str, props: SecurityGroupsProps) -> None:
         super().__init__(scope, id)
@@ -75,6 +78,10 @@ class SecurityGroups(Construct):
         self.studio, self.endpoints = one(studio, "id"), one(endpoints, "id")
         self.emr_master, self.emr_core = one(master, "id"), one(core, "id")
         self.emr_service_access = one(service, "id")
+        with_serverless = count_when(props.emr_serverless_enabled)
+        serverless = self._group("emr-serverless", "EMR Serverless application workers", with_serverless,
+                                 attached_by="the EMR Serverless applications' network configuration")
+        self.emr_serverless = one(serverless, "id")
         # S3's addresses in this region, whichever way S3 is reached (gateway endpoint or NAT).
         s3_list = DataAwsEc2ManagedPrefixList(self, "s3", name=expr(f'"com.amazonaws.${{{props.region}}}.s3"'))
         s3 = PrefixList(f"{data_address(s3_list)}.id")
@@ -144,6 +151,19 @@ class SecurityGroups(Construct):
              "HTTPS to S3, AWS APIs and PyPI (bootstrap script) through the endpoints and the NAT", with_emr),
             ("core_to_https", self.emr_core, "out", "tcp", HTTPS_PORT, None,
              "HTTPS to S3, AWS APIs and PyPI (bootstrap script) through the endpoints and the NAT", with_emr),
+            # EMR Serverless workers only open connections (AWS blocks inbound to them: EMR Serverless
+            # User Guide, "Configuring VPC access"); Studio reaches them through the Livy endpoint, not
+            # this group.
+            ("serverless_to_endpoints", self.emr_serverless, "out", "tcp", HTTPS_PORT, self.endpoints,
+             "HTTPS from EMR Serverless workers to the AWS service endpoints", with_serverless),
+            ("serverless_to_s3", self.emr_serverless, "out", "tcp", HTTPS_PORT, s3,
+             "HTTPS to S3 (data, logs) through the gateway endpoint", with_serverless),
+            # Why 0.0.0.0/0: Spark on the workers calls AWS APIs that have no endpoint in the VPC
+            # (Glue Data Catalog, KMS, CloudWatch, STS of other regions) through the NAT; HTTPS only.
+            ("serverless_to_https", self.emr_serverless, "out", "tcp", HTTPS_PORT, None,
+             "HTTPS to AWS APIs without an endpoint in the VPC (Glue, KMS) through the NAT", with_serverless),
+            ("endpoints_from_serverless", self.endpoints, "in", "tcp", HTTPS_PORT, self.emr_serverless,
+             "HTTPS from EMR Serverless workers to the AWS service endpoints", with_serverless),
         ]
         for rule in rules:
             self._rule(*rule)

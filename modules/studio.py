@@ -105,6 +105,7 @@ class StudioDomain(Construct):
                 security_groups=[expr(p.security_group_id)]))
 
         self.domain_id = f"{address(domain)}.id"
+        self.domain_arn = f"{address(domain)}.arn"
         self.domain_url = f"{address(domain)}.url"
         self.home_efs_id = f"{address(domain)}.home_efs_file_system_id"
         self.user_profile_names = f"[for u in {address(profiles)} : u.user_profile_name]"

@@ -1,0 +1,109 @@
+"""EMR Serverless interactive applications that Studio users connect to (issue 12, part 2).
+
+One Spark application per entry of ``emr_serverless_applications``, named
+``<domain_name>-<key>``, with AWS's Livy endpoint on
+(``interactive_configuration.livy_endpoint_enabled``; ``studio_enabled`` is EMR
+Studio's switch, not SageMaker Studio's, and stays off), in the domain's private
+subnets behind its own security group (modules/security_groups.py), with a
+maximum capacity, auto start and auto stop after idle minutes.
+
+How Studio uses it (sagemaker-studio-analytics-extension 0.3.0,
+``%sm_analytics emr-serverless connect --application-id ... --emr-execution-role-arn ...``):
+StartApplication, GetApplication until STARTED, then sparkmagic opens a Livy
+session at ``https://<id>.livy.emr-serverless-services.<region>.amazonaws.com``
+signed with SigV4, passing the runtime role (``emr-serverless.session.executionRoleArn``).
+The JupyterLab EMR extension lists and describes applications (ListApplications,
+GetApplication). The Studio execution role may do exactly that on the applications
+tagged with this domain's ARN (``sagemaker:domain-arn``, the tag AWS's Studio
+permission page scopes by), and pass exactly these applications' runtime roles to
+EMR Serverless (``PlatformIam.grant_emr_serverless``).
+
+Each application names a runtime role of ``emr_runtime_roles`` (issue 12 part 1's
+model); that role trusts ``emr-serverless.amazonaws.com`` (the runtime-role
+construct, given :attr:`EmrServerless.runtime_role_names`).
+
+An application that is STARTED cannot be updated or deleted (AWS's
+UpdateApplication and DeleteApplication; hashicorp/terraform-provider-aws#49109):
+``scripts/serverless_apps.py`` stops it before an apply that changes it and before
+a destroy.
+"""
+from dataclasses import dataclass
+
+from constructs import Construct
+from cdktf import TerraformIterator
+from cdktf_cdktf_provider_aws.emrserverless_application import (
+    EmrserverlessApplication, EmrserverlessApplicationAutoStartConfiguration,
+    EmrserverlessApplicationAutoStopConfiguration, EmrserverlessApplicationInteractiveConfiguration,
+    EmrserverlessApplicationMaximumCapacity, EmrserverlessApplicationNetworkConfiguration)
+
+from modules.input_rules import SERVERLESS_APPLICATION_SETTINGS
+from modules.tf import address, expr, expr_bool, expr_list, expr_map, expr_number, local
+
+# The tag Studio's EMR Serverless permissions are scoped by (SageMaker Developer Guide, "Set up the
+# permissions to enable listing and launching Amazon EMR applications from SageMaker Studio").
+DOMAIN_TAG = "sagemaker:domain-arn"
+# PrivateLink service names (after com.amazonaws.<region>.) of the EMR Serverless API and of its Livy
+# endpoint (AWS PrivateLink Guide, "AWS services that integrate with AWS PrivateLink").
+INTERFACE_ENDPOINTS = ("emr-serverless", "emr-serverless-services.livy")
+SERVICE = "emr-serverless.amazonaws.com"
+
+
+@dataclass(frozen=True)
+class EmrServerlessProps:
+    """Every field is a bare Terraform expression (see ``modules.tf``)."""
+
+    name: str
+    """Prefix of the application names (the domain name)."""
+    applications: str
+    """The ``emr_serverless_applications`` input: name => settings (map(map(string)))."""
+    subnet_ids: str
+    """List: the private subnets the workers' network interfaces go to."""
+    security_group_id: str
+    """The applications' group (``SecurityGroups.emr_serverless``)."""
+    domain_arn: str
+    """The Studio domain's ARN, tagged on each application as ``sagemaker:domain-arn``."""
+    runtime_role_arns: str
+    """Map: runtime-role name => ARN (``EmrRuntimeRoles.role_arns``)."""
+
+
+def runtime_role_names(applications: str) -> str:
+    """The runtime-role names ``applications`` (the input's expression) use, as a list expression: for the
+    runtime-role construct, which makes those roles trust EMR Serverless before any application exists."""
+    return f"distinct([for n, a in {applications} : a.runtime_role if try(a.runtime_role, null) != null])"
+
+
+class EmrServerless(Construct):
+    """Exposes expressions: ``enabled`` (condition: any application), ``application_ids`` and
+    ``application_arns`` (maps name => value), ``runtime_role_names`` (list of the runtime roles the
+    applications name), ``runtime_role_arns`` (list of their ARNs)."""
+
+    def __init__(self, scope: Construct, id: str, props: EmrServerlessProps) -> None:
+        super().__init__(scope, id)
+        defaults = {k: v for k, v in SERVERLESS_APPLICATION_SETTINGS.items() if v is not None}
+        settings = ", ".join(f'{k} = try(a.{k}, null) == null ? "{v}" : a.{k}' for k, v in defaults.items())
+        # Each application's settings with every attribute present, defaults filled in.
+        apps = local(self, "emr_serverless_settings",
+                     f"{{for n, a in {props.applications} : n => merge(a, {{{settings}}})}}")
+        each = TerraformIterator.from_map(expr_map(apps))
+        app = EmrserverlessApplication(
+            self, "application", for_each=each,
+            name=expr(f'"${{{props.name}}}-${{each.key}}"'),
+            release_label=expr("each.value.release_label"), type="spark",
+            maximum_capacity=EmrserverlessApplicationMaximumCapacity(
+                cpu=expr('"${each.value.max_vcpu} vCPU"'), memory=expr('"${each.value.max_memory_gb} GB"'),
+                disk=expr('"${each.value.max_disk_gb} GB"')),
+            auto_start_configuration=EmrserverlessApplicationAutoStartConfiguration(
+                enabled=expr_bool("tobool(each.value.auto_start)")),
+            auto_stop_configuration=EmrserverlessApplicationAutoStopConfiguration(
+                enabled=True, idle_timeout_minutes=expr_number("tonumber(each.value.idle_timeout_minutes)")),
+            network_configuration=EmrserverlessApplicationNetworkConfiguration(
+                subnet_ids=expr_list(props.subnet_ids), security_group_ids=[expr(props.security_group_id)]),
+            interactive_configuration=EmrserverlessApplicationInteractiveConfiguration(
+                livy_endpoint_enabled=True, studio_enabled=False),
+            tags={DOMAIN_TAG: expr(props.domain_arn), "runtime-role": expr("each.value.runtime_role")})
+        self.enabled = f"length({props.applications}) > 0"
+        self.application_ids = f"{{for n, a in {address(app)} : n => a.id}}"
+        self.application_arns = f"{{for n, a in {address(app)} : n => a.arn}}"
+        self.runtime_role_names = runtime_role_names(props.applications)
+        self.runtime_role_arns = (f"[for r in {self.runtime_role_names} : {props.runtime_role_arns}[r] "
+                                  f"if contains(keys({props.runtime_role_arns}), r)]")
