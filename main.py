@@ -213,6 +213,9 @@ class PlatformStack(TerraformStack):
             "emr_serverless_application_ids": (serverless.application_ids,
                                                "EMR Serverless application id per emr_serverless_applications "
                                                "entry (Studio's connect takes it; destroy stops them first)"),
+            "emr_serverless_runtime_role_arns": (
+                f'{{for n, a in var.emr_serverless_applications : n => {runtime_roles.role_arns}[a.runtime_role]}}',
+                "Runtime role per EMR Serverless application: the --emr-execution-role-arn of its connect"),
         }
         for name, (value, description) in outputs.items():
             TerraformOutput(self, name, value=expr(value), description=description)

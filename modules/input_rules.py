@@ -44,7 +44,8 @@ MAX_TAG_VALUE = 256
 # The tags the stack sets itself: the provider's default tags (main.py) and those of single
 # resources. tests/test_input_rules.py checks both counts against the synthesized stack.
 STACK_TAG_KEYS = ("platform:domain", "managed-by", "Name", "purpose", "tier",
-                  "for-use-with-amazon-emr-managed-policies", "sagemaker:studio-visibility:emr")
+                  "for-use-with-amazon-emr-managed-policies", "sagemaker:studio-visibility:emr",
+                  "sagemaker:domain-arn", "runtime-role")
 STACK_TAGS_PER_RESOURCE = 5
 STACK_TAGS_PER_SERVICE_CATALOG_RESOURCE = 3
 # IAM's and SageMaker's pattern for tag keys and values (EC2 allows more): Unicode letters,

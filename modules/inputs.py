@@ -373,7 +373,11 @@ INPUTS: Tuple[InputSpec, ...] = (
 # (the runtime-role names an EMR Serverless application may name). Drop this entry when part 1 is merged.
 STAND_IN_RUNTIME_ROLES = InputSpec(
     "emr_runtime_roles", "map(any)",
-    "EMR runtime roles: name => data permissions (stand-in of issue 12 part 1: names only).", default={})
+    "EMR runtime roles: name => data permissions (stand-in of issue 12 part 1: names only).", default={},
+    # The role is named <domain>-<region>-rt-<name>: at most 39 + 4 + 20 characters of IAM's 64.
+    rules=[('alltrue([for n in keys(var.emr_runtime_roles) : can(regex("^[a-z0-9][a-z0-9-]{0,19}$", n))])',
+            "emr_runtime_roles has invalid names: ${jsonencode(keys(var.emr_runtime_roles))}. A name has 1 to 20 "
+            "lowercase letters, digits and hyphens.")])
 
 INPUTS = INPUTS + (
     STAND_IN_RUNTIME_ROLES,

@@ -79,6 +79,7 @@ def destroy_workspace(target: Target, tf: Terraform, workspace: str, var_file: P
     domain_guard.check_destroy(tf, workspace, state, values, allow_domain_replacement)
     done: list[str] = []
     kept = None
+    _stop_serverless(target, region, tf.output_values(workspace) if state else {}, progress, auto_approve)
     if domains:
         value = tf.output_values(workspace)
         _remove_launched(target, region, value, progress, auto_approve)
@@ -102,6 +103,20 @@ def destroy_workspace(target: Target, tf: Terraform, workspace: str, var_file: P
                            "and re-run.")
     progress.say(closing_line(proc.stdout, "destroy"))
     return Teardown(done, kept)
+
+
+def _stop_serverless(target: Target, region: str, outputs: dict, progress: Progress, auto_approve: bool) -> None:
+    """The workspace's EMR Serverless applications that users started, stopped before the destroy
+    deletes them (``scripts/serverless_apps.py``)."""
+    from scripts import serverless_apps
+
+    if not outputs.get("emr_serverless_application_ids"):
+        return
+    (client,) = target_clients(target, region, ("emr-serverless",))
+    with progress.step("stop the started EMR Serverless applications (scripts/serverless_apps.py)"):
+        lines = serverless_apps.stop_for_destroy(client, outputs, auto_approve, progress.say)
+    for line in lines or ["none is started"]:
+        progress.say(f"emr serverless: {line}")
 
 
 def _remove_launched(target: Target, region: str, outputs: dict, progress: Progress, auto_approve: bool) -> None:
@@ -150,6 +165,9 @@ def emulator_leftovers(emu, region: str | None = None, keep_buckets: Sequence[st
     found += [f"elastic ip {a['AllocationId']}" for a in ec2.describe_addresses()["Addresses"]]
     found += [f"vpc endpoint {e['VpcEndpointId']}" for e in ec2.describe_vpc_endpoints()["VpcEndpoints"]
               if e["State"].lower() not in ("deleted", "deleting")]
+    found += [f"emr serverless application {a['name']} ({a['id']})"
+              for a in emu.client("emr-serverless", region).list_applications()["applications"]
+              if a["state"] != "TERMINATED"]
     found += [f"iam role {r['RoleName']}" for r in iam.list_roles()["Roles"]
               if not r["Path"].startswith("/aws-service-role/")]
     found += [f"instance profile {p['InstanceProfileName']}"

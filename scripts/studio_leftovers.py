@@ -282,7 +282,8 @@ def before_apply(args, target, tf, var_file: Path, progress, scope: Iterable[str
                  plan_file: Path | None = None) -> list[str]:
     """What ``apply`` (and ``prepare-apply``) does before Terraform applies: one
     plan, which the domain guard checks (scripts/domain_guard.py), then the apps
-    and spaces of the user profiles it deletes go (:func:`prepare_apply`).
+    and spaces of the user profiles it deletes go (:func:`prepare_apply`), and the
+    started EMR Serverless applications it changes stop (scripts/serverless_apps.py).
 
     ``plan_file``: keep the plan there, for ``terraform apply`` of exactly that
     plan; without ``--auto-approve`` the plan is shown and must be accepted
@@ -294,7 +295,19 @@ def before_apply(args, target, tf, var_file: Path, progress, scope: Iterable[str
     if plan_file is not None and not args.auto_approve:
         print(tf.run(["show", "-no-color", str(plan_file)], workspace=args.workspace).stdout, flush=True)
         confirm([], False, f"Apply this plan to workspace {args.workspace}?", progress.say)
-    return prepare_apply(target, tf, args.workspace, var_file, progress, args.auto_approve, plan)
+    lines = prepare_apply(target, tf, args.workspace, var_file, progress, args.auto_approve, plan)
+    from scripts import serverless_apps
+
+    if serverless_apps.changed_applications(plan):
+        from scripts.lifecycle import target_clients
+        from scripts.platform_cmd import read_region
+
+        (client,) = target_clients(target, read_region(var_file), ("emr-serverless",))
+        stopped = serverless_apps.stop_for_plan(client, plan, args.auto_approve, progress.say)
+        for line in stopped:
+            progress.say(f"emr serverless: {line}")
+        lines += stopped
+    return lines
 
 
 def prepare_apply(target, tf, workspace: str, var_file: Path, progress, auto_approve: bool, plan: dict) -> list[str]:

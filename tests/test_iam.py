@@ -65,6 +65,7 @@ def test_s3_access_is_scoped_to_the_platform_buckets(stack: SynthesizedStack):
 # them, so "*" is the only resource they can be granted on.
 WILDCARD_ONLY_ACTIONS = {
     "elasticmapreduce:ListClusters": "lists clusters; no resource type",
+    "emr-serverless:ListApplications": "lists applications; no resource type",
     "elasticmapreduce:DescribeSecurityConfiguration": "reads a security configuration; no resource type",
     "servicecatalog:SearchProducts": "lists the products of the role's portfolios; no resource type",
     "servicecatalog:DescribeProductView": "addressed by product view id; no resource type",
@@ -110,9 +111,13 @@ def test_studio_role_may_launch_only_this_domains_products(stack: SynthesizedSta
 def test_every_pass_role_names_our_roles_and_the_service(stack: SynthesizedStack):
     passes = [(path, s) for path, body in stack.resources("aws_iam_role_policy").items()
               for s in policy(body)["Statement"] if "iam:PassRole" in as_list(s["Action"])]
-    assert len(passes) == 2
+    assert len(passes) == 3
     for path, statement in passes:
         assert as_list(statement["Action"]) == ("iam:PassRole",), path
+        if path == "iam/studio_execution_emr_serverless":  # the runtime roles of the applications
+            assert as_list(statement["Resource"])[0].startswith("${jsonencode([for r in distinct("), path
+            assert statement["Condition"] == {"StringEquals": {"iam:PassedToService": "emr-serverless.amazonaws.com"}}
+            continue
         assert all(r.startswith("${one(aws_iam_role.iam_") for r in as_list(statement["Resource"])), path
         assert statement["Condition"]["StringEquals"]["iam:PassedToService"], path
 
@@ -125,7 +130,8 @@ def test_launch_role_decrypts_templates_only_through_s3(stack: SynthesizedStack)
 
 def test_every_role_gets_the_permissions_boundary_input(stack: SynthesizedStack):
     roles = stack.resources("aws_iam_role")
-    assert len(roles) == 5  # studio, emr service, emr instance, launch, flow logs
+    # studio, emr service, emr instance, launch, flow logs; the runtime roles (part 1's stand-in)
+    assert len(roles) == 6
     for path, body in roles.items():
         assert body["permissions_boundary"] == "${var.permissions_boundary_arn}", path
 

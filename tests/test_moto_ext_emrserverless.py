@@ -52,6 +52,12 @@ def test_an_application_is_created_with_its_livy_endpoint_network_and_tags(aws):
     assert listed[created["applicationId"]]["architecture"] == "X86_64"
 
 
+def test_the_engine_is_taken_in_any_case(aws):
+    app_id = create(aws, type="spark")["applicationId"]  # as the Terraform provider sends it
+    assert aws["emr-serverless"].get_application(applicationId=app_id)["application"]["type"].upper() == "SPARK"
+    refused("ValidationException", create, aws, type="flink", message="Unsupported engine")
+
+
 def test_a_livy_endpoint_needs_emr_6_14_or_later(aws):
     refused("ValidationException", create, aws, releaseLabel="emr-6.13.0", message="Livy endpoint")
     assert create(aws, releaseLabel="emr-6.14.0")["applicationId"]

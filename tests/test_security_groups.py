@@ -19,6 +19,7 @@ def _rules(stack, direction):
     ("emr-core", "emr-service-access", 8443),
     ("emr-service-access", "emr-master", 9443),
     ("endpoints", "studio", 443),
+    ("endpoints", "emr-serverless", 443),     # EMR Serverless workers to the AWS endpoints
     ("studio", "studio", None),               # seed 3.2.1: all traffic from itself
 ])
 def test_ingress_rule_exists(stack: SynthesizedStack, group, peer, port):
@@ -71,11 +72,13 @@ def test_group_names_derive_from_the_domain(stack: SynthesizedStack):
 
 # Egress to 0.0.0.0/0 allowed only here, each for a reason given beside the rule
 # in modules/security_groups.py: (group, protocol, port).
-EGRESS_TO_ANYWHERE = {("studio", "tcp", 443), ("emr-master", "tcp", 443), ("emr-core", "tcp", 443)}
+EGRESS_TO_ANYWHERE = {("studio", "tcp", 443), ("emr-master", "tcp", 443), ("emr-core", "tcp", 443),
+                      ("emr-serverless", "tcp", 443)}
 
 
 def test_egress_to_anywhere_is_https_only_and_listed(stack: SynthesizedStack):
-    groups = {_one(stack, g): g for g in ("studio", "endpoints", "emr-master", "emr-core", "emr-service-access")}
+    groups = {_one(stack, g): g for g in ("studio", "endpoints", "emr-master", "emr-core", "emr-service-access",
+                                          "emr-serverless")}
     found = {(groups[r["security_group_id"]], r["ip_protocol"], r.get("from_port"))
              for r in _rules(stack, "egress").values() if r.get("cidr_ipv4") == "0.0.0.0/0"}
     assert found == EGRESS_TO_ANYWHERE
@@ -98,7 +101,8 @@ def test_s3_is_reached_through_its_managed_prefix_list(stack: SynthesizedStack):
     assert body["name"] == '${"com.amazonaws.${var.region}.s3"}'
     s3_rules = [r for r in _rules(stack, "egress").values() if "prefix_list_id" in r]
     assert sorted((r["from_port"], r["security_group_id"]) for r in s3_rules) == sorted([
-        (443, _one(stack, "studio")), (80, _one(stack, "emr-master")), (80, _one(stack, "emr-core"))])
+        (443, _one(stack, "studio")), (80, _one(stack, "emr-master")), (80, _one(stack, "emr-core")),
+        (443, _one(stack, "emr-serverless"))])
 
 
 def test_emr_nodes_reach_each_other_and_the_service_access_group(stack: SynthesizedStack):
@@ -112,7 +116,7 @@ def test_emr_nodes_reach_each_other_and_the_service_access_group(stack: Synthesi
 
 
 def test_groups_attached_outside_terraform_declare_why_checkov_cannot_see_it(stack: SynthesizedStack):
-    for group in ("studio", "emr-master", "emr-core", "emr-service-access"):
+    for group in ("studio", "emr-master", "emr-core", "emr-service-access", "emr-serverless"):
         (skip,) = stack.resource("aws_security_group", f"security_groups/{group}")["//"]["checkov"]["skip"]
         assert skip["id"] == "CKV2_AWS_5" and "Attached outside" in skip["comment"]
     assert "checkov" not in stack.resource("aws_security_group", "security_groups/endpoints")["//"]
@@ -122,3 +126,13 @@ def test_an_ingress_rule_from_anywhere_cannot_be_declared():
     from modules.security_groups import SecurityGroups
     with pytest.raises(ValueError, match="no ingress from 0.0.0.0/0"):
         SecurityGroups._rule(None, "x", "sg", "in", "tcp", 22, None, "ssh from anywhere", None)
+
+
+def test_the_emr_serverless_group_exists_with_applications_and_only_opens_connections(stack: SynthesizedStack):
+    group = stack.resource("aws_security_group", "security_groups/emr-serverless")
+    assert group["count"] == "${length(var.emr_serverless_applications) > 0 ? 1 : 0}"
+    serverless = _one(stack, "emr-serverless")
+    assert not [r for r in _rules(stack, "ingress").values() if r["security_group_id"] == serverless]
+    egress = [r for r in _rules(stack, "egress").values() if r["security_group_id"] == serverless]
+    assert {(r["ip_protocol"], r["from_port"]) for r in egress} == {("tcp", 443)}
+    assert all(r["count"] == group["count"] for r in egress)

@@ -12,7 +12,11 @@ def test_s3_gateway_endpoint_on_private_route_tables(stack: SynthesizedStack):
 
 def test_one_interface_endpoint_per_listed_service_with_private_dns(stack: SynthesizedStack):
     interface = stack.resource("aws_vpc_endpoint", "endpoints/interface")
-    assert interface["for_each"] == "${{for s in var.interface_endpoints : s => s}}"
+    # EMR Serverless's API and Livy endpoints join the list while the workspace has applications
+    # (PrivateLink service names com.amazonaws.<region>.emr-serverless and ...emr-serverless-services.livy).
+    assert interface["for_each"] == (
+        '${{for s in distinct(concat(var.interface_endpoints, length(var.emr_serverless_applications) > 0 ? '
+        '["emr-serverless", "emr-serverless-services.livy"] : [])) : s => s}}')
     assert interface["private_dns_enabled"] is True
     assert interface["subnet_ids"] == "${local.network_private_subnet_ids}"
     sg = stack.address("aws_security_group", "security_groups/endpoints")

@@ -12,7 +12,10 @@ After an apply of workspace W, as the Studio execution role:
 5. check every AWS call made as the role on that path, and every call the
    client packages' code can make on it, against the role's policies with a
    policy simulator (``policy_check``);
-6. terminate the product; the cluster and its stack are gone (``steps.terminate_cluster``).
+6. with EMR Serverless applications in the workspace: connect to one through
+   AWS's client code up to its Livy endpoint, check its network path and the
+   role's permissions for it (``serverless``);
+7. terminate the product; the cluster and its stack are gone (``steps.terminate_cluster``).
 
 Each step prints what it did and how long it took; a failure names the step,
 the call and what to change (:class:`~scripts.journey.steps.JourneyFailure`).
@@ -39,17 +42,24 @@ class JourneyResult:
         return f"journey {self.workspace}: all {len(self.steps)} steps passed in {total:.1f}s"
 
 
-def _steps():
-    from scripts.journey import policy_check, steps
+def _steps(outputs: dict):
+    """The steps, with the EMR Serverless ones (scripts/journey/serverless.py) when the workspace has
+    applications; terminating the cluster stays last (a failure before it still terminates)."""
+    from scripts.journey import policy_check, serverless, steps
 
+    with_serverless = [
+        ("connect to EMR Serverless", serverless.connect_application),
+        ("check the EMR Serverless network path", serverless.check_network),
+        ("check the EMR Serverless permissions", serverless.check_permissions),
+    ] if serverless.applications(outputs) else []
     return [("find the EMR products", steps.find_products), ("launch a cluster", steps.launch_cluster),
             ("connect a notebook", steps.connect_notebook), ("check the network path", steps.check_network),
-            ("check the role's permissions", policy_check.check_permissions),
+            ("check the role's permissions", policy_check.check_permissions), *with_serverless,
             ("terminate the cluster", steps.terminate_cluster)]
 
 
 def run_journey(target, tf, workspace: str, var_file: Path, progress) -> JourneyResult:
-    """Runs the six steps against ``target``'s emulator with ``workspace`` applied."""
+    """Runs the steps against ``target``'s emulator with ``workspace`` applied."""
     from scripts.journey.studio_user import CallRecord, role_credentials, role_session
     from scripts.platform_cmd import CommandError, read_region
 
@@ -68,7 +78,7 @@ def run_journey(target, tf, workspace: str, var_file: Path, progress) -> Journey
                       record)
     progress.say(f"as the Studio execution role {outputs['studio_execution_role_arn']} (assumed in the emulator)")
     result = JourneyResult(workspace)
-    steps = _steps()
+    steps = _steps(outputs)
     try:
         for number, (name, step) in enumerate(steps, start=1):
             start = time.monotonic()

@@ -76,7 +76,8 @@ def request_for(call: dict, region: str, account: str, cluster_tags: dict | None
                 ui_targets: dict | None = None) -> tuple[str, dict]:
     """(resource ARN, request context) of a recorded call, per the Service
     Authorization Reference's resource type of the action (where it has none,
-    the resource is "*"). ``ui_targets``: persistent app UI id => the ARN of
+    the resource is "*"). ``cluster_tags``: the tags of the cluster or EMR
+    Serverless application called. ``ui_targets``: persistent app UI id => the ARN of
     the cluster it belongs to (its resource type is the cluster)."""
     action, params = call["iam_action"], call.get("params") or {}
     context = {"aws:RequestedRegion": region}
@@ -89,6 +90,13 @@ def request_for(call: dict, region: str, account: str, cluster_tags: dict | None
             if "ExecutionRoleArn" in params:
                 context["elasticmapreduce:ExecutionRoleArn"] = params["ExecutionRoleArn"]
             return cluster, context
+    if action.startswith("emr-serverless:") and params.get("applicationId"):
+        # An application's actions: its ARN and tags (``cluster_tags``: the tags of the resource called).
+        context.update({f"aws:ResourceTag/{k}": v for k, v in (cluster_tags or {}).items()})
+        return f"arn:aws:emr-serverless:{region}:{account}:/applications/{params['applicationId']}", context
+    if action == "iam:PassRole":
+        context["iam:PassedToService"] = params["PassedToService"]
+        return params["RoleArn"], context
     if action == "sts:AssumeRole":
         return params["RoleArn"], context
     if action.startswith("servicecatalog:"):

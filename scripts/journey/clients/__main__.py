@@ -29,7 +29,9 @@ def main(argv=None) -> int:
     r = sub.add_parser("run", help="run the connect path and the cluster view against the emulator")
     r.add_argument("--endpoint-url", required=True, help="the emulator, https://127.0.0.1:PORT")
     r.add_argument("--region", required=True)
-    r.add_argument("--cluster-id", required=True)
+    target = r.add_mutually_exclusive_group(required=True)
+    target.add_argument("--cluster-id")
+    target.add_argument("--application-id", help="an EMR Serverless application (emr-serverless connect)")
     r.add_argument("--ca-bundle", help="the emulator's certificate")
     r.add_argument("--credentials-json", required=True,
                    help="file ('-' for stdin) with AssumeRole's Credentials: AccessKeyId, SecretAccessKey, SessionToken")
@@ -75,7 +77,8 @@ def main(argv=None) -> int:
     credentials = credentials.get("Credentials", credentials)
     result = run_in_process(args.endpoint_url, args.region, credentials, args.cluster_id, args.ca_bundle,
                             args.auth_type, args.language, args.assumable_role_arn, args.emr_execution_role_arn,
-                            livy_port_open=not args.livy_closed, view=not args.no_view, app_ui=not args.no_app_ui)
+                            livy_port_open=not args.livy_closed, view=not args.no_view, app_ui=not args.no_app_ui,
+                            application_id=args.application_id)
     out = sys.__stdout__
     if args.json:
         json.dump(result, out, indent=1, default=str)

@@ -67,6 +67,8 @@ async def _post(route: str, body: dict | None) -> dict:
         "get-persistent-app-ui-presigned-url": handlers.GetPersistentAppUiPresignedUrlHandler,
         "get-on-cluster-app-ui-presigned-url": handlers.GetOnClustersAppUiPresignedUrlHandler,
         "fetch-emr-roles": handlers.FetchEMRRolesHandler,
+        "emr-serverless/list-applications": handlers.ListServerlessApplicationsHandler,
+        "emr-serverless/get-application": handlers.GetServerlessApplicationHandler,
     }[route]
     handler = _harness(handler_cls, body)
     await handler.post()
@@ -117,4 +119,33 @@ def run_cluster_view(cluster_id: str, with_roles: bool = False, with_app_ui: boo
     DomainId/SpaceName from Studio's resource metadata file: the runner points
     ``RESOURCE_METADATA_FILE`` at one before anything is imported."""
     steps = asyncio.run(_view(cluster_id, with_roles, with_app_ui, role_arn))
+    return {"steps": steps, "ok": all(s["status"] == 200 for s in steps)}
+
+
+# What the frontend asks for when it lists EMR Serverless applications (static/603.*.js).
+SERVERLESS_LIST_STATES = ["STARTED", "CREATED", "STOPPED"]
+
+
+async def _serverless_view(application_id: str, with_roles: bool, role_arn: str | None) -> list[dict]:
+    """The EMR Serverless tab: ``fetch-emr-roles``, ``list-applications`` (following ``nextToken``, with
+    ``roleArn`` for another account's), then ``get-application`` of the one picked (``RoleArn``)."""
+    steps: list[dict] = []
+    if with_roles:
+        steps.append(await _post("fetch-emr-roles", {}))
+    token = None
+    while True:
+        body = {"states": SERVERLESS_LIST_STATES, **({"nextToken": token} if token else {}),
+                **({"roleArn": role_arn} if role_arn else {})}
+        steps.append(await _post("emr-serverless/list-applications", body))
+        token = (steps[-1]["reply"] or {}).get("nextToken") if steps[-1]["status"] == 200 else None
+        if not token:
+            break
+    steps.append(await _post("emr-serverless/get-application",
+                             {"applicationId": application_id, **({"RoleArn": role_arn} if role_arn else {})}))
+    return steps
+
+
+def run_serverless_view(application_id: str, with_roles: bool = False, role_arn: str | None = None) -> dict:
+    """Runs the EMR Serverless view (see ``run_cluster_view`` for ``with_roles``)."""
+    steps = asyncio.run(_serverless_view(application_id, with_roles, role_arn))
     return {"steps": steps, "ok": all(s["status"] == 200 for s in steps)}

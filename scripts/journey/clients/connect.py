@@ -52,6 +52,20 @@ def connect_cell(cluster_id: str, auth_type: str = "None", language: str = "pyth
     return "%load_ext sagemaker_studio_analytics_extension.magics\n" + line
 
 
+def serverless_connect_cell(application_id: str, language: str = "python", assumable_role_arn: str | None = None,
+                            emr_execution_role_arn: str | None = None) -> str:
+    """The cell the JupyterLab EMR extension injects to connect to an EMR Serverless application (its
+    serverless connect command, labextension static/603.*.js), with the same argument order."""
+    line = f"%sm_analytics emr-serverless connect --application-id {application_id}"
+    if language:
+        line += f" --language {language}"
+    if assumable_role_arn:
+        line += f" --assumable-role-arn {assumable_role_arn}"
+    if emr_execution_role_arn:
+        line += f" --emr-execution-role-arn {emr_execution_role_arn}"
+    return "%load_ext sagemaker_studio_analytics_extension.magics\n" + line
+
+
 def sparkmagic_config(scratch: str) -> str:
     """sparkmagic's user configuration (``$SPARKMAGIC_CONF_DIR/config.json``):
     its documented ``http_session_config`` mounts our Livy recorder as the
@@ -100,9 +114,11 @@ def _responses(printed: str) -> list[dict]:
 
 def run_connect(recorder, cluster_id: str, auth_type: str = "None", language: str = "python",
                 assumable_role_arn: str | None = None, emr_execution_role_arn: str | None = None,
-                livy_port_open: bool = True, livy_tls: bool = False, scratch: str | None = None) -> dict:
+                livy_port_open: bool = True, livy_tls: bool = False, scratch: str | None = None,
+                cell: str | None = None) -> dict:
     """Runs the connect cell in an InteractiveShell; ``recorder`` is netguard's
-    (installed before this is called, so that import-time calls are seen)."""
+    (installed before this is called, so that import-time calls are seen).
+    ``cell``: another cell to run (``serverless_connect_cell``) instead of the cluster's."""
     scratch = scratch or tempfile.mkdtemp(prefix="journey-clients-")
     os.environ["SPARKMAGIC_CONF_DIR"] = sparkmagic_config(os.path.join(scratch, "sparkmagic"))
     os.environ["IPYTHONDIR"] = os.path.join(scratch, "ipython")
@@ -118,7 +134,7 @@ def run_connect(recorder, cluster_id: str, auth_type: str = "None", language: st
 
     probes: list[dict] = []
     printed = io.StringIO()
-    cell = connect_cell(cluster_id, auth_type, language, assumable_role_arn, emr_execution_role_arn)
+    cell = cell or connect_cell(cluster_id, auth_type, language, assumable_role_arn, emr_execution_role_arn)
     error = None
     with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(printed):
         import importlib

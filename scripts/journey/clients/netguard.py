@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import re
 import socket
 import threading
 import time
@@ -227,7 +228,12 @@ class LivyRecorder(BaseAdapter):
             body = _summary(json.loads(body)) if body else None
         except ValueError:
             pass
-        _RECORDER.add("livy", {"method": request.method, "url": request.url, "body": body})
+        # Who the request is signed for (EMR Serverless's Livy endpoint takes SigV4: region/service of
+        # the credential scope), never the key or signature.
+        scope = re.search(r"Credential=[^/]+/[0-9]+/([^/]+/[^/]+)/aws4_request",
+                          request.headers.get("Authorization") or "")
+        _RECORDER.add("livy", {"method": request.method, "url": request.url, "body": body,
+                               "signed_for": scope.group(1) if scope else None})
         raise requests.exceptions.ConnectionError(
             f"no Livy here: {request.method} {request.url} recorded, not sent (a Livy server is out of scope)")
 

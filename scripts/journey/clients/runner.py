@@ -58,7 +58,10 @@ def run_in_process(endpoint_url: str, region: str, credentials: dict, cluster_id
                    ca_bundle: str | None = None, auth_type: str = "None", language: str = "python",
                    assumable_role_arn: str | None = None, emr_execution_role_arn: str | None = None,
                    livy_port_open: bool = True, livy_tls: bool = False, view: bool = True,
-                   app_ui: bool = True, resource_metadata: dict | None = None) -> dict:
+                   app_ui: bool = True, resource_metadata: dict | None = None,
+                   application_id: str | None = None) -> dict:
+    """``application_id``: connect to that EMR Serverless application (``%sm_analytics emr-serverless
+    connect``) and run the extension's serverless view, instead of the cluster ``cluster_id``'s."""
     started = time.monotonic()
     scratch = tempfile.mkdtemp(prefix="journey-clients-")
     _prepare_env(region, credentials, ca_bundle, scratch, resource_metadata)
@@ -71,8 +74,10 @@ def run_in_process(endpoint_url: str, region: str, credentials: dict, cluster_id
     recorder.phase = "connect"
     t0 = time.monotonic()
     try:
+        cell = connect.serverless_connect_cell(application_id, language, assumable_role_arn,
+                                               emr_execution_role_arn) if application_id else None
         connected = connect.run_connect(recorder, cluster_id, auth_type, language, assumable_role_arn,
-                                        emr_execution_role_arn, livy_port_open, livy_tls, scratch)
+                                        emr_execution_role_arn, livy_port_open, livy_tls, scratch, cell=cell)
         if connected["error"]:
             errors.append(f"connect: {connected['error']}")
     except Exception as exc:  # noqa: BLE001 - reported, the run goes on to the view
@@ -89,8 +94,10 @@ def run_in_process(endpoint_url: str, region: str, credentials: dict, cluster_id
         try:
             # Another account's cluster: the frontend sends the assumable role as
             # RoleArn, and the extension assumes it (sts:AssumeRole) per request.
-            viewed = cluster_view.run_cluster_view(cluster_id, with_roles=bool(resource_metadata),
-                                                   with_app_ui=app_ui, role_arn=assumable_role_arn)
+            viewed = cluster_view.run_serverless_view(
+                application_id, with_roles=bool(resource_metadata), role_arn=assumable_role_arn
+            ) if application_id else cluster_view.run_cluster_view(
+                cluster_id, with_roles=bool(resource_metadata), with_app_ui=app_ui, role_arn=assumable_role_arn)
             errors.extend(f"cluster view: {s['route']} answered {s['status']}: {str(s['reply'])[:300]}"
                           for s in viewed["steps"] if s["status"] != 200)
         except Exception as exc:  # noqa: BLE001

@@ -51,6 +51,9 @@ class EmrServerlessStudioBackend(EMRServerlessBackend):
         self._check_architecture(architecture)
         self._check_interactive(kwargs["release_label"], interactive_configuration)
         self._check_network(kwargs.get("network_configuration"))
+        # AWS takes the engine in any case (the Terraform provider sends "spark"; the CLI examples "SPARK");
+        # moto's check accepts upper case only.
+        kwargs["application_type"] = (kwargs.get("application_type") or "").upper()
         probe = super().create_application(**kwargs)  # moto's checks of type and release label
         del self.applications[probe.id]
         application = StudioApplication(
