@@ -25,6 +25,7 @@ from modules.emr_serverless import EmrServerless, EmrServerlessProps
 from modules.emr_runtime_roles_standin import EmrRuntimeRoles, EmrRuntimeRolesProps
 from modules.encryption import PlatformKey, PlatformKeyPolicyProps, PlatformKeyProps
 from modules.iam import PlatformIam, PlatformIamProps
+from modules.input_rules import interface_services
 from modules.input_limits import InputLimits, InputLimitsProps, private_subnet_room, zones_suffice
 from modules.input_variables import PlatformInputs, declare_input
 from modules.network import FlowLogs, FlowLogsProps, Network, NetworkProps
@@ -34,7 +35,7 @@ from modules.state_backend import (
 from modules.security_groups import SecurityGroups, SecurityGroupsProps
 from modules.storage import Storage, StorageProps
 from modules.studio import StudioDomain, StudioDomainProps
-from modules.tf import expr, expr_map, hcl
+from modules.tf import expr, expr_map
 from modules.vpc_endpoints import VpcEndpoints, VpcEndpointsProps
 
 REPO_ROOT = os.path.dirname(os.path.abspath(__file__))
@@ -110,10 +111,9 @@ class PlatformStack(TerraformStack):
         VpcEndpoints(self, "endpoints", VpcEndpointsProps(
             name=inputs.name_prefix, region=var("region"), vpc_id=network.vpc_id,
             private_subnet_ids=network.private_subnet_ids, private_route_table_ids=network.private_route_table_ids,
+            # With EMR Serverless's API and its Livy endpoint while the workspace has applications.
             security_group_id=groups.endpoints,
-            # EMR Serverless's API and its Livy endpoint, while the workspace has applications.
-            interface_services=(f'distinct(concat({var("interface_endpoints")}, {serverless_enabled} ? '
-                                f'{hcl(list(emr_serverless.INTERFACE_ENDPOINTS))} : []))'),
+            interface_services=interface_services(),
             partition=account.partition, account_id=account.account_id,
             platform_bucket_arns=f"[{storage.artifacts_bucket_arn}, {storage.data_bucket_arn}]",
             allowed_buckets=var("allowed_s3_buckets"), subnet_rules=[limits.existing_subnets_apart]))

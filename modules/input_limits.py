@@ -40,6 +40,7 @@ from cdktf_cdktf_provider_aws.data_aws_emr_supported_instance_types import DataA
 from cdktf_cdktf_provider_aws.data_aws_subnet import DataAwsSubnet
 from cdktf_cdktf_provider_aws.data_aws_subnets import DataAwsSubnets, DataAwsSubnetsFilter
 
+from modules.input_rules import interface_services, serverless_workers
 from modules.inputs import Rule, _cidr_prefix as cidr_prefix, null_guarded
 from modules.tf import checked, count_when, data_address, expr, expr_list, expr_map, hcl
 
@@ -172,13 +173,15 @@ def _needed_addresses() -> tuple:
     """(expression, explanation) of the addresses a private subnet must have free."""
     largest_cluster = "(var.enable_emr ? 1 + max(var.emr_core_instance_counts...) : 0)"
     studio_apps = f"{STUDIO_APPS_PER_USER} * length(var.user_profiles)"
-    needed = (f"length(var.interface_endpoints) + {EFS_MOUNT_TARGETS_PER_SUBNET} + {studio_apps} + "
-              f"{largest_cluster}")
+    endpoints, workers = f"length({interface_services()})", serverless_workers()
+    needed = (f"{endpoints} + {EFS_MOUNT_TARGETS_PER_SUBNET} + {studio_apps} + "
+              f"{largest_cluster} + {workers}")
     explanation = (
-        "${length(var.interface_endpoints)} interface endpoints, "
+        f"${{{endpoints}}} interface endpoints, "
         f"{EFS_MOUNT_TARGETS_PER_SUBNET} EFS mount target, ${{{studio_apps}}} Studio apps ({STUDIO_APPS_PER_USER} "
-        f"per user in user_profiles) and ${{{largest_cluster}}} nodes of the largest EMR cluster offered (1 master "
-        "+ the largest of emr_core_instance_counts)")
+        f"per user in user_profiles), ${{{largest_cluster}}} nodes of the largest EMR cluster offered (1 master "
+        "+ the largest of emr_core_instance_counts) and ${" + workers + "} EMR Serverless workers (one per vCPU "
+        "of the applications' max_vcpu at most)")
     return needed, explanation
 
 

@@ -251,10 +251,32 @@ SERVERLESS_IDLE_MINUTES = (1, 10080)
 SERVERLESS_MIN_DISK_GB = 20
 
 
+# PrivateLink service names (after com.amazonaws.<region>.) of the EMR Serverless API and of its Livy
+# endpoint (AWS PrivateLink Guide, "AWS services that integrate with AWS PrivateLink").
+SERVERLESS_INTERFACE_ENDPOINTS = ("emr-serverless", "emr-serverless-services.livy")
+
+
+def interface_services() -> str:
+    """The interface endpoints' services: ``interface_endpoints``, and EMR Serverless's two while the
+    workspace has applications (a list expression)."""
+    return ("distinct(concat(var.interface_endpoints, length(var.emr_serverless_applications) > 0 ? "
+            f"{_hcl_strings(SERVERLESS_INTERFACE_ENDPOINTS)} : []))")
+
+
+def serverless_workers() -> str:
+    """The most network interfaces the EMR Serverless applications can put in one private subnet: one per
+    worker, a worker has 1 vCPU at least (EMR Serverless User Guide, "Configuring VPC access": each worker
+    connects through an interface in one of the application's subnets) (an expression)."""
+    default = SERVERLESS_APPLICATION_SETTINGS["max_vcpu"]
+    return (f"sum(concat([0], [for a in values(var.emr_serverless_applications) : "
+            f'try(tonumber(a.max_vcpu), {default})]))')
+
+
 def serverless_application_rules(runtime_roles: str) -> List[Rule]:
     """Rules of ``emr_serverless_applications`` (map(map(string))): key format, known and required
     settings, releases with the Livy endpoint, whole numbers in AWS's ranges, and a runtime role that
-    ``runtime_roles`` (a map expression: the runtime-role input) names."""
+    ``runtime_roles`` (a map expression: the runtime-role input) names. Terraform's ``&&`` evaluates
+    both sides, so a setting that may be missing is read inside ``try``."""
     apps = "var.emr_serverless_applications"
     known = _hcl_strings(SERVERLESS_APPLICATION_SETTINGS)
     extra = f"setsubtract(keys(a), {known})"
@@ -297,11 +319,11 @@ def serverless_application_rules(runtime_roles: str) -> List[Rule]:
          f"emr_serverless_applications has release labels without the Livy endpoint: ${{jsonencode({old})}}. "
          f"Studio connects through the application's Livy endpoint, which EMR Serverless has from "
          f"emr-{major}.{minor}.0 on: use a label such as emr-7.5.0."),
-        (f"length({{for n, a in {apps} : n => a.runtime_role if try(a.runtime_role, null) != null && "
-         f"!contains(keys({runtime_roles}), a.runtime_role)}}) == 0",
+        (f"length({{for n, a in {apps} : n => a.runtime_role if "
+         f"try(!contains(keys({runtime_roles}), a.runtime_role), false)}}) == 0",
          f"emr_serverless_applications names runtime roles that emr_runtime_roles does not define: "
-         f"${{jsonencode({{for n, a in {apps} : n => a.runtime_role if try(a.runtime_role, null) != null && "
-         f"!contains(keys({runtime_roles}), a.runtime_role)}})}}. Add the role to emr_runtime_roles, or name "
+         f"${{jsonencode({{for n, a in {apps} : n => a.runtime_role if "
+         f"try(!contains(keys({runtime_roles}), a.runtime_role), false)}})}}. Add the role to emr_runtime_roles, or name "
          f"one of ${{jsonencode(keys({runtime_roles}))}}."),
         (f'length({{for n, a in {apps} : n => a.auto_start if !contains(["true", "false"], '
          f'try(a.auto_start, "true"))}}) == 0',

@@ -173,6 +173,25 @@ CASES = {
     "default_workspace": ({"workspace": "default"},
                           ['workspace = "default" is planned in Terraform\'s "default" workspace, which this stack '
                            "refuses"]),
+    # issue 12 part 2, EMR Serverless applications:
+    "serverless_applications": (
+        {"emr_runtime_roles": {"analytics": {}},
+         "emr_serverless_applications": {
+             "Spark_1": {"release_label": "emr-7.5.0", "runtime_role": "analytics"},
+             "old": {"release_label": "emr-6.13.0", "runtime_role": "analytics"},
+             "typo": {"release_label": "emr-7.5.0", "runtime_role": "analytics", "idle_timout_minutes": 5},
+             "norole": {"release_label": "emr-7.5.0"},
+             "other": {"release_label": "emr-7.5.0", "runtime_role": "team-b"},
+             "sizes": {"release_label": "emr-7.5.0", "runtime_role": "analytics", "max_disk_gb": 10,
+                       "idle_timeout_minutes": 20000, "max_vcpu": 0, "auto_start": "yes"}}},
+        ['emr_serverless_applications has invalid names: ["Spark_1"]', "1 to 39 lowercase",
+         'emr_serverless_applications has unknown settings: {"typo":["idle_timout_minutes"]}',
+         'emr_serverless_applications misses required settings: {"norole":["runtime_role"]}',
+         'release labels without the Livy endpoint: {"old":"emr-6.13.0"}', "emr-6.14.0 on",
+         'names runtime roles that emr_runtime_roles does not define: {"other":"team-b"}', '["analytics"]',
+         'invalid max_disk_gb values: {"sizes":"10"}', "at least 20",
+         'invalid idle_timeout_minutes values: {"sizes":"20000"}', "from 1 to 10080",
+         'invalid max_vcpu values: {"sizes":"0"}', 'auto_start values that are not true or false: {"sizes":"yes"}']),
 }
 
 # Accepted: PublicInternetOnly is fine once EMR is off (seed section 2.4.1).

@@ -24,10 +24,10 @@ The application is left STARTED, as a user leaves it: the destroy that follows
 """
 from __future__ import annotations
 
-from scripts.journey.steps import Journey, JourneyFailure, open_jupyterlab, close_jupyterlab, studio_clients_python
+from modules.input_rules import SERVERLESS_INTERFACE_ENDPOINTS as ENDPOINTS
+from scripts.journey.steps import Journey, JourneyFailure, close_jupyterlab, open_jupyterlab, studio_clients_python
 
 SERVICE = "emr-serverless.amazonaws.com"
-ENDPOINTS = ("emr-serverless", "emr-serverless-services.livy")  # modules/emr_serverless.py INTERFACE_ENDPOINTS
 HTTPS_PORT = 443
 
 

@@ -38,11 +38,8 @@ import tempfile
 ANALYTICS_MODULE = "sagemaker_studio_analytics_extension.magics.sagemaker_analytics"
 
 
-def connect_cell(cluster_id: str, auth_type: str = "None", language: str = "python",
-                 assumable_role_arn: str | None = None, emr_execution_role_arn: str | None = None) -> str:
-    """The cell the JupyterLab EMR extension injects (its `emrConnect` command,
-    labextension static/603.*.js), with the same argument order."""
-    line = f"%sm_analytics emr connect --verify-certificate False --cluster-id {cluster_id} --auth-type {auth_type}"
+def _cell(line: str, language: str, assumable_role_arn: str | None, emr_execution_role_arn: str | None) -> str:
+    """``line`` with the options both connect commands add in this order, after loading the magics."""
     if language:
         line += f" --language {language}"
     if assumable_role_arn:
@@ -50,20 +47,22 @@ def connect_cell(cluster_id: str, auth_type: str = "None", language: str = "pyth
     if emr_execution_role_arn:
         line += f" --emr-execution-role-arn {emr_execution_role_arn}"
     return "%load_ext sagemaker_studio_analytics_extension.magics\n" + line
+
+
+def connect_cell(cluster_id: str, auth_type: str = "None", language: str = "python",
+                 assumable_role_arn: str | None = None, emr_execution_role_arn: str | None = None) -> str:
+    """The cell the JupyterLab EMR extension injects (its `emrConnect` command,
+    labextension static/603.*.js), with the same argument order."""
+    return _cell(f"%sm_analytics emr connect --verify-certificate False --cluster-id {cluster_id} "
+                 f"--auth-type {auth_type}", language, assumable_role_arn, emr_execution_role_arn)
 
 
 def serverless_connect_cell(application_id: str, language: str = "python", assumable_role_arn: str | None = None,
                             emr_execution_role_arn: str | None = None) -> str:
     """The cell the JupyterLab EMR extension injects to connect to an EMR Serverless application (its
     serverless connect command, labextension static/603.*.js), with the same argument order."""
-    line = f"%sm_analytics emr-serverless connect --application-id {application_id}"
-    if language:
-        line += f" --language {language}"
-    if assumable_role_arn:
-        line += f" --assumable-role-arn {assumable_role_arn}"
-    if emr_execution_role_arn:
-        line += f" --emr-execution-role-arn {emr_execution_role_arn}"
-    return "%load_ext sagemaker_studio_analytics_extension.magics\n" + line
+    return _cell(f"%sm_analytics emr-serverless connect --application-id {application_id}", language,
+                 assumable_role_arn, emr_execution_role_arn)
 
 
 def sparkmagic_config(scratch: str) -> str:
