@@ -52,6 +52,8 @@ def connect_application(j: Journey) -> list[str]:
     if not role_arn:
         raise JourneyFailure(step, "outputs", f"no runtime role for application {name}",
                              "the emr_serverless_runtime_role_arns output names each application's role (main.py)")
+    # A JupyterLab of its own, closed here; the cluster steps' one stays for their last step to close.
+    earlier = j.found.pop("space", None)
     metadata = open_jupyterlab(j)
     try:
         result = clients.run(j.emulator.url, j.region, j.credentials, None, application_id=app_id,
@@ -59,6 +61,8 @@ def connect_application(j: Journey) -> list[str]:
                              python=str(studio_clients_python()), resource_metadata=metadata)
     finally:
         close_jupyterlab(j)
+        if earlier:
+            j.found["space"] = earlier
     j.found.update(serverless_app=(name, app_id, role_arn), serverless_calls=result.get("aws_calls", []))
     lines = [f"{c['outcome'] or 'not sent':<8} {c['iam_action']}  ({c['phase']}, {c.get('caller') or '?'})"
              for c in j.found["serverless_calls"]]
