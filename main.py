@@ -171,7 +171,7 @@ class PlatformStack(TerraformStack):
             name=inputs.name_prefix, applications=var("emr_serverless_applications"),
             subnet_ids=network.private_subnet_ids, security_group_id=groups.emr_serverless,
             domain_arn=studio.domain_arn, runtime_role_arns=runtime_roles.role_arns))
-        iam.grant_emr_serverless(serverless.enabled, studio.domain_arn, serverless.application_ids,
+        iam.grant_emr_serverless(serverless.enabled, studio.domain_arn, serverless.job_run_arns,
                                  serverless.runtime_role_arns)
         iam.grant_launch_time_parameters(catalog.launch_time_parameter_arns)
         key.attach_policy(PlatformKeyPolicyProps(

@@ -71,7 +71,8 @@ def runtime_role_names(applications: str) -> str:
 
 class EmrServerless(Construct):
     """Exposes expressions: ``enabled`` (condition: any application), ``application_ids`` and
-    ``application_arns`` (maps name => value), ``runtime_role_names`` (list of the runtime roles the
+    ``application_arns`` (maps name => value), ``job_run_arns`` (list: every job run of the applications,
+    Livy sessions included), ``runtime_role_names`` (list of the runtime roles the
     applications name), ``runtime_role_arns`` (list of their ARNs)."""
 
     def __init__(self, scope: Construct, id: str, props: EmrServerlessProps) -> None:
@@ -101,6 +102,7 @@ class EmrServerless(Construct):
         self.enabled = f"length({props.applications}) > 0"
         self.application_ids = f"{{for n, a in {address(app)} : n => a.id}}"
         self.application_arns = f"{{for n, a in {address(app)} : n => a.arn}}"
+        self.job_run_arns = f'[for a in {address(app)} : "${{a.arn}}/jobruns/*"]'
         self.runtime_role_names = runtime_role_names(props.applications)
-        self.runtime_role_arns = (f"[for r in {self.runtime_role_names} : {props.runtime_role_arns}[r] "
-                                  f"if contains(keys({props.runtime_role_arns}), r)]")
+        self.runtime_role_arns = (f"[for n, arn in {props.runtime_role_arns} : arn "
+                                  f"if contains({self.runtime_role_names}, n)]")

@@ -188,13 +188,13 @@ class PlatformIam(Construct):
                 {"StringEquals": {"servicecatalog:roleLevel": "self"}}),
         ).replace('"__PRODUCTS__"', f"${{jsonencode({product_arns})}}"))
 
-    def grant_emr_serverless(self, enabled: str, domain_arn: str, application_ids: str,
+    def grant_emr_serverless(self, enabled: str, domain_arn: str, job_run_arns: str,
                              runtime_role_arns: str) -> None:
         """Lets the Studio execution role list this domain's EMR Serverless applications, start them and
         open their Livy endpoint (what ``%sm_analytics emr-serverless connect`` and the JupyterLab EMR
         extension call), and pass exactly ``runtime_role_arns`` (a list expression) to EMR Serverless.
         ``enabled``: condition (any application); ``domain_arn``: the tag value the applications carry
-        (modules/emr_serverless.py); ``application_ids``: map expression name => id.
+        (modules/emr_serverless.py); ``job_run_arns``: list expression of the applications' job runs.
 
         AWS's Studio page ("Set up the permissions to enable listing and launching Amazon EMR
         applications from SageMaker Studio") scopes these by the ``sagemaker:domain-arn`` tag; Terraform
@@ -212,8 +212,7 @@ class PlatformIam(Construct):
             _statement("SparkUiOfDomainApplications", ["emr-serverless:GetDashboardForJobRun"], "__JOB_RUNS__"),
             _statement("PassRuntimeRoles", ["iam:PassRole"], "__ROLES__",
                        {"StringEquals": {"iam:PassedToService": "emr-serverless.amazonaws.com"}}),
-        ).replace('"__JOB_RUNS__"',
-                  f'${{jsonencode([for id in values({application_ids}) : "{arn}/${{id}}/jobruns/*"])}}')
+        ).replace('"__JOB_RUNS__"', f"${{jsonencode({job_run_arns})}}")
          .replace('"__ROLES__"', f"${{jsonencode({runtime_role_arns})}}"))
 
     def grant_launch_time_parameters(self, parameter_arns: str) -> None:

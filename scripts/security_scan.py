@@ -257,6 +257,8 @@ _PLAUSIBLE_ATTRIBUTES = {
     ("aws_cloudwatch_log_group", "arn"): "arn:aws:logs:{r}:{a}:log-group:/vpc-flow-logs/{n}",
     ("aws_servicecatalog_product", "arn"): "arn:aws:catalog:{r}:{a}:product/prod-{n}",
     ("aws_emr_security_configuration", "name"): "{n}",
+    ("aws_emrserverless_application", "arn"): "arn:aws:emr-serverless:{r}:{a}:/applications/00f{n}",
+    ("aws_sagemaker_domain", "arn"): "arn:aws:sagemaker:{r}:{a}:domain/d-0123456789ab",
     ("aws_ssm_parameter", "arn"): "arn:aws:ssm:{r}:{a}:parameter/sagemaker-emr-platform/ml-dev/emr-templates/{n}",
 }
 _PLAUSIBLE_NAMES = {
@@ -406,10 +408,22 @@ def _resolve_template(template: str, config: dict) -> str:
     return "".join(out)
 
 
+_FOR_RESOURCE = re.compile(r"\bfor\s+(?:\w+\s*,\s*)?(\w+)\s+in\s+(aws_[a-z0-9_]+\.[A-Za-z0-9_-]+)\s*:")
+
+
+def _iterated_resources(expression: str) -> str:
+    """``expression`` with each ``v.attr`` of a ``for [k,] v in <resource>`` written as
+    ``<resource>.attr`` (a resource with for_each iterated), so it resolves as a reference."""
+    for m in _FOR_RESOURCE.finditer(expression):
+        expression = re.sub(rf"(?<![\w.]){m.group(1)}\.([a-z_]+)", rf"{m.group(2)}.\1", expression)
+    return expression
+
+
 def _plausible_list(expression: str, config: dict) -> List[str]:
     """Plausible members of a list expression (``jsonencode(...)`` as a JSON value):
-    every ARN literal that resolves, and every resource it refers to."""
-    expression = _follow_locals(expression, config)
+    every ARN literal that resolves, and every resource it refers to (also through
+    the iterator of a ``for`` over a resource)."""
+    expression = _iterated_resources(_follow_locals(expression, config))
     items, rest, i = [], [], 0
     while i < len(expression):
         if expression[i] == '"':

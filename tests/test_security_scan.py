@@ -165,6 +165,18 @@ def test_placeholders_resolve_to_plausible_values(stack):
         scan.resolve_placeholders('{"Resource": "${aws_sns_topic.t.arn}"}', stack.config)
 
 
+def test_a_for_over_a_resource_resolves_through_its_iterator(stack):
+    """The Studio role's EMR Serverless grant names the applications' job runs and the runtime roles through
+    ``for`` expressions over for_each resources: each iterator's attribute stands for the resource's."""
+    text = stack.resource("aws_iam_role_policy", "iam/studio_execution_emr_serverless")["policy"]
+    statements = {s["Sid"]: s for s in json.loads(scan.resolve_placeholders(text, stack.config))["Statement"]}
+    (job_runs,) = statements["SparkUiOfDomainApplications"]["Resource"]
+    assert re.fullmatch(r"arn:aws:emr-serverless:eu-west-1:123456789012:/applications/00f[a-z0-9-]+/jobruns/\*",
+                        job_runs)
+    (role,) = statements["PassRuntimeRoles"]["Resource"]
+    assert re.fullmatch(r"arn:aws:iam::123456789012:role/[a-z0-9-]+", role)
+
+
 # -- guardrails on the plans ----------------------------------------------------------
 def test_no_security_group_rule_admits_the_internet(plans):
     for name in ("dev", "prod"):
