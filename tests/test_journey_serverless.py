@@ -16,6 +16,13 @@ REGION = "eu-west-1"  # workspaces/prod.tfvars.json
 ROLE = "ml-prod-eu-west-1-studio-execution"
 
 
+def _runtime_role(repo_root) -> str:
+    """The ARN of the runtime role of prod's application, as the workspace file names it."""
+    (app,) = json.loads((repo_root / "workspaces" / "prod.tfvars.json").read_text())[
+        "emr_serverless_applications"].values()
+    return f"arn:aws:iam::123456789012:role/ml-prod-{REGION}-rt-{app['runtime_role']}"
+
+
 @pytest.fixture(scope="module")
 def applied_prod(repo_root, synthesized_dir):
     """prod applied on a persistent emulator (the tests' own: see conftest), and the CLI arguments to reuse."""
@@ -40,8 +47,9 @@ def _application(emu) -> dict:
     return app
 
 
-def test_the_serverless_journey_passes_with_aws_studio_clients(applied_prod, capsys):
+def test_the_serverless_journey_passes_with_aws_studio_clients(applied_prod, capsys, repo_root):
     emu, outdir = applied_prod
+    role = _runtime_role(repo_root)
     code, out, err = _journey(outdir, capsys)
     assert code == 0, err[-4000:]
     assert "journey prod: all 9 steps passed" in out
@@ -55,12 +63,12 @@ def test_the_serverless_journey_passes_with_aws_studio_clients(applied_prod, cap
     assert "the EMR Serverless tab lists ml-prod-spark" in out
     assert (f"application ml-prod-spark ({app_id}) STARTED; the notebook opens a Livy session: POST "
             f"https://{app_id}.livy.emr-serverless-services.{REGION}.amazonaws.com/sessions signed for "
-            f"{REGION}/emr-serverless, runtime role arn:aws:iam::123456789012:role/ml-prod-eu-west-1-rt-analytics") in out
+            f"{REGION}/emr-serverless, runtime role {role}") in out
     for service in ("emr-serverless", "emr-serverless-services.livy"):
         assert f"com.amazonaws.{REGION}.{service} (private DNS) admits Studio on 443" in out
     assert (f"allowed  emr-serverless:AccessLivyEndpoints  on arn:aws:emr-serverless:{REGION}:123456789012:"
             f"/applications/{app_id}") in out
-    assert "allowed  iam:PassRole  on arn:aws:iam::123456789012:role/ml-prod-eu-west-1-rt-analytics" in out
+    assert f"allowed  iam:PassRole  on {role}" in out
     assert "denied   emr-serverless:AccessLivyEndpoints  on an application of another domain" in out
     assert _application(emu)["state"] == "STARTED"  # as a user leaves it
     # Both JupyterLab spaces the journey opened (the cluster's and the application's) are closed.
