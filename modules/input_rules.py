@@ -251,6 +251,10 @@ SERVERLESS_IDLE_MINUTES = (1, 10080)
 SERVERLESS_MIN_DISK_GB = 20
 
 
+# The Studio role's EMR Serverless policy names each application's job runs and runtime role, and a role's
+# inline policies hold 10,240 characters in all (https://docs.aws.amazon.com/IAM/latest/UserGuide/
+# reference_iam-quotas.html): a bound on the applications keeps it within (tests/test_input_limits.py).
+SERVERLESS_MAX_APPLICATIONS = 5
 # PrivateLink service names (after com.amazonaws.<region>.) of the EMR Serverless API and of its Livy
 # endpoint (AWS PrivateLink Guide, "AWS services that integrate with AWS PrivateLink").
 SERVERLESS_INTERFACE_ENDPOINTS = ("emr-serverless", "emr-serverless-services.livy")
@@ -303,6 +307,10 @@ def serverless_application_rules(runtime_roles: str) -> List[Rule]:
                ("idle_timeout_minutes", low_idle, high_idle,
                 f"whole numbers of minutes from {low_idle} to {high_idle} (AutoStopConfig's range)")]
     rules = [
+        (f"length({apps}) <= {SERVERLESS_MAX_APPLICATIONS}",
+         f"emr_serverless_applications has ${{length({apps})}} applications: at most {SERVERLESS_MAX_APPLICATIONS} "
+         "fit in the Studio execution role's inline policies (IAM allows a role 10,240 characters of them), which "
+         "name each application's job runs and runtime role."),
         (f'alltrue([for n in keys({apps}) : can(regex("{SERVERLESS_APPLICATION_KEY}", n))])',
          "emr_serverless_applications has invalid names: "
          f'${{jsonencode([for n in keys({apps}) : n if !can(regex("{SERVERLESS_APPLICATION_KEY}", n))])}}. '

@@ -174,6 +174,11 @@ CASES = {
                           ['workspace = "default" is planned in Terraform\'s "default" workspace, which this stack '
                            "refuses"]),
     # issue 12 part 2, EMR Serverless applications:
+    "serverless_too_many": (
+        {"emr_runtime_roles": {"team-a": {"data_prefixes": ["team-a/"]}},
+         "emr_serverless_applications": {f"spark-{i}": {"release_label": "emr-7.5.0", "runtime_role": "team-a"}
+                                         for i in range(6)}},
+        ["emr_serverless_applications has 6 applications: at most 5 fit", "10,240 characters"]),
     "serverless_applications": (
         {"emr_runtime_roles": {"team-a": {"data_prefixes": ["team-a/"]}},
          "emr_serverless_applications": {
