@@ -42,7 +42,6 @@ from modules.tf import address, expr, expr_bool, expr_list, expr_map, expr_numbe
 # The tag Studio's EMR Serverless permissions are scoped by (SageMaker Developer Guide, "Set up the
 # permissions to enable listing and launching Amazon EMR applications from SageMaker Studio").
 DOMAIN_TAG = "sagemaker:domain-arn"
-SERVICE = "emr-serverless.amazonaws.com"
 
 
 @dataclass(frozen=True)
