@@ -18,6 +18,7 @@ from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTag
 from modules.account import AccountContext
 from modules import domain_replacement
 from modules.emr_catalog import EmrCatalog, EmrCatalogProps, template_names
+from modules.emr_runtime_roles import EmrRuntimeRoles, EmrRuntimeRolesProps
 from modules.emr_security import EmrSecurity, EmrSecurityProps
 from modules.encryption import PlatformKey, PlatformKeyPolicyProps, PlatformKeyProps
 from modules.iam import PlatformIam, PlatformIamProps
@@ -114,6 +115,12 @@ class PlatformStack(TerraformStack):
             region=var("region"), artifacts_bucket_arn=storage.artifacts_bucket_arn,
             data_bucket_arn=storage.data_bucket_arn, emr_enabled=var("enable_emr"),
             permissions_boundary_arn=var("permissions_boundary_arn"), kms_key_arn=key.key_arn))
+        runtime = EmrRuntimeRoles(self, "emr_runtime_roles", EmrRuntimeRolesProps(
+            name_prefix=inputs.global_name_prefix, roles=inputs.emr_runtime_roles, user_profiles=inputs.user_profiles,
+            default_role_names=var("emr_default_runtime_roles"), data_bucket_arn=storage.data_bucket_arn,
+            instance_role_arn=iam.emr_instance_role_arn, instance_role_name=iam.emr_instance_role_name,
+            studio_role_name=iam.studio_execution_role_name,
+            permissions_boundary_arn=var("permissions_boundary_arn"), **regional))
         studio = StudioDomain(self, "studio", StudioDomainProps(
             domain_name=var("domain_name"), network_mode=var("network_mode"), vpc_id=network.vpc_id,
             subnet_ids=network.private_subnet_ids, security_group_id=groups.studio,
@@ -121,9 +128,11 @@ class PlatformStack(TerraformStack):
             home_efs_retention=var("home_efs_retention"), user_profiles=inputs.user_profiles,
             kms_key_arn=key.key_arn, idle_timeout_minutes=var("studio_idle_timeout_minutes"),
             docker_access=var("studio_docker_access"),
+            runtime_role_arns=runtime.role_arns, default_runtime_roles=var("emr_default_runtime_roles"),
             replacement_precondition=domain_replacement.precondition(previous_output)))
         emr_security = EmrSecurity(self, "emr_security", EmrSecurityProps(
-            name=inputs.name_prefix, enabled=var("enable_emr"), kms_key_arn=key.key_arn))
+            name=inputs.name_prefix, enabled=var("enable_emr"), kms_key_arn=key.key_arn,
+            runtime_roles=runtime.any_role))
         catalog = EmrCatalog(self, "emr_catalog", EmrCatalogProps(
             name=inputs.name_prefix, enabled=var("enable_emr"), templates_dir=templates.path,
             template_names=template_names(EMR_TEMPLATES_DIR),
@@ -156,7 +165,8 @@ class PlatformStack(TerraformStack):
         iam.grant_launch_time_parameters(catalog.launch_time_parameter_arns)
         key.attach_policy(PlatformKeyPolicyProps(
             key_user_role_arns=(f"concat(values({studio.execution_role_arns}), "
-                                f"[{iam.emr_service_role_arn}, {iam.emr_instance_role_arn}])"),
+                                f"[{iam.emr_service_role_arn}, {iam.emr_instance_role_arn}], "
+                                f"values({runtime.role_arns}))"),
             bucket_arn_pattern=storage.bucket_arn_pattern, log_group_arns=f"[{flow_logs.log_group_arn}]",
             **regional))
 
@@ -190,6 +200,9 @@ class PlatformStack(TerraformStack):
             "emr_instance_role_arn": (iam.emr_instance_role_arn, "EMR instance role (EMR_EC2_DefaultRole)"),
             "emr_instance_profile_name": (iam.emr_instance_profile_name, "EMR instance profile"),
             "launch_role_arn": (iam.launch_role_arn, "Service Catalog launch-constraint role"),
+            "emr_runtime_role_arns": (runtime.role_arns, "EMR runtime role name => ARN (emr_runtime_roles)"),
+            "user_emr_runtime_roles": (f"{{for name, u in {inputs.user_profiles} : name => u.emr_runtime_roles}}",
+                                       "User => the EMR runtime roles Studio offers them (names)"),
         }
         for name, (value, description) in outputs.items():
             TerraformOutput(self, name, value=expr(value), description=description)

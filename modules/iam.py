@@ -72,7 +72,8 @@ def _policy(*statements: dict) -> str:
 
 class PlatformIam(Construct):
     """Exposes role ARNs and names as expressions: ``studio_execution_role_arn``,
-    ``emr_service_role_arn``, ``emr_service_role_name``, ``emr_instance_role_arn``,
+    ``studio_execution_role_name``, ``emr_service_role_arn``, ``emr_service_role_name``,
+    ``emr_instance_role_arn``, ``emr_instance_role_name``,
     ``emr_instance_profile_name``, ``launch_role_arn`` (the EMR ones null
     without EMR)."""
 
@@ -158,7 +159,8 @@ class PlatformIam(Construct):
         self._studio, self._launch, self._with_emr = studio, launch, with_emr
         self.studio_execution_role_arn = one(studio, "arn")
         self.emr_service_role_arn, self.emr_service_role_name = one(service, "arn"), one(service, "name")
-        self.emr_instance_role_arn = one(instance, "arn")
+        self.emr_instance_role_arn, self.emr_instance_role_name = one(instance, "arn"), one(instance, "name")
+        self.studio_execution_role_name = one(studio, "name")
         self.emr_instance_profile_name = one(instance_profile, "name")
         self.launch_role_arn = one(launch, "arn")
 
@@ -202,6 +204,12 @@ class PlatformIam(Construct):
 
     def _role(self, id: str, suffix: str, service: str, count, description: str) -> IamRole:
         statement = {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}
+        if service == "sagemaker.amazonaws.com":
+            # The domain's ExecutionRoleIdentityConfig (on with EMR runtime roles, modules/studio.py) sets
+            # the user profile's name as the session's source identity: "all execution roles must have"
+            # sts:SetSourceIdentity in their trust policy
+            # (https://docs.aws.amazon.com/sagemaker/latest/dg/monitor-user-access-how-to.html).
+            statement["Action"] = ["sts:AssumeRole", "sts:SetSourceIdentity"]
         if service in SERVICES_SENDING_SOURCE_ACCOUNT:
             # Confused-deputy guard: only this account's use of the service.
             statement["Condition"] = {"StringEquals": {"aws:SourceAccount": f"${{{self._props.account_id}}}"}}

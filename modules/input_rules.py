@@ -53,7 +53,10 @@ TAG_CHARACTERS = "^[\\\\p{L}\\\\p{Z}\\\\p{N}_.:/=+@-]*$"
 
 # SageMaker: UserProfileName "This value is not case sensitive"
 # (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateUserProfile.html).
-USER_PROFILE_ATTRIBUTES = ("execution_role_arn",)
+USER_PROFILE_ATTRIBUTES = ("execution_role_arn", "emr_runtime_roles")
+# SageMaker's EmrSettings.ExecutionRoleArns: "Maximum number of 5 items"
+# (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_EmrSettings.html).
+MAX_EMR_EXECUTION_ROLES = 5
 
 
 def _hcl_strings(values: Sequence[str]) -> str:
@@ -108,11 +111,30 @@ def guarded_message(name: str, type_: str, required: bool, message: str, entries
     if _is_collection(type_) and entries:
         value = (f"{{for k, v in var.{name} : k => v if v != null}}" if type_.startswith("map(")
                  else f"[for v in var.{name} : v if v != null]")
-    if required:
+    if required and type_ == "any":
+        value = _object_or_empty(name)
+    elif required:
         empty = ("{}" if type_.startswith("map(") else "[]" if _is_collection(type_)
                  else {"string": '"null"', "number": "0", "bool": "false"}[type_])
         value = f"(var.{name} == null ? {empty} : {value})"
     return re.sub(rf"\bvar\.{name}(?![A-Za-z0-9_-])", lambda _: value, message)
+
+
+def _object_or_empty(name: str) -> str:
+    """var.<name> (an input typed ``any``) when it is an object, else {}: for messages, which Terraform
+    evaluates even when the rule holds. (A conditional needs one type for both of its results, which an
+    empty object and a value of any type are not: both are JSON text here.)"""
+    return f'jsondecode(can(keys(var.{name})) ? jsonencode(var.{name}) : "{{}}")'
+
+
+def object_guarded(name: str, rules: Sequence[Rule], messages: bool = True) -> List[Rule]:
+    """Rules of an input typed ``any`` that must be an object, held true while it is not (its own rule
+    reports that); ``messages``: their messages read {} then (not for a required input, whose
+    ``guarded_message`` does it)."""
+    value = _object_or_empty(name)
+    return [(f"can(keys(var.{name})) ? ({condition}) : true",
+             re.sub(rf"\bvar\.{name}(?![A-Za-z0-9_-])", lambda _: value, message) if messages else message)
+            for condition, message in rules]
 
 
 def _starts_with_any(value: str, prefixes: Sequence[str]) -> str:
@@ -170,17 +192,40 @@ def workspace_rules() -> List[Rule]:
 
 
 def user_profile_rules() -> List[Rule]:
-    """Each user's entry has only known attributes, a role ARN where it names one; user names are
-    distinct regardless of case. Entries are maps: ``u.execution_role_arn`` exists only when given."""
+    """Each user's entry is an object of known attributes (user_profiles is typed ``any``, so the rules
+    take any shape: a wrong one is reported, naming the user, the attribute and the rule): a role ARN
+    where it names one; runtime roles as a list of distinct names of ``emr_runtime_roles``, at most
+    ``MAX_EMR_EXECUTION_ROLES`` with the default ones; user names distinct regardless of case."""
     role_arn = '"^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$"'
-    not_roles = (f"{{for n, u in var.user_profiles : n => u.execution_role_arn if "
+    users = "var.user_profiles"
+    nulls = f"[for n, u in {users} : n if u == null]"
+    not_objects = f"[for n, u in {users} : n if u != null && !can(keys(u))]"
+    not_roles = (f"{{for n, u in {users} : n => u.execution_role_arn if "
                  f"try(u.execution_role_arn, null) != null && !can(regex({role_arn}, u.execution_role_arn))}}")
     known = _hcl_strings(USER_PROFILE_ATTRIBUTES)
-    extra = f"setsubtract(keys(u), {known})"
-    unknown = f"{{for n, u in var.user_profiles : n => {extra} if length({extra}) > 0}}"
-    names = "keys(var.user_profiles)"
+    extra = f"setsubtract(try(keys(u), []), {known})"
+    unknown = f"{{for n, u in {users} : n => {extra} if length({extra}) > 0}}"
+    names = f"keys({users})"
     clashing = f"[for n in {names} : n if length([for m in {names} : m if lower(m) == lower(n)]) > 1]"
-    return [
+    # A user's runtime roles: a list of strings (JSON gives a tuple, which tolist takes).
+    given = f"{{for n, u in {users} : n => u.emr_runtime_roles if try(u.emr_runtime_roles, null) != null}}"
+    as_list = "try([for r in tolist(v) : tostring(r)], null)"
+    not_lists = f"{{for n, v in {given} : n => v if {as_list} == null}}"
+    lists = f"{{for n, v in {given} : n => {as_list} if {as_list} != null}}"
+    defined = "try(keys(var.emr_runtime_roles), [])"
+    undefined = f"{{for n, v in {lists} : n => [for r in v : r if !contains({defined}, r)] " \
+                f"if length([for r in v : r if !contains({defined}, r)]) > 0}}"
+    repeated = f"{{for n, v in {lists} : n => v if length(distinct(v)) != length(v)}}"
+    effective = "length(distinct(concat(try(tolist(var.emr_default_runtime_roles), []), v)))"
+    too_many = f"{{for n, v in {lists} : n => v if {effective} > {MAX_EMR_EXECUTION_ROLES}}}"
+    return object_guarded("user_profiles", messages=False, rules=[
+        # The null entries rule of a map input, for this one typed any (modules/input_variables.py).
+        (f"length({nulls}) == 0",
+         f"user_profiles = ${{jsonencode({users})}} has null entries (keys ${{jsonencode({nulls})}}): null does "
+         "not stand for a default inside a list or map; give each entry a value or remove it."),
+        (f"length({not_objects}) == 0",
+         f"user_profiles has entries that are not objects: ${{jsonencode({not_objects})}}. A user's entry is an "
+         "object of settings, e.g. \"alice\": {} or \"bob\": {\"emr_runtime_roles\": [\"team-a\"]}."),
         (f"length({not_roles}) == 0",
          "user_profiles has an execution_role_arn that is not an IAM role ARN such as "
          f"arn:aws:iam::123456789012:role/name: ${{jsonencode({not_roles})}}."),
@@ -190,7 +235,20 @@ def user_profile_rules() -> List[Rule]:
         (f"length({clashing}) == 0",
          f"user_profiles has names that differ only by case: ${{jsonencode({clashing})}}. SageMaker compares "
          "user profile names case-insensitively, so these would be one user: keep one of each."),
-    ]
+        (f"length({not_lists}) == 0",
+         f"user_profiles has an emr_runtime_roles that is not a list of runtime role names: "
+         f"${{jsonencode({not_lists})}}. Write it as a list, e.g. \"emr_runtime_roles\": [\"team-a\"]."),
+        (f"length({undefined}) == 0",
+         f"user_profiles has emr_runtime_roles that emr_runtime_roles does not define: ${{jsonencode({undefined})}}"
+         f". Defined runtime roles: ${{jsonencode({defined})}}."),
+        (f"length({repeated}) == 0",
+         f"user_profiles has emr_runtime_roles that name a role twice: ${{jsonencode({repeated})}}. List each "
+         "runtime role once."),
+        (f"length({too_many}) == 0",
+         f"user_profiles gives users more than {MAX_EMR_EXECUTION_ROLES} runtime roles (their emr_runtime_roles and "
+         f"emr_default_runtime_roles together): ${{jsonencode({too_many})}}. SageMaker's "
+         f"EmrSettings.ExecutionRoleArns holds at most {MAX_EMR_EXECUTION_ROLES} roles."),
+    ])
 
 
 def tag_rules() -> List[Rule]:
@@ -226,4 +284,137 @@ def tag_rules() -> List[Rule]:
         (f"length({own}) == 0",
          f"tags sets keys the platform sets itself: ${{jsonencode({own})}}. Its own value would replace yours "
          f"on some resources; the platform's keys are {', '.join(STACK_TAG_KEYS)} (in any case)."),
+    ]
+
+
+# EMR runtime roles (emr_runtime_roles). Each becomes the IAM role <domain>-<region>-rt-<name>
+# (modules/emr_runtime_roles.py): 24 + 1 + 15 (the longest region) + 4 + 20 = 64, IAM's limit for role
+# names (https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html); tests/test_input_rules.py
+# checks it with the longest values.
+EMR_RUNTIME_ROLE_NAME = "^[a-z0-9]([a-z0-9-]{0,18}[a-z0-9])?$"
+EMR_RUNTIME_ROLE_ATTRIBUTES = ("data_prefixes", "read_locations", "write_locations", "glue_databases")
+# Each role is named twice in the domain key's policy (modules/input_limits.py counts them at this many)
+# and its data policy lists each entry: bounded so both stay within AWS's policy sizes.
+MAX_EMR_RUNTIME_ROLES = 10
+# "Use Amazon EMR version 6.9 or above" (prerequisites of
+# https://docs.aws.amazon.com/sagemaker/latest/dg/studio-notebooks-emr-cluster-rbac.html); the template's
+# applications (Spark, Livy, JupyterEnterpriseGateway, Hive) are the ones that page and "Runtime roles for
+# Amazon EMR steps" (https://docs.aws.amazon.com/emr/latest/ManagementGuide/emr-steps-runtime-roles.html)
+# name for runtime roles: tests/test_emr_templates.py keeps the template to them.
+EMR_RUNTIME_ROLES_MIN_RELEASE = (6, 9)
+MAX_EMR_RUNTIME_ROLE_ENTRIES = 10
+# The prefixes of the platform's data bucket the platform writes itself (modules/storage.py: EMR logs,
+# Studio's shared notebooks); a runtime role gets none of them.
+PLATFORM_DATA_PREFIXES = ("emr/", "studio/")
+# S3 prefixes: the characters S3 calls safe for object keys, "/"-separated, ending with "/"
+# (https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-keys.html); no wildcards.
+S3_PREFIX = "([A-Za-z0-9!_.'()-]+/)+"
+S3_LOCATION = f"^[a-z0-9][a-z0-9.-]{{1,61}}[a-z0-9]/({S3_PREFIX})?$"
+# Glue database names are lowercase letters, digits and underscores (Hive-compatible), at most 255
+# (https://docs.aws.amazon.com/glue/latest/dg/define-database.html).
+GLUE_DATABASE_NAME = "^[a-z0-9_]{1,255}$"
+
+
+def runtime_role_attribute(role: str, attribute: str) -> str:
+    """A runtime role's attribute as a list of strings; [] when missing or not such a list (which the
+    rules of emr_runtime_roles report)."""
+    return f'try([for x in tolist({role}["{attribute}"]) : regex("^.*$", x)], [])'
+
+
+def emr_runtime_role_rules() -> List[Rule]:
+    """emr_runtime_roles (typed ``any``, so that a misspelt attribute is refused, not dropped): name =>
+    object of data_prefixes, read_locations, write_locations, glue_databases (lists of strings)."""
+    roles = "var.emr_runtime_roles"
+    names = f"try(keys({roles}), [])"
+    known = _hcl_strings(EMR_RUNTIME_ROLE_ATTRIBUTES)
+
+    def attr(a: str) -> str:
+        return runtime_role_attribute("r", a)
+
+    def per_role(bad_entries: str) -> str:
+        """{role => bad entries} of the roles that have some; ``bad_entries`` reads ``r``."""
+        return f"{{for n, r in {roles} : n => {bad_entries} if length({bad_entries}) > 0}}"
+
+    not_objects = f"[for n, r in {roles} : n if !can(keys(r))]"
+    unknown = per_role(f"setsubtract(try(keys(r), []), {known})")
+    not_lists = per_role(f'[for a in {known} : a if try(r[a], null) != null && '
+                         f'!can([for x in tolist(r[a]) : regex("^.*$", x)])]')
+    empty = f"[for n, r in {roles} : n if can(keys(r)) && length(flatten([{', '.join(attr(a) for a in EMR_RUNTIME_ROLE_ATTRIBUTES)}])) == 0]"
+    too_long = per_role(f"[for a in {known} : a if length({runtime_role_attribute('r', '${a}')}) > "
+                        f"{MAX_EMR_RUNTIME_ROLE_ENTRIES}]".replace(f'r["${{a}}"]', "r[a]"))
+    prefixes = per_role(f'[for p in {attr("data_prefixes")} : p if !can(regex("^{S3_PREFIX}$", p))]')
+    reserved = per_role(f'[for p in {attr("data_prefixes")} : p if anytrue([for q in '
+                        f'{_hcl_strings(PLATFORM_DATA_PREFIXES)} : startswith(p, q) || startswith(q, p)])]')
+    locations = f'concat({attr("read_locations")}, {attr("write_locations")})'
+    bad_locations = per_role(f'[for l in {locations} : l if !can(regex("{S3_LOCATION}", l))]')
+    other_buckets = per_role(f'[for l in {locations} : l if can(regex("{S3_LOCATION}", l)) && '
+                             f'!contains(var.allowed_s3_buckets, split("/", l)[0])]')
+    databases = per_role(f'[for d in {attr("glue_databases")} : d if !can(regex("{GLUE_DATABASE_NAME}", d))]')
+    return [
+        (f"can(keys({roles}))",
+         f"emr_runtime_roles = ${{jsonencode({roles})}} is not an object: give runtime role name => settings, "
+         'e.g. {"team-a": {"data_prefixes": ["team-a/"]}}.'),
+        *object_guarded("emr_runtime_roles", [
+        (f'length([for n in {names} : n if !can(regex("{EMR_RUNTIME_ROLE_NAME}", n))]) == 0',
+         "emr_runtime_roles has invalid names: "
+         f'${{jsonencode([for n in {names} : n if !can(regex("{EMR_RUNTIME_ROLE_NAME}", n))])}}. A runtime role '
+         "name has 1 to 20 lowercase letters, digits and hyphens and starts and ends with a letter or digit (it "
+         "ends the IAM role's name, <domain_name>-<region>-rt-<name>, which IAM limits to 64 characters)."),
+        (f"length({names}) <= {MAX_EMR_RUNTIME_ROLES}",
+         f"emr_runtime_roles has ${{length({names})}} roles: at most {MAX_EMR_RUNTIME_ROLES}. Each is a user of "
+         "the domain's KMS key, whose policy AWS limits to 32,768 bytes; let teams share a role."),
+        (f"length({not_objects}) == 0",
+         f"emr_runtime_roles has entries that are not objects: ${{jsonencode({not_objects})}}. A runtime role is "
+         f"an object of {', '.join(EMR_RUNTIME_ROLE_ATTRIBUTES)}."),
+        (f"length({unknown}) == 0",
+         f"emr_runtime_roles has unknown attributes: ${{jsonencode({unknown})}}. A runtime role may set only "
+         f"{', '.join(EMR_RUNTIME_ROLE_ATTRIBUTES)}."),
+        (f"length({not_lists}) == 0",
+         f"emr_runtime_roles has attributes that are not lists of strings: ${{jsonencode({not_lists})}}. Write "
+         'each as a list, e.g. "data_prefixes": ["team-a/"].'),
+        (f"length({empty}) == 0",
+         f"emr_runtime_roles has roles that grant no data: ${{jsonencode({empty})}}. Give each at least one of "
+         f"{', '.join(EMR_RUNTIME_ROLE_ATTRIBUTES)}, or remove it."),
+        (f"length({too_long}) == 0",
+         f"emr_runtime_roles has attributes with more than {MAX_EMR_RUNTIME_ROLE_ENTRIES} entries: "
+         f"${{jsonencode({too_long})}}. Each list is at most {MAX_EMR_RUNTIME_ROLE_ENTRIES} long, so the role's "
+         "policy fits IAM's 10,240 characters; use broader prefixes."),
+        (f"length({prefixes}) == 0",
+         f"emr_runtime_roles has data_prefixes that are not S3 prefixes such as team-a/ or team-a/curated/: "
+         f"${{jsonencode({prefixes})}}. A prefix is /-separated, ends with /, does not start with /, and uses "
+         "letters, digits and ! _ . ' ( ) - (no wildcards)."),
+        (f"length({reserved}) == 0",
+         f"emr_runtime_roles has data_prefixes that overlap the platform's own prefixes of the data bucket "
+         f"({', '.join(PLATFORM_DATA_PREFIXES)}: EMR logs and Studio's shared notebooks): "
+         f"${{jsonencode({reserved})}}. Use a prefix of its own, e.g. team-a/."),
+        (f"length({bad_locations}) == 0",
+         f"emr_runtime_roles has read_locations or write_locations that are not bucket/prefix/ such as "
+         f"my-datasets/ or my-datasets/team-a/: ${{jsonencode({bad_locations})}}. No s3:// and no wildcards; "
+         "end with /."),
+        (f"length({other_buckets}) == 0",
+         f"emr_runtime_roles has read_locations or write_locations in buckets that allowed_s3_buckets does not "
+         f"list: ${{jsonencode({other_buckets})}}. The VPC's S3 endpoint admits only the platform's and those "
+         "buckets: add the bucket to allowed_s3_buckets (or use data_prefixes for the platform's data bucket)."),
+        (f"length({databases}) == 0",
+         f"emr_runtime_roles has glue_databases that are not Glue database names: ${{jsonencode({databases})}}. "
+         "A Glue database name has 1 to 255 lowercase letters, digits and underscores."),
+        (f"length({names}) == 0 || var.enable_emr",
+         "emr_runtime_roles is set but enable_emr = false: runtime roles are for the domain's EMR clusters. Set "
+         "enable_emr = true, or remove emr_runtime_roles."),
+        ])]
+
+
+def emr_default_runtime_role_rules() -> List[Rule]:
+    """emr_default_runtime_roles: distinct names of emr_runtime_roles, at most MAX_EMR_EXECUTION_ROLES."""
+    defined = "try(keys(var.emr_runtime_roles), [])"
+    undefined = f"[for r in var.emr_default_runtime_roles : r if !contains({defined}, r)]"
+    return [
+        (f"length({undefined}) == 0",
+         f"emr_default_runtime_roles names runtime roles that emr_runtime_roles does not define: "
+         f"${{jsonencode({undefined})}}. Defined runtime roles: ${{jsonencode({defined})}}."),
+        ("length(distinct(var.emr_default_runtime_roles)) == length(var.emr_default_runtime_roles)",
+         "emr_default_runtime_roles = ${jsonencode(var.emr_default_runtime_roles)} names a role twice."),
+        (f"length(var.emr_default_runtime_roles) <= {MAX_EMR_EXECUTION_ROLES}",
+         "emr_default_runtime_roles has ${length(var.emr_default_runtime_roles)} roles: SageMaker's "
+         f"EmrSettings.ExecutionRoleArns holds at most {MAX_EMR_EXECUTION_ROLES}."),
     ]

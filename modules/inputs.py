@@ -20,7 +20,9 @@ from dataclasses import dataclass
 from typing import Any, Sequence, Tuple
 
 from modules.input_rules import (
-    bucket_name_rules, domain_name_rules, guarded, guarded_message, tag_rules, user_profile_rules, workspace_rules)
+    EMR_RUNTIME_ROLES_MIN_RELEASE, bucket_name_rules, domain_name_rules, emr_default_runtime_role_rules,
+    emr_runtime_role_rules, guarded, guarded_message, object_guarded, tag_rules, user_profile_rules,
+    workspace_rules)
 
 DEFAULT_INTERFACE_ENDPOINTS = (
     "sagemaker.api",
@@ -284,21 +286,44 @@ INPUTS: Tuple[InputSpec, ...] = (
         "so it is off unless this is true.",
         default=False),
     InputSpec(
-        # map(map(string)), not map(object(...)): converting to an object type drops unknown
-        # attributes silently, so a misspelt one would be lost; user_profile_rules refuses them.
-        "user_profiles", "map(map(string))",
-        "Studio users: name => settings. One line per user, e.g. \"alice\": {}. The only setting is "
-        "execution_role_arn, which replaces the platform's execution role for that user; any other is refused.",
+        # any, not map(object(...)): converting to an object type drops unknown attributes silently,
+        # so a misspelt one would be lost; user_profile_rules refuses them, and any shape of value.
+        "user_profiles", "any",
+        "Studio users: name => settings. One line per user, e.g. \"alice\": {}. Settings: execution_role_arn "
+        "replaces the platform's execution role for that user; emr_runtime_roles lists the EMR runtime roles "
+        "(names of emr_runtime_roles) Studio offers the user, beside emr_default_runtime_roles. Any other is "
+        "refused.",
         required=True,
-        rules=[("length(var.user_profiles) > 0",
-                "user_profiles is empty: give at least one user, e.g. {\"alice\": {}}; a domain "
-                "without users cannot open Studio."),
-               (f'alltrue([for n in keys(var.user_profiles) : can(regex("{SAGEMAKER_NAME}", n))])',
-                "user_profiles has invalid names: "
-                f'${{jsonencode([for n in keys(var.user_profiles) : n if !can(regex("{SAGEMAKER_NAME}", n))])}}'
-                ". A user name has 1 to 63 letters, digits and hyphens and starts and ends with "
-                "a letter or digit."),
+        rules=[('can(keys(var.user_profiles))',
+                "user_profiles = ${jsonencode(var.user_profiles)} is not an object: give user name => settings, "
+                "e.g. {\"alice\": {}}."),
+               *object_guarded("user_profiles", messages=False, rules=[
+                   ("length(var.user_profiles) > 0",
+                    "user_profiles is empty: give at least one user, e.g. {\"alice\": {}}; a domain "
+                    "without users cannot open Studio."),
+                   (f'alltrue([for n in keys(var.user_profiles) : can(regex("{SAGEMAKER_NAME}", n))])',
+                    "user_profiles has invalid names: "
+                    f'${{jsonencode([for n in keys(var.user_profiles) : n if !can(regex("{SAGEMAKER_NAME}", n))])}}'
+                    ". A user name has 1 to 63 letters, digits and hyphens and starts and ends with "
+                    "a letter or digit.")]),
                *user_profile_rules()]),
+    InputSpec(
+        "emr_runtime_roles", "any",
+        "EMR runtime roles: name => the data the role may read and write. Each is an IAM role "
+        "(<domain_name>-<region>-rt-<name>) the domain's EMR clusters assume for a notebook's session instead "
+        "of their instance role, so users of one shared cluster see only their team's data. Settings (lists): "
+        "data_prefixes (prefixes of the platform's data bucket, read and write), read_locations and "
+        "write_locations (bucket/prefix/ in allowed_s3_buckets), glue_databases (Glue and Lake Formation "
+        "databases). Any role here turns on runtime roles in the clusters' security configuration (EMR 6.9.0 "
+        "or later) and the domain's ExecutionRoleIdentityConfig (users' profile names as source identity), "
+        "which SageMaker changes only while the domain has no app InService or Pending: stop every app before "
+        "the first apply with runtime roles (README, EMR runtime roles).",
+        default={}, rules=emr_runtime_role_rules()),
+    InputSpec(
+        "emr_default_runtime_roles", "list(string)",
+        "Runtime roles (names of emr_runtime_roles) Studio offers every user, beside each user's own "
+        "emr_runtime_roles.",
+        default=[], rules=emr_default_runtime_role_rules()),
     InputSpec(
         "permissions_boundary_arn", "string",
         "IAM permissions boundary attached to every role this stack creates (null: none).",
@@ -320,7 +345,14 @@ INPUTS: Tuple[InputSpec, ...] = (
                 "emr_release_labels has releases before emr-6.2.0: "
                 f"${{jsonencode([for r in var.emr_release_labels : r if !{_release_at_least('r', 6, 2)}])}}. "
                 "The clusters' security configuration requires IMDSv2, which EMR supports from 6.2.0 "
-                "on (and the bootstrap script pins libraries for EMR 6.x and 7.x only).")]),
+                "on (and the bootstrap script pins libraries for EMR 6.x and 7.x only)."),
+               (f"length(try(keys(var.emr_runtime_roles), [])) == 0 || alltrue([for r in var.emr_release_labels : "
+                f"{_release_at_least('r', *EMR_RUNTIME_ROLES_MIN_RELEASE)}])",
+                "emr_release_labels has releases before emr-6.9.0 while emr_runtime_roles is set: "
+                f"${{jsonencode([for r in var.emr_release_labels : r if "
+                f"!{_release_at_least('r', *EMR_RUNTIME_ROLES_MIN_RELEASE)}])}}. Studio connects to a cluster with "
+                "a runtime role from EMR 6.9 on (AWS: Configure IAM runtime roles for Amazon EMR cluster access "
+                "in Studio); offer 6.9.0 or later only, or remove emr_runtime_roles.")]),
     InputSpec(
         "emr_instance_types", "list(string)",
         "EC2 instance types Studio users may choose for EMR nodes; the first is the default.",
