@@ -117,7 +117,9 @@ def guarded_message(name: str, type_: str, required: bool, message: str, entries
         empty = ("{}" if type_.startswith("map(") else "[]" if _is_collection(type_)
                  else {"string": '"null"', "number": "0", "bool": "false"}[type_])
         value = f"(var.{name} == null ? {empty} : {value})"
-    return re.sub(rf"\bvar\.{name}(?![A-Za-z0-9_-])", lambda _: value, message)
+    # jsonencode reads any value, null included: the value as given (an input typed any may be of any shape).
+    keep = r"(?<!jsonencode\()" if type_ == "any" else ""
+    return re.sub(rf"{keep}\bvar\.{name}(?![A-Za-z0-9_-])", lambda _: value, message)
 
 
 def _object_or_empty(name: str) -> str:
@@ -191,11 +193,19 @@ def workspace_rules() -> List[Rule]:
     ]
 
 
+def _user_runtime_role_lists() -> str:
+    """{user => their emr_runtime_roles as a list of strings} of the users who give one as such a list."""
+    given = "{for n, u in var.user_profiles : n => u.emr_runtime_roles if try(u.emr_runtime_roles, null) != null}"
+    as_list = "try([for r in tolist(v) : tostring(r)], null)"
+    return f"{{for n, v in {given} : n => {as_list} if {as_list} != null}}"
+
+
 def user_profile_rules() -> List[Rule]:
     """Each user's entry is an object of known attributes (user_profiles is typed ``any``, so the rules
     take any shape: a wrong one is reported, naming the user, the attribute and the rule): a role ARN
-    where it names one; runtime roles as a list of distinct names of ``emr_runtime_roles``, at most
-    ``MAX_EMR_EXECUTION_ROLES`` with the default ones; user names distinct regardless of case."""
+    where it names one; runtime roles as a list of distinct names; user names distinct regardless of case.
+    (Which runtime roles exist is a rule of emr_runtime_roles, ``user_runtime_role_rules``: a rule that
+    reads another input is skipped while that one is invalid.)"""
     role_arn = '"^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$"'
     users = "var.user_profiles"
     nulls = f"[for n, u in {users} : n if u == null]"
@@ -211,13 +221,8 @@ def user_profile_rules() -> List[Rule]:
     given = f"{{for n, u in {users} : n => u.emr_runtime_roles if try(u.emr_runtime_roles, null) != null}}"
     as_list = "try([for r in tolist(v) : tostring(r)], null)"
     not_lists = f"{{for n, v in {given} : n => v if {as_list} == null}}"
-    lists = f"{{for n, v in {given} : n => {as_list} if {as_list} != null}}"
-    defined = "try(keys(var.emr_runtime_roles), [])"
-    undefined = f"{{for n, v in {lists} : n => [for r in v : r if !contains({defined}, r)] " \
-                f"if length([for r in v : r if !contains({defined}, r)]) > 0}}"
+    lists = _user_runtime_role_lists()
     repeated = f"{{for n, v in {lists} : n => v if length(distinct(v)) != length(v)}}"
-    effective = "length(distinct(concat(try(tolist(var.emr_default_runtime_roles), []), v)))"
-    too_many = f"{{for n, v in {lists} : n => v if {effective} > {MAX_EMR_EXECUTION_ROLES}}}"
     return object_guarded("user_profiles", messages=False, rules=[
         # The null entries rule of a map input, for this one typed any (modules/input_variables.py).
         (f"length({nulls}) == 0",
@@ -238,16 +243,9 @@ def user_profile_rules() -> List[Rule]:
         (f"length({not_lists}) == 0",
          f"user_profiles has an emr_runtime_roles that is not a list of runtime role names: "
          f"${{jsonencode({not_lists})}}. Write it as a list, e.g. \"emr_runtime_roles\": [\"team-a\"]."),
-        (f"length({undefined}) == 0",
-         f"user_profiles has emr_runtime_roles that emr_runtime_roles does not define: ${{jsonencode({undefined})}}"
-         f". Defined runtime roles: ${{jsonencode({defined})}}."),
         (f"length({repeated}) == 0",
          f"user_profiles has emr_runtime_roles that name a role twice: ${{jsonencode({repeated})}}. List each "
          "runtime role once."),
-        (f"length({too_many}) == 0",
-         f"user_profiles gives users more than {MAX_EMR_EXECUTION_ROLES} runtime roles (their emr_runtime_roles and "
-         f"emr_default_runtime_roles together): ${{jsonencode({too_many})}}. SageMaker's "
-         f"EmrSettings.ExecutionRoleArns holds at most {MAX_EMR_EXECUTION_ROLES} roles."),
     ])
 
 
@@ -401,17 +399,56 @@ def emr_runtime_role_rules() -> List[Rule]:
         (f"length({names}) == 0 || var.enable_emr",
          "emr_runtime_roles is set but enable_emr = false: runtime roles are for the domain's EMR clusters. Set "
          "enable_emr = true, or remove emr_runtime_roles."),
+            *user_runtime_role_rules(),
         ])]
 
 
-def emr_default_runtime_role_rules() -> List[Rule]:
-    """emr_default_runtime_roles: distinct names of emr_runtime_roles, at most MAX_EMR_EXECUTION_ROLES."""
-    defined = "try(keys(var.emr_runtime_roles), [])"
-    undefined = f"[for r in var.emr_default_runtime_roles : r if !contains({defined}, r)]"
+def user_runtime_role_rules() -> List[Rule]:
+    """Users' emr_runtime_roles and emr_default_runtime_roles name roles of emr_runtime_roles, at most
+    MAX_EMR_EXECUTION_ROLES together; and the releases offered support runtime roles. Rules of emr_runtime_roles (they read
+    user_profiles, emr_default_runtime_roles and emr_release_labels), so that user_profiles' own rules
+    never wait for emr_runtime_roles' to pass."""
+    lists = _user_runtime_role_lists()
+    defined = "keys(var.emr_runtime_roles)"
+    undefined = (f"{{for n, v in {lists} : n => [for r in v : r if !contains({defined}, r)] "
+                 f"if length([for r in v : r if !contains({defined}, r)]) > 0}}")
+    effective = "length(distinct(concat(var.emr_default_runtime_roles, v)))"
+    too_many = f"{{for n, v in {lists} : n => v if {effective} > {MAX_EMR_EXECUTION_ROLES}}}"
+    users = _object_or_empty("user_profiles")
+    old = (f"[for r in var.emr_release_labels : r if !{release_at_least('r', *EMR_RUNTIME_ROLES_MIN_RELEASE)}]")
+    undefined_defaults = f"[for r in var.emr_default_runtime_roles : r if !contains({defined}, r)]"
     return [
-        (f"length({undefined}) == 0",
+        (f"length({undefined_defaults}) == 0",
          f"emr_default_runtime_roles names runtime roles that emr_runtime_roles does not define: "
-         f"${{jsonencode({undefined})}}. Defined runtime roles: ${{jsonencode({defined})}}."),
+         f"${{jsonencode({undefined_defaults})}}. Defined runtime roles: ${{jsonencode({defined})}}."),
+        *[(f"can(keys(var.user_profiles)) ? ({c}) : true", re.sub(r"\bvar\.user_profiles\b", lambda _: users, m))
+          for c, m in [
+            (f"length({undefined}) == 0",
+             f"user_profiles has emr_runtime_roles that emr_runtime_roles does not define: "
+             f"${{jsonencode({undefined})}}. Defined runtime roles: ${{jsonencode({defined})}}."),
+            (f"length({too_many}) == 0",
+             f"user_profiles gives users more than {MAX_EMR_EXECUTION_ROLES} runtime roles (their emr_runtime_roles "
+             f"and emr_default_runtime_roles together): ${{jsonencode({too_many})}}. SageMaker's "
+             f"EmrSettings.ExecutionRoleArns holds at most {MAX_EMR_EXECUTION_ROLES} roles.")]],
+        (f"length(keys(var.emr_runtime_roles)) == 0 || length({old}) == 0",
+         f"emr_release_labels has releases before emr-6.9.0 while emr_runtime_roles is set: ${{jsonencode({old})}}. "
+         "Studio connects to a cluster with a runtime role from EMR 6.9 on (AWS: Configure IAM runtime roles for "
+         "Amazon EMR cluster access in Studio); offer 6.9.0 or later only, or remove emr_runtime_roles."),
+    ]
+
+
+def release_at_least(label: str, major: int, minor: int) -> str:
+    """True when EMR release ``label`` (emr-X.Y.Z) is X.Y or later, or is malformed
+    (which the format rule of emr_release_labels reports on its own)."""
+    version = f'split(".", trimprefix({label}, "emr-"))'
+    return (f'(!can(regex("^emr-[0-9]+[.][0-9]+[.][0-9]+$", {label})) || try(tonumber({version}[0]) > {major} || '
+            f"(tonumber({version}[0]) == {major} && tonumber({version}[1]) >= {minor}), false))")
+
+
+def emr_default_runtime_role_rules() -> List[Rule]:
+    """emr_default_runtime_roles: distinct, at most MAX_EMR_EXECUTION_ROLES (that they name roles of
+    emr_runtime_roles is a rule of emr_runtime_roles: two inputs' rules may not read each other)."""
+    return [
         ("length(distinct(var.emr_default_runtime_roles)) == length(var.emr_default_runtime_roles)",
          "emr_default_runtime_roles = ${jsonencode(var.emr_default_runtime_roles)} names a role twice."),
         (f"length(var.emr_default_runtime_roles) <= {MAX_EMR_EXECUTION_ROLES}",

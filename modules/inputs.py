@@ -20,9 +20,8 @@ from dataclasses import dataclass
 from typing import Any, Sequence, Tuple
 
 from modules.input_rules import (
-    EMR_RUNTIME_ROLES_MIN_RELEASE, bucket_name_rules, domain_name_rules, emr_default_runtime_role_rules,
-    emr_runtime_role_rules, guarded, guarded_message, object_guarded, tag_rules, user_profile_rules,
-    workspace_rules)
+    bucket_name_rules, domain_name_rules, emr_default_runtime_role_rules, emr_runtime_role_rules, guarded,
+    guarded_message, object_guarded, release_at_least, tag_rules, user_profile_rules, workspace_rules)
 
 DEFAULT_INTERFACE_ENDPOINTS = (
     "sagemaker.api",
@@ -103,13 +102,6 @@ LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 
                       2922, 3288, 3653)
 S3_BUCKET_NAME = "^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$"
 
-
-def _release_at_least(label: str, major: int, minor: int) -> str:
-    """True when EMR release ``label`` (emr-X.Y.Z) is X.Y or later, or is malformed
-    (which the format rule reports on its own)."""
-    version = f'split(".", trimprefix({label}, "emr-"))'
-    return (f'(!can(regex("^emr-[0-9]+[.][0-9]+[.][0-9]+$", {label})) || try(tonumber({version}[0]) > {major} || '
-            f"(tonumber({version}[0]) == {major} && tonumber({version}[1]) >= {minor}), false))")
 
 INPUTS: Tuple[InputSpec, ...] = (
     InputSpec(
@@ -341,18 +333,11 @@ INPUTS: Tuple[InputSpec, ...] = (
                 'can(regex("^emr-[0-9]+[.][0-9]+[.][0-9]+$", r))])',
                 "emr_release_labels = ${jsonencode(var.emr_release_labels)} is invalid: give at "
                 "least one release label such as emr-7.5.0."),
-               (f"alltrue([for r in var.emr_release_labels : {_release_at_least('r', 6, 2)}])",
+               (f"alltrue([for r in var.emr_release_labels : {release_at_least('r', 6, 2)}])",
                 "emr_release_labels has releases before emr-6.2.0: "
-                f"${{jsonencode([for r in var.emr_release_labels : r if !{_release_at_least('r', 6, 2)}])}}. "
+                f"${{jsonencode([for r in var.emr_release_labels : r if !{release_at_least('r', 6, 2)}])}}. "
                 "The clusters' security configuration requires IMDSv2, which EMR supports from 6.2.0 "
-                "on (and the bootstrap script pins libraries for EMR 6.x and 7.x only)."),
-               (f"length(try(keys(var.emr_runtime_roles), [])) == 0 || alltrue([for r in var.emr_release_labels : "
-                f"{_release_at_least('r', *EMR_RUNTIME_ROLES_MIN_RELEASE)}])",
-                "emr_release_labels has releases before emr-6.9.0 while emr_runtime_roles is set: "
-                f"${{jsonencode([for r in var.emr_release_labels : r if "
-                f"!{_release_at_least('r', *EMR_RUNTIME_ROLES_MIN_RELEASE)}])}}. Studio connects to a cluster with "
-                "a runtime role from EMR 6.9 on (AWS: Configure IAM runtime roles for Amazon EMR cluster access "
-                "in Studio); offer 6.9.0 or later only, or remove emr_runtime_roles.")]),
+                "on (and the bootstrap script pins libraries for EMR 6.x and 7.x only).")]),
     InputSpec(
         "emr_instance_types", "list(string)",
         "EC2 instance types Studio users may choose for EMR nodes; the first is the default.",
