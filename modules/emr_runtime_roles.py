@@ -26,9 +26,11 @@ for a notebook's session instead of its instance role
   Users with an execution role of their own get nothing here: the platform
   grants nothing on a role it does not own (README, EMR runtime roles).
 
-The policies are ``jsonencode`` expressions, as they list each role's entries
-and users; the inputs' rules bound both (modules/input_rules.py).
+Each policy is a JSON template whose lists Terraform computes (``${jsonencode(...)}``): they list
+each role's entries and users, which the inputs' rules bound (modules/input_rules.py).
 """
+import json
+import re
 from dataclasses import dataclass
 
 from constructs import Construct
@@ -36,7 +38,7 @@ from cdktf import TerraformIterator
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 
-from modules.tf import address, count_when, expr, expr_map, hcl, local
+from modules.tf import address, count_when, expr, expr_map, local
 
 # Glue Data Catalog calls of Spark and Hive on a database's tables (read and write); Lake Formation's
 # GetDataAccess hands out the data credentials of tables it governs.
@@ -84,24 +86,25 @@ class EmrRuntimeRoles(Construct):
     def __init__(self, scope: Construct, id: str, props: EmrRuntimeRolesProps) -> None:
         super().__init__(scope, id)
         p = props
-        arn = f'"arn:${{{p.partition}}}'
+        self._p = p
         self.any_role = f"length({p.roles}) > 0"
-        roles = TerraformIterator.from_map(expr_map(p.roles))
-        trust = (
-            'jsonencode({Version = "2012-10-17", Statement = concat(['
-            f'{{Sid = "EmrInstanceRole", Effect = "Allow", Principal = {{AWS = {p.instance_role_arn}}}, '
-            'Action = ["sts:AssumeRole", "sts:TagSession"]}], '
-            "[for s in [{Sid = \"EmrServerless\", Effect = \"Allow\", "
-            'Principal = {Service = "emr-serverless.amazonaws.com"}, Action = "sts:AssumeRole", '
-            f'Condition = {{StringEquals = {{"aws:SourceAccount" = {p.account_id}}}}}}}] : s '
-            f"if contains({p.serverless_role_names}, each.key)])}})")
-        role = IamRole(self, "role", for_each=roles, name=expr(f'"${{{p.name_prefix}}}-rt-${{each.key}}"'),
-                       description=expr('"EMR runtime role ${each.key}: its data only, for notebook sessions on '
-                                        'this domain\'s clusters"'),
-                       assume_role_policy=expr(trust), permissions_boundary=expr(p.permissions_boundary_arn))
-        self.role_arns = f"{{for name, r in {address(role)} : name => r.arn}}"
+        instance = _statement("EmrInstanceRole", ["sts:AssumeRole", "sts:TagSession"],
+                              principal={"AWS": f"${{{p.instance_role_arn}}}"})
+        serverless = _statement("EmrServerless", ["sts:AssumeRole"],
+                                principal={"Service": "emr-serverless.amazonaws.com"},
+                                condition={"StringEquals": {"aws:SourceAccount": f"${{{p.account_id}}}"}})
+        # Two resources, so that each trust policy is one JSON document: roles EMR Serverless uses too.
+        role = self._roles("role", f"{{for name, r in {p.roles} : name => r "
+                                   f"if !contains({p.serverless_role_names}, name)}}", instance)
+        serverless_role = self._roles("serverless_role", f"{{for name, r in {p.roles} : name => r "
+                                                         f"if contains({p.serverless_role_names}, name)}}",
+                                      instance, serverless)
+        self.role_arns = (f"merge({{for name, r in {address(role)} : name => r.arn}}, "
+                          f"{{for name, r in {address(serverless_role)} : name => r.arn}})")
+        role_name = f"merge({address(role)}, {address(serverless_role)})[each.key].name"
+        self._role_name = role_name
 
-        # Each role's S3 locations: {bucket (ARN), prefix ("" for a whole bucket), write}.
+        # What each role may reach: bucket ARNs, s3:prefix patterns, object ARNs, Glue ARNs.
         locations = local(self, "emr_runtime_role_locations", (
             f"{{for name, r in {p.roles} : name => concat("
             f"[for x in r.data_prefixes : {{bucket = {p.data_bucket_arn}, prefix = x, write = true}}], "
@@ -109,59 +112,95 @@ class EmrRuntimeRoles(Construct):
             'prefix = join("/", slice(split("/", x), 1, length(split("/", x)))), write = false}], '
             f'[for x in r.write_locations : {{bucket = "arn:${{{p.partition}}}:s3:::${{split("/", x)[0]}}", '
             'prefix = join("/", slice(split("/", x), 1, length(split("/", x)))), write = true}])}'))
-        regional = f'${{{p.region}}}:${{{p.account_id}}}'
-        data = (
-            'jsonencode({Version = "2012-10-17", Statement = concat('
-            # Listing is scoped by s3:prefix to the role's prefixes in each bucket.
-            f'[for i, l in {locations}[each.key] : {{Sid = "List${{i}}", Effect = "Allow", '
-            'Action = ["s3:ListBucket"], Resource = l.bucket, '
-            'Condition = {StringLike = {"s3:prefix" = l.prefix == "" ? ["*"] : [l.prefix, "${l.prefix}*"]}}}], '
-            f'[for s in [{{Sid = "LocateBuckets", Effect = "Allow", '
-            f'Action = ["s3:GetBucketLocation"], Resource = distinct([for l in {locations}[each.key] : l.bucket])}}, '
-            f'{{Sid = "Read", Effect = "Allow", '
-            f'Action = {_hcl(S3_READ_ACTIONS)}, Resource = [for l in {locations}[each.key] : "${{l.bucket}}/${{l.prefix}}*"]}}] '
-            f': s if length({locations}[each.key]) > 0], '
-            f'[for s in [{{Sid = "Write", Effect = "Allow", Action = {_hcl(S3_WRITE_ACTIONS)}, '
-            f'Resource = [for l in {locations}[each.key] : "${{l.bucket}}/${{l.prefix}}*" if l.write]}}] '
-            f': s if length([for l in {locations}[each.key] : l if l.write]) > 0], '
-            '[for s in [{Sid = "GlueDatabases", Effect = "Allow", '
-            f'Action = {_hcl(GLUE_ACTIONS)}, Resource = concat([{arn}:glue:{regional}:catalog"], '
-            f'[for d in each.value.glue_databases : {arn}:glue:{regional}:database/${{d}}"], '
-            f'[for d in each.value.glue_databases : {arn}:glue:{regional}:table/${{d}}/*"])}}, '
+        glue = f'"arn:${{{p.partition}}}:glue:${{{p.region}}}:${{{p.account_id}}}'
+        grants = local(self, "emr_runtime_role_grants", (
+            f"{{for name, r in {p.roles} : name => {{"
+            f"buckets = distinct([for l in {locations}[name] : l.bucket]), "
+            f'prefixes = distinct(flatten([for l in {locations}[name] : l.prefix == "" ? ["*"] : '
+            '[l.prefix, "${l.prefix}*"]])), '
+            f'read_objects = [for l in {locations}[name] : "${{l.bucket}}/${{l.prefix}}*"], '
+            f'write_objects = [for l in {locations}[name] : "${{l.bucket}}/${{l.prefix}}*" if l.write], '
+            f'glue = length(r.glue_databases) == 0 ? [] : concat([{glue}:catalog"], '
+            f'[for d in r.glue_databases : {glue}:database/${{d}}"], '
+            f'[for d in r.glue_databases : {glue}:table/${{d}}/*"])}}}}'))
+
+        def granted(*attributes: str) -> str:
+            """The roles with entries in ``attributes``: keys from the inputs alone (the ARNs in the grants
+            are known only after apply, and so would be the length of a distinct list of them)."""
+            return (f"{{for name, r in {p.roles} : name => r "
+                    f"if {' + '.join(f'length(r.{a})' for a in attributes)} > 0}}")
+
+        self._inline("s3_read", granted("data_prefixes", "read_locations", "write_locations"), "runtime-role-s3-read", _policy(
+            _statement("LocateBuckets", ["s3:GetBucketLocation"], resources=_list(f"{grants}[each.key].buckets")),
+            # Listing only under the role's prefixes (s3:prefix is what ListObjects asks for).
+            _statement("ListLocations", ["s3:ListBucket"], resources=_list(f"{grants}[each.key].buckets"),
+                       condition={"StringLike": {"s3:prefix": _list(f"{grants}[each.key].prefixes")}}),
+            _statement("ReadLocations", S3_READ_ACTIONS, resources=_list(f"{grants}[each.key].read_objects"))))
+        self._inline("s3_write", granted("data_prefixes", "write_locations"), "runtime-role-s3-write", _policy(
+            _statement("WriteLocations", S3_WRITE_ACTIONS, resources=_list(f"{grants}[each.key].write_objects"))))
+        self._inline("glue", granted("glue_databases"), "runtime-role-glue", _policy(
+            _statement("GlueDatabases", GLUE_ACTIONS, resources=_list(f"{grants}[each.key].glue")),
             # GetDataAccess has no resource type: AWS authorizes it on "*" only; Lake Formation's own
             # grants decide which tables' data it hands out.
-            '{Sid = "LakeFormationDataAccess", Effect = "Allow", Action = ["lakeformation:GetDataAccess"], '
-            'Resource = "*"}] : s if length(each.value.glue_databases) > 0])})')
-        IamRolePolicy(self, "data", for_each=roles, name="runtime-role-data",
-                      role=expr(f"{address(role)}[each.key].name"), policy=expr(data))
+            _statement("LakeFormationDataAccess", ["lakeformation:GetDataAccess"], resources="*")))
 
         IamRolePolicy(self, "instance_assume", count=count_when(self.any_role), name="assume-runtime-roles",
-                      role=expr(p.instance_role_name), policy=expr(
-                          'jsonencode({Version = "2012-10-17", Statement = [{Sid = "AssumeRuntimeRoles", '
-                          'Effect = "Allow", Action = ["sts:AssumeRole", "sts:TagSession"], '
-                          f"Resource = values({self.role_arns})}}]}})"))
+                      role=expr(p.instance_role_name), policy=_policy(
+                          _statement("AssumeRuntimeRoles", ["sts:AssumeRole", "sts:TagSession"],
+                                     resources=_list(f"values({self.role_arns})"))))
 
-        # Users of the platform's Studio role given each role (users with a role of their own are theirs).
+        # The Studio role: one policy per runtime role, for the sessions of the users given it (default
+        # roles: every session). Users of a role of their own are left out: their role is not the platform's.
         users = local(self, "emr_runtime_role_users", (
             f"{{for name, r in {p.roles} : name => sort([for user, u in {p.user_profiles} : user "
             f"if u.execution_role_arn == null && contains(u.emr_runtime_roles, name)])}}"))
-        cluster = f'{arn}:elasticmapreduce:{regional}:cluster/*"'
-        statement = ('{{Sid = "SessionCredentials${{index(keys({roles}), name)}}", Effect = "Allow", '
-                     'Action = ["elasticmapreduce:GetClusterSessionCredentials"], Resource = {cluster}, '
-                     'Condition = {{StringEquals = {{"elasticmapreduce:ExecutionRoleArn" = {arns}[name]{extra}}}}}}}')
-        credentials = (
-            'jsonencode({Version = "2012-10-17", Statement = concat('
-            f"[for name in {p.default_role_names} : "
-            + statement.format(roles=p.roles, cluster=cluster, arns=self.role_arns, extra="") + "], "
-            f"[for name, names in {users} : "
-            + statement.format(roles=p.roles, cluster=cluster, arns=self.role_arns,
-                               extra=', "aws:SourceIdentity" = names')
-            + f" if !contains({p.default_role_names}, name) && length(names) > 0])}})")
-        # No statement at all (runtime roles given to no one) is no policy: IAM refuses an empty one.
-        given = f"length({p.default_role_names}) > 0 || length(flatten(values({users}))) > 0"
-        IamRolePolicy(self, "studio_credentials", count=count_when(f"{self.any_role} && ({given})"), name="emr-runtime-roles",
-                      role=expr(p.studio_role_name), policy=expr(credentials))
+        runtime_role_arn = (f"arn:${{{p.partition}}}:iam::${{{p.account_id}}}:role/${{{p.name_prefix}}}"
+                            "-rt-${each.key}")
+        cluster = f"arn:${{{p.partition}}}:elasticmapreduce:${{{p.region}}}:${{{p.account_id}}}:cluster/*"
+        credentials = ["elasticmapreduce:GetClusterSessionCredentials"]
+        for id_, for_each, identity in (
+                ("studio_default_role", f"{{for name in {p.default_role_names} : name => name}}", {}),
+                ("studio_user_role", f"{{for name, names in {users} : name => names "
+                                     f"if !contains({p.default_role_names}, name) && length(names) > 0}}",
+                 {"aws:SourceIdentity": _list(f"{users}[each.key]")})):
+            IamRolePolicy(
+                self, id_, for_each=TerraformIterator.from_map(expr_map(for_each)),
+                # The role's name makes the policy wait for it; the ARN is written out (same name).
+                name=expr('"emr-runtime-role-${each.key}"'),
+                role=expr(p.studio_role_name), policy=_policy(_statement(
+                    "SessionCredentials", credentials, resources=cluster, condition={"StringEquals": {
+                        "elasticmapreduce:ExecutionRoleArn": runtime_role_arn, **identity}})),
+                depends_on=[role, serverless_role])
+
+    def _roles(self, id: str, for_each: str, *statements: dict) -> IamRole:
+        p = self._p
+        return IamRole(
+            self, id, for_each=TerraformIterator.from_map(expr_map(for_each)),
+            name=expr(f'"${{{p.name_prefix}}}-rt-${{each.key}}"'),
+            description=expr('"EMR runtime role ${each.key}: its data only, for notebook sessions"'),
+            assume_role_policy=json.dumps({"Version": "2012-10-17", "Statement": list(statements)}, indent=2),
+            permissions_boundary=expr(p.permissions_boundary_arn))
+
+    def _inline(self, id: str, for_each: str, name: str, document: str) -> None:
+        IamRolePolicy(self, id, for_each=TerraformIterator.from_map(expr_map(for_each)), name=name,
+                      role=expr(self._role_name), policy=document)
 
 
-def _hcl(values) -> str:
-    return hcl(sorted(values))
+def _list(expression: str) -> str:
+    """A placeholder for a list Terraform computes: ``_policy`` writes it as ``${jsonencode(...)}``."""
+    return f"__LIST__{expression}__END__"
+
+
+def _statement(sid: str, actions, resources=None, principal=None, condition=None) -> dict:
+    statement = {"Sid": sid, "Effect": "Allow", **({"Principal": principal} if principal else {}),
+                 "Action": sorted(actions)}
+    if resources is not None:
+        statement["Resource"] = resources
+    if condition:
+        statement["Condition"] = condition
+    return statement
+
+
+def _policy(*statements: dict) -> str:
+    text = json.dumps({"Version": "2012-10-17", "Statement": list(statements)}, indent=2)
+    return re.sub(r'"__LIST__(.*?)__END__"', lambda m: "${jsonencode(" + json.loads(f'"{m.group(1)}"') + ")}", text)

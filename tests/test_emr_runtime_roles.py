@@ -3,8 +3,9 @@
 import json
 import re
 
-from synthesized import SynthesizedStack
+from synthesized import SynthesizedStack, policy
 
+from modules.emr_runtime_roles import GLUE_ACTIONS
 from modules.input_limits import KNOWN_REGIONS
 from modules.input_rules import EMR_RUNTIME_ROLE_NAME, PLATFORM_DATA_PREFIXES
 from modules.storage import EMR_LOG_PREFIX, STUDIO_SHARING_PREFIX
@@ -13,15 +14,24 @@ PROD = json.loads(open("workspaces/prod.tfvars.json").read())
 DEV = json.loads(open("workspaces/dev.tfvars.json").read())
 
 
+def _trust(stack, name):
+    return json.loads(stack.resource("aws_iam_role", f"emr_runtime_roles/{name}")["assume_role_policy"])
+
+
 def test_each_runtime_role_trusts_the_instance_role_and_emr_serverless_only_when_named(stack: SynthesizedStack):
-    role = stack.resource("aws_iam_role", "emr_runtime_roles/role")
-    assert role["for_each"] == "${local.emr_runtime_role_settings}"
-    assert role["name"] == '${"${local.global_name_prefix}-rt-${each.key}"}'
-    trust = role["assume_role_policy"]
-    assert 'Principal = {AWS = one(aws_iam_role.' in trust and '"sts:AssumeRole", "sts:TagSession"' in trust
-    assert 'Service = "emr-serverless.amazonaws.com"' in trust and '"aws:SourceAccount"' in trust
-    assert "if contains([], each.key)" in trust  # serverless_role_names: none unless EMR Serverless names some
-    assert role["permissions_boundary"] == "${var.permissions_boundary_arn}"
+    for name, serverless in (("role", "!contains([], name)"), ("serverless_role", "contains([], name)")):
+        role = stack.resource("aws_iam_role", f"emr_runtime_roles/{name}")
+        assert role["for_each"] == f"${{{{for name, r in local.emr_runtime_role_settings : name => r if {serverless}}}}}"
+        assert role["name"] == '${"${local.global_name_prefix}-rt-${each.key}"}'
+        assert role["permissions_boundary"] == "${var.permissions_boundary_arn}"
+    instance = {"Sid": "EmrInstanceRole", "Effect": "Allow",
+                "Principal": {"AWS": "${one(aws_iam_role.iam_emr_instance_B0FF5030[*].arn)}"},
+                "Action": ["sts:AssumeRole", "sts:TagSession"]}
+    assert _trust(stack, "role")["Statement"] == [instance]
+    assert _trust(stack, "serverless_role")["Statement"] == [instance, {
+        "Sid": "EmrServerless", "Effect": "Allow", "Principal": {"Service": "emr-serverless.amazonaws.com"},
+        "Action": ["sts:AssumeRole"], "Condition": {"StringEquals": {
+            "aws:SourceAccount": "${data.aws_caller_identity.account_caller_1C5BE04F.account_id}"}}}]
 
 
 def test_runtime_role_names_are_1_to_20_characters():
@@ -30,38 +40,58 @@ def test_runtime_role_names_are_1_to_20_characters():
     assert len("d" * 24 + "-" + max(KNOWN_REGIONS, key=len) + "-rt-" + "r" * 20) <= 64
 
 
+def _policy(stack, name):
+    body = stack.resource("aws_iam_role_policy", f"emr_runtime_roles/{name}")
+    return body, policy(body)
+
+
 def test_instance_role_may_assume_exactly_the_runtime_roles(stack: SynthesizedStack):
-    body = stack.resource("aws_iam_role_policy", "emr_runtime_roles/instance_assume")
+    body, document = _policy(stack, "instance_assume")
     assert body["count"] == "${length(local.emr_runtime_role_settings) > 0 ? 1 : 0}"
-    assert '"sts:AssumeRole", "sts:TagSession"' in body["policy"]
-    assert "Resource = values({for name, r in aws_iam_role." in body["policy"]
+    [statement] = document["Statement"]
+    assert statement["Action"] == ["sts:AssumeRole", "sts:TagSession"]
+    assert statement["Resource"].startswith("${jsonencode(values(merge({for name, r in aws_iam_role.emr_runtime_roles")
 
 
-def test_studio_role_gets_session_credentials_per_role_and_user(stack: SynthesizedStack):
-    body = stack.resource("aws_iam_role_policy", "emr_runtime_roles/studio_credentials")
-    policy = body["policy"]
-    assert '"elasticmapreduce:GetClusterSessionCredentials"' in policy
-    assert '"elasticmapreduce:ExecutionRoleArn" = {for name, r in aws_iam_role.' in policy
-    assert '"aws:SourceIdentity" = names' in policy
-    assert ":cluster/*" in policy
+def test_studio_role_gets_session_credentials_per_role_and_only_for_the_users_given_it(stack: SynthesizedStack):
+    arn = ("arn:${data.aws_partition.account_partition_32ACE770.partition}:iam::"
+           "${data.aws_caller_identity.account_caller_1C5BE04F.account_id}:role/${local.global_name_prefix}-rt-"
+           "${each.key}")
+    for name, identity in (("studio_default_role", {}),
+                           ("studio_user_role", {"aws:SourceIdentity": "${jsonencode(local.emr_runtime_role_users[each.key])}"})):
+        body, document = _policy(stack, name)
+        assert body["name"] == '${"emr-runtime-role-${each.key}"}'
+        assert "aws_iam_role.iam_studio_execution" in body["role"]
+        [statement] = document["Statement"]
+        assert statement["Action"] == ["elasticmapreduce:GetClusterSessionCredentials"]
+        assert statement["Resource"].endswith(":cluster/*")
+        assert statement["Condition"] == {"StringEquals": {"elasticmapreduce:ExecutionRoleArn": arn, **identity}}
     users = stack.local("emr_runtime_role_users")
     assert "if u.execution_role_arn == null && contains(u.emr_runtime_roles, name)" in users
+    assert "if !contains(var.emr_default_runtime_roles, name) && length(names) > 0" in (
+        stack.resource("aws_iam_role_policy", "emr_runtime_roles/studio_user_role")["for_each"])
 
 
-def test_data_policy_lists_only_the_roles_locations(stack: SynthesizedStack):
-    body = stack.resource("aws_iam_role_policy", "emr_runtime_roles/data")
-    policy = body["policy"]
-    for action in ("s3:ListBucket", "s3:GetObject", "s3:PutObject", "glue:GetTable", "lakeformation:GetDataAccess"):
-        assert f'"{action}"' in policy, action
-    assert '"s3:prefix"' in policy
-    assert "s3:*" not in policy and "glue:*" not in policy
+def test_data_policies_grant_exactly_the_roles_settings(stack: SynthesizedStack):
+    actions = {}
+    for name in ("s3_read", "s3_write", "glue"):
+        body, document = _policy(stack, name)
+        for statement in document["Statement"]:
+            actions[statement["Sid"]] = statement["Action"]
+            if statement["Sid"] != "LakeFormationDataAccess":  # no resource type: "*" only
+                assert statement["Resource"].startswith("${jsonencode(local.emr_runtime_role_grants[each.key]."), statement
+    assert actions == {"LocateBuckets": ["s3:GetBucketLocation"], "ListLocations": ["s3:ListBucket"],
+                       "ReadLocations": ["s3:GetObject", "s3:GetObjectVersion"],
+                       "WriteLocations": ["s3:AbortMultipartUpload", "s3:DeleteObject", "s3:PutObject"],
+                       "GlueDatabases": sorted(GLUE_ACTIONS), "LakeFormationDataAccess": ["lakeformation:GetDataAccess"]}
+    assert _policy(stack, "s3_read")[1]["Statement"][1]["Condition"] == {
+        "StringLike": {"s3:prefix": "${jsonencode(local.emr_runtime_role_grants[each.key].prefixes)}"}}
 
 
 def test_domain_and_profiles_offer_runtime_roles_and_name_users_by_source_identity(stack: SynthesizedStack):
     domain = stack.resource("aws_sagemaker_domain", "studio/domain")
-    assert domain["domain_settings"]["execution_role_identity_config"] == (
-        '${length({for name, r in aws_iam_role.' + domain["domain_settings"]["execution_role_identity_config"]
-        .split("aws_iam_role.", 1)[1])
+    assert domain["domain_settings"]["execution_role_identity_config"].startswith(
+        "${length(merge({for name, r in aws_iam_role.emr_runtime_roles_role_")
     assert domain["domain_settings"]["execution_role_identity_config"].endswith(
         '> 0 ? "USER_PROFILE_NAME" : null}')
     emr = domain["default_user_settings"]["jupyter_lab_app_settings"]["dynamic"]["emr_settings"]
@@ -73,7 +103,7 @@ def test_domain_and_profiles_offer_runtime_roles_and_name_users_by_source_identi
 
 
 def test_runtime_roles_are_key_users_and_outputs(stack: SynthesizedStack):
-    assert "values({for name, r in aws_iam_role." in stack.local("encryption_key_users")
+    assert "values(merge({for name, r in aws_iam_role.emr_runtime_roles" in stack.local("encryption_key_users")
     assert "emr_runtime_role_arns" in stack.config["output"]
     assert "user_emr_runtime_roles" in stack.config["output"]
 

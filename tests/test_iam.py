@@ -19,8 +19,7 @@ def _role(stack, name):
 
 
 def _template_policies(stack) -> dict:
-    """The inline policies written as JSON templates: all but the EMR runtime roles' ones, which are
-    jsonencode expressions (they list each role's entries and users): tests/test_emr_runtime_roles.py."""
+    """The inline policies of modules/iam.py (the EMR runtime roles' ones: tests/test_emr_runtime_roles.py)."""
     return {path: body for path, body in stack.resources("aws_iam_role_policy").items()
             if not path.startswith("emr_runtime_roles/")}
 
@@ -135,7 +134,7 @@ def test_launch_role_decrypts_templates_only_through_s3(stack: SynthesizedStack)
 
 def test_every_role_gets_the_permissions_boundary_input(stack: SynthesizedStack):
     roles = stack.resources("aws_iam_role")
-    assert len(roles) == 6  # studio, emr service, emr instance, launch, flow logs, EMR runtime roles (for_each)
+    assert len(roles) == 7  # studio, emr service, emr instance, launch, flow logs, EMR runtime roles (2, for_each)
     for path, body in roles.items():
         assert body["permissions_boundary"] == "${var.permissions_boundary_arn}", path
 

@@ -135,15 +135,16 @@ def test_the_journey_fails_when_a_user_may_get_credentials_of_a_role_not_given_t
     emu, outdir = applied_prod
     iam = emu.client("iam", REGION)
     role = "ml-prod-eu-west-1-studio-execution"
-    original = iam.get_role_policy(RoleName=role, PolicyName="emr-runtime-roles")["PolicyDocument"]
+    policy = "emr-runtime-role-team-b"  # team-b's role, for carol's sessions only
+    original = iam.get_role_policy(RoleName=role, PolicyName=policy)["PolicyDocument"]
     loosened = json.loads(json.dumps(original))
     for statement in loosened["Statement"]:
-        statement["Condition"]["StringEquals"].pop("aws:SourceIdentity", None)
-    iam.put_role_policy(RoleName=role, PolicyName="emr-runtime-roles", PolicyDocument=json.dumps(loosened))
+        assert statement["Condition"]["StringEquals"].pop("aws:SourceIdentity") == ["carol"]
+    iam.put_role_policy(RoleName=role, PolicyName=policy, PolicyDocument=json.dumps(loosened))
     try:
         code, out, err = _journey(outdir, capsys)
     finally:
-        iam.put_role_policy(RoleName=role, PolicyName="emr-runtime-roles", PolicyDocument=json.dumps(original))
+        iam.put_role_policy(RoleName=role, PolicyName=policy, PolicyDocument=json.dumps(original))
     assert code == 1
     assert ("journey step 'check the role's permissions' failed at elasticmapreduce:GetClusterSessionCredentials: "
             "alice's session may get the cluster's credentials for runtime role team-b") in err

@@ -155,7 +155,8 @@ def test_placeholders_resolve_to_plausible_values(stack):
     resolved = json.loads(scan.resolve_placeholders(text, stack.config))
     statements = {s["Sid"]: s for s in resolved["Statement"]}
     users = statements["PlatformRolesUseKey"]["Principal"]["AWS"]
-    assert len(users) == 3 and all(re.fullmatch(r"arn:aws:iam::123456789012:role/[a-z0-9-]+", u) for u in users)
+    # The platform's three roles and the EMR runtime roles (two for_each resources: one plausible ARN each).
+    assert len(users) == 5 and all(re.fullmatch(r"arn:aws:iam::123456789012:role/[a-z0-9-]+", u) for u in users)
     assert statements["AccountThroughS3ForDomainBuckets"]["Condition"]["StringLike"] == {
         "kms:EncryptionContext:aws:s3:arn": "arn:aws:s3:::ml-dev-123456789012-eu-west-1-*"}
     assert statements["CloudWatchLogsForDomainLogGroups"]["Condition"]["StringEquals"] == {
