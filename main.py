@@ -22,7 +22,8 @@ from modules.emr_runtime_roles import EmrRuntimeRoles, EmrRuntimeRolesProps
 from modules.emr_security import EmrSecurity, EmrSecurityProps
 from modules.encryption import PlatformKey, PlatformKeyPolicyProps, PlatformKeyProps
 from modules.iam import PlatformIam, PlatformIamProps
-from modules.input_limits import InputLimits, InputLimitsProps, private_subnet_room, zones_suffice
+from modules.input_limits import (
+    InputLimits, InputLimitsProps, private_subnet_room, runtime_role_grants_fit, zones_suffice)
 from modules.input_variables import PlatformInputs, declare_input
 from modules.network import FlowLogs, FlowLogsProps, Network, NetworkProps
 from modules.previous_state import declare_previous_outputs, previous_output
@@ -120,7 +121,8 @@ class PlatformStack(TerraformStack):
             default_role_names=var("emr_default_runtime_roles"), data_bucket_arn=storage.data_bucket_arn,
             instance_role_arn=iam.emr_instance_role_arn, instance_role_name=iam.emr_instance_role_name,
             studio_role_name=iam.studio_execution_role_name,
-            permissions_boundary_arn=var("permissions_boundary_arn"), **regional))
+            permissions_boundary_arn=var("permissions_boundary_arn"), grant_rule=runtime_role_grants_fit,
+            **regional))
         studio = StudioDomain(self, "studio", StudioDomainProps(
             domain_name=var("domain_name"), network_mode=var("network_mode"), vpc_id=network.vpc_id,
             subnet_ids=network.private_subnet_ids, security_group_id=groups.studio,

@@ -32,13 +32,14 @@ each role's entries and users, which the inputs' rules bound (modules/input_rule
 import json
 import re
 from dataclasses import dataclass
+from typing import Callable, Optional, Tuple
 
 from constructs import Construct
 from cdktf import TerraformIterator
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 
-from modules.tf import address, count_when, expr, expr_map, local
+from modules.tf import address, checked, count_when, expr, expr_map, local
 
 # Glue Data Catalog calls of Spark and Hive on a database's tables (read and write); Lake Formation's
 # GetDataAccess hands out the data credentials of tables it governs.
@@ -74,6 +75,10 @@ class EmrRuntimeRolesProps:
     """The platform's Studio execution role, which users without a role of their own share."""
     permissions_boundary_arn: str
     """Null: no boundary."""
+    grant_rule: Optional[Callable[[str], Tuple[str, str]]] = None
+    """Given the map of runtime role => the users of the platform's Studio role given it (an expression), the
+    (condition, error message) that must hold whenever runtime roles exist: a precondition of the instance
+    role's grant (modules/input_limits.py: the Studio role's grants fit IAM's quota). Default: none."""
     serverless_role_names: str = "[]"
     """List expression of runtime role names that EMR Serverless applications use: their trust policy also
     admits emr-serverless.amazonaws.com (with aws:SourceAccount). Default: none."""
@@ -144,16 +149,18 @@ class EmrRuntimeRoles(Construct):
             # grants decide which tables' data it hands out.
             _statement("LakeFormationDataAccess", ["lakeformation:GetDataAccess"], resources="*")))
 
-        IamRolePolicy(self, "instance_assume", count=count_when(self.any_role), name="assume-runtime-roles",
-                      role=expr(p.instance_role_name), policy=_policy(
-                          _statement("AssumeRuntimeRoles", ["sts:AssumeRole", "sts:TagSession"],
-                                     resources=_list(f"values({self.role_arns})"))))
-
-        # The Studio role: one policy per runtime role, for the sessions of the users given it (default
-        # roles: every session). Users of a role of their own are left out: their role is not the platform's.
+        # The instance role may assume exactly the runtime roles. The Studio role: one policy per runtime role,
+        # for the sessions of the users given it (default roles: every session). Users of a role of their own
+        # are left out: their role is not the platform's.
         users = local(self, "emr_runtime_role_users", (
             f"{{for name, r in {p.roles} : name => sort([for user, u in {p.user_profiles} : user "
             f"if u.execution_role_arn == null && contains(u.emr_runtime_roles, name)])}}"))
+        IamRolePolicy(self, "instance_assume", count=count_when(self.any_role), name="assume-runtime-roles",
+                      role=expr(p.instance_role_name),
+                      lifecycle=checked(pre=[p.grant_rule(users)] if p.grant_rule else ()),
+                      policy=_policy(_statement("AssumeRuntimeRoles", ["sts:AssumeRole", "sts:TagSession"],
+                                                resources=_list(f"values({self.role_arns})"))))
+
         runtime_role_arn = (f"arn:${{{p.partition}}}:iam::${{{p.account_id}}}:role/${{{p.name_prefix}}}"
                             "-rt-${each.key}")
         cluster = f"arn:${{{p.partition}}}:elasticmapreduce:${{{p.region}}}:${{{p.account_id}}}:cluster/*"

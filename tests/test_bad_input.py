@@ -188,6 +188,17 @@ CASES = {
          'in buckets that allowed_s3_buckets does not list: {"bad":["other-bucket/x/"]}',
          'glue_databases that are not Glue database names: {"bad":["Bad-Name"]}',
          'emr_default_runtime_roles names runtime roles that emr_runtime_roles does not define: ["nobody"]']),
+    "runtime_role_policy_too_large": (
+        {"emr_runtime_roles": {"big": {"data_prefixes": [f"p{i}/" + "x" * 290 + "/" for i in range(10)]}}},
+        ['emr_runtime_roles has roles whose data policies would take more than IAM\'s 10,240 characters per role '
+         '(characters, at most): {"big":']),
+    # A precondition (it reads three inputs): 10 roles of 9 long-named users each.
+    "runtime_role_grants_too_large": (
+        {"emr_runtime_roles": {f"t{i}": {"data_prefixes": [f"t{i}/"]} for i in range(10)},
+         "user_profiles": {f"{'u' * 60}{j:03d}": {"emr_runtime_roles": [f"t{(j + k) % 10}" for k in range(5)]}
+                           for j in range(9)}},
+        ["emr_runtime_roles and the users given them take up to", "characters of the Studio execution role's policies, "
+         "which have 4,707 left of IAM's 10,240 per role"]),
     "runtime_roles_old_release": (
         {"emr_runtime_roles": {"team-a": {"data_prefixes": ["team-a/"]}}, "emr_release_labels": ["emr-6.8.0"]},
         ['emr_release_labels has releases before emr-6.9.0 while emr_runtime_roles is set: ["emr-6.8.0"]']),
@@ -245,7 +256,8 @@ CASE_READS = {
 RUNTIME_ROLE_INPUTS = {"user_profiles", "emr_runtime_roles", "emr_default_runtime_roles", "allowed_s3_buckets",
                        "enable_emr", "emr_release_labels"}
 CASE_READS.update({name: RUNTIME_ROLE_INPUTS for name in (
-    "user_runtime_roles_wrong", "user_runtime_role_undefined", "user_runtime_roles_too_many", "runtime_roles_wrong", "runtime_roles_old_release",
+    "user_runtime_roles_wrong", "user_runtime_role_undefined", "user_runtime_roles_too_many",
+    "runtime_role_policy_too_large", "runtime_role_grants_too_large", "runtime_roles_wrong", "runtime_roles_old_release",
     "runtime_roles_not_an_object", "user_profiles_not_an_object")})
 # Cases planned on their own, whose error must be the only one: a missing input that the provider,
 # names or other rules read reaches them as null, and only its own rule may speak.
