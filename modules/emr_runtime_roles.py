@@ -39,6 +39,7 @@ from cdktf import TerraformIterator
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 
+from modules.iam import _policy as iam_policy, _statement
 from modules.tf import address, checked, count_when, expr, expr_map, local
 
 # Glue Data Catalog calls of Spark and Hive on a database's tables (read and write); Lake Formation's
@@ -93,11 +94,10 @@ class EmrRuntimeRoles(Construct):
         p = props
         self._p = p
         self.any_role = f"length({p.roles}) > 0"
-        instance = _statement("EmrInstanceRole", ["sts:AssumeRole", "sts:TagSession"],
-                              principal={"AWS": f"${{{p.instance_role_arn}}}"})
-        serverless = _statement("EmrServerless", ["sts:AssumeRole"],
-                                principal={"Service": "emr-serverless.amazonaws.com"},
-                                condition={"StringEquals": {"aws:SourceAccount": f"${{{p.account_id}}}"}})
+        instance = _trust("EmrInstanceRole", ["sts:AssumeRole", "sts:TagSession"],
+                          principal={"AWS": f"${{{p.instance_role_arn}}}"})
+        serverless = _trust("EmrServerless", ["sts:AssumeRole"], principal={"Service": "emr-serverless.amazonaws.com"},
+                            condition={"StringEquals": {"aws:SourceAccount": f"${{{p.account_id}}}"}})
         # Two resources, so that each trust policy is one JSON document: roles EMR Serverless uses too.
         role = self._roles("role", f"{{for name, r in {p.roles} : name => r "
                                    f"if !contains({p.serverless_role_names}, name)}}", instance)
@@ -136,18 +136,18 @@ class EmrRuntimeRoles(Construct):
                     f"if {' + '.join(f'length(r.{a})' for a in attributes)} > 0}}")
 
         self._inline("s3_read", granted("data_prefixes", "read_locations", "write_locations"), "runtime-role-s3-read", _policy(
-            _statement("LocateBuckets", ["s3:GetBucketLocation"], resources=_list(f"{grants}[each.key].buckets")),
+            _statement("LocateBuckets", ["s3:GetBucketLocation"], _list(f"{grants}[each.key].buckets")),
             # Listing only under the role's prefixes (s3:prefix is what ListObjects asks for).
-            _statement("ListLocations", ["s3:ListBucket"], resources=_list(f"{grants}[each.key].buckets"),
-                       condition={"StringLike": {"s3:prefix": _list(f"{grants}[each.key].prefixes")}}),
-            _statement("ReadLocations", S3_READ_ACTIONS, resources=_list(f"{grants}[each.key].read_objects"))))
+            _statement("ListLocations", ["s3:ListBucket"], _list(f"{grants}[each.key].buckets"),
+                       {"StringLike": {"s3:prefix": _list(f"{grants}[each.key].prefixes")}}),
+            _statement("ReadLocations", S3_READ_ACTIONS, _list(f"{grants}[each.key].read_objects"))))
         self._inline("s3_write", granted("data_prefixes", "write_locations"), "runtime-role-s3-write", _policy(
-            _statement("WriteLocations", S3_WRITE_ACTIONS, resources=_list(f"{grants}[each.key].write_objects"))))
+            _statement("WriteLocations", S3_WRITE_ACTIONS, _list(f"{grants}[each.key].write_objects"))))
         self._inline("glue", granted("glue_databases"), "runtime-role-glue", _policy(
-            _statement("GlueDatabases", GLUE_ACTIONS, resources=_list(f"{grants}[each.key].glue")),
+            _statement("GlueDatabases", GLUE_ACTIONS, _list(f"{grants}[each.key].glue")),
             # GetDataAccess has no resource type: AWS authorizes it on "*" only; Lake Formation's own
             # grants decide which tables' data it hands out.
-            _statement("LakeFormationDataAccess", ["lakeformation:GetDataAccess"], resources="*")))
+            _statement("LakeFormationDataAccess", ["lakeformation:GetDataAccess"], "*")))
 
         # The instance role may assume exactly the runtime roles. The Studio role: one policy per runtime role,
         # for the sessions of the users given it (default roles: every session). Users of a role of their own
@@ -159,7 +159,7 @@ class EmrRuntimeRoles(Construct):
                       role=expr(p.instance_role_name),
                       lifecycle=checked(pre=[p.grant_rule(users)] if p.grant_rule else ()),
                       policy=_policy(_statement("AssumeRuntimeRoles", ["sts:AssumeRole", "sts:TagSession"],
-                                                resources=_list(f"values({self.role_arns})"))))
+                                                _list(f"values({self.role_arns})"))))
 
         runtime_role_arn = (f"arn:${{{p.partition}}}:iam::${{{p.account_id}}}:role/${{{p.name_prefix}}}"
                             "-rt-${each.key}")
@@ -172,10 +172,10 @@ class EmrRuntimeRoles(Construct):
                  {"aws:SourceIdentity": _list(f"{users}[each.key]")})):
             IamRolePolicy(
                 self, id_, for_each=TerraformIterator.from_map(expr_map(for_each)),
-                # The role's name makes the policy wait for it; the ARN is written out (same name).
+                # The runtime role's ARN written out from its name; depends_on: granted once the roles exist.
                 name=expr('"emr-runtime-role-${each.key}"'),
                 role=expr(p.studio_role_name), policy=_policy(_statement(
-                    "SessionCredentials", credentials, resources=cluster, condition={"StringEquals": {
+                    "SessionCredentials", credentials, cluster, {"StringEquals": {
                         "elasticmapreduce:ExecutionRoleArn": runtime_role_arn, **identity}})),
                 depends_on=[role, serverless_role])
 
@@ -198,16 +198,14 @@ def _list(expression: str) -> str:
     return f"__LIST__{expression}__END__"
 
 
-def _statement(sid: str, actions, resources=None, principal=None, condition=None) -> dict:
-    statement = {"Sid": sid, "Effect": "Allow", **({"Principal": principal} if principal else {}),
-                 "Action": sorted(actions)}
-    if resources is not None:
-        statement["Resource"] = resources
+def _trust(sid: str, actions, principal: dict, condition: Optional[dict] = None) -> dict:
+    statement = {"Sid": sid, "Effect": "Allow", "Principal": principal, "Action": sorted(actions)}
     if condition:
         statement["Condition"] = condition
     return statement
 
 
 def _policy(*statements: dict) -> str:
-    text = json.dumps({"Version": "2012-10-17", "Statement": list(statements)}, indent=2)
-    return re.sub(r'"__LIST__(.*?)__END__"', lambda m: "${jsonencode(" + json.loads(f'"{m.group(1)}"') + ")}", text)
+    """modules/iam.py's policy document, each ``_list`` placeholder written as ``${jsonencode(...)}``."""
+    return re.sub(r'"__LIST__(.*?)__END__"', lambda m: "${jsonencode(" + json.loads(f'"{m.group(1)}"') + ")}",
+                  iam_policy(*statements))

@@ -100,7 +100,8 @@ def test_names_derive_from_the_domain_so_workspaces_do_not_collide(plans):
             found |= {(type_, v[key]) for v in by_type(shown, type_).values()}
         return found
     dev, prod = names(plans["dev"]), names(plans["prod"])
-    assert len(dev) == len(prod) == 16  # 5 roles, 1 profile, 3 buckets, 5 groups, portfolio, product
+    assert len(dev) == 16  # 5 roles, 1 profile, 3 buckets, 5 groups, portfolio, product
+    assert len(prod) == 18  # and the EMR runtime roles of team-a and team-b
     assert not dev & prod
 
 
