@@ -135,7 +135,8 @@ class EmrRuntimeRoles(Construct):
             return (f"{{for name, r in {p.roles} : name => r "
                     f"if {' + '.join(f'length(r.{a})' for a in attributes)} > 0}}")
 
-        self._inline("s3_read", granted("data_prefixes", "read_locations", "write_locations"), "runtime-role-s3-read", _policy(
+        s3_roles = granted("data_prefixes", "read_locations", "write_locations")
+        self._inline("s3_read", s3_roles, "runtime-role-s3-read", _policy(
             _statement("LocateBuckets", ["s3:GetBucketLocation"], _list(f"{grants}[each.key].buckets")),
             # Listing only under the role's prefixes (s3:prefix is what ListObjects asks for).
             _statement("ListLocations", ["s3:ListBucket"], _list(f"{grants}[each.key].buckets"),

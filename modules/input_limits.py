@@ -125,8 +125,9 @@ def _user_role_arns() -> str:
 
 
 def _runtime_role_sizes() -> str:
-    """Role => characters of its data policies, an upper bound from the inputs (modules/emr_runtime_roles.py: each S3 entry is a bucket in two statements, two
-    s3:prefix patterns, an object ARN to read and, where written, to write; each Glue database two ARNs)."""
+    """Role => characters of its data policies, an upper bound from the inputs (modules/emr_runtime_roles.py:
+    each S3 entry is a bucket in two statements, two s3:prefix patterns, an object ARN to read and, where
+    written, to write; each Glue database two ARNs)."""
     def attr(a):
         return runtime_role_attribute("r", a)
     s3 = lambda x, writes: (f"(2 * {S3_BUCKET_ARN} + 2 * length({x}) + 7 + "  # noqa: E731

@@ -337,7 +337,8 @@ def emr_runtime_role_rules() -> List[Rule]:
     unknown = per_role(f"setsubtract(try(keys(r), []), {known})")
     not_lists = per_role(f'[for a in {known} : a if try(r[a], null) != null && '
                          f'!can([for x in tolist(r[a]) : regex("^.*$", x)])]')
-    empty = f"[for n, r in {roles} : n if can(keys(r)) && length(flatten([{', '.join(attr(a) for a in EMR_RUNTIME_ROLE_ATTRIBUTES)}])) == 0]"
+    everything = ", ".join(attr(a) for a in EMR_RUNTIME_ROLE_ATTRIBUTES)
+    empty = f"[for n, r in {roles} : n if can(keys(r)) && length(flatten([{everything}])) == 0]"
     too_long = per_role(f"[for a in {known} : a if length({runtime_role_attribute('r', '${a}')}) > "
                         f"{MAX_EMR_RUNTIME_ROLE_ENTRIES}]".replace(f'r["${{a}}"]', "r[a]"))
     prefixes = per_role(f'[for p in {attr("data_prefixes")} : p if !can(regex("^{S3_PREFIX}$", p))]')
@@ -405,9 +406,10 @@ def emr_runtime_role_rules() -> List[Rule]:
 
 def user_runtime_role_rules() -> List[Rule]:
     """Users' emr_runtime_roles and emr_default_runtime_roles name roles of emr_runtime_roles, at most
-    MAX_EMR_EXECUTION_ROLES together; and the releases offered support runtime roles. Rules of emr_runtime_roles (they read
-    user_profiles, emr_default_runtime_roles and emr_release_labels), so that user_profiles' own rules
-    never wait for emr_runtime_roles' to pass."""
+    MAX_EMR_EXECUTION_ROLES together; and the releases offered support runtime roles. Rules of
+    emr_runtime_roles (they read user_profiles, emr_default_runtime_roles and emr_release_labels), so that
+    user_profiles' own rules never wait for emr_runtime_roles' to pass. (Two inputs' rules may not read
+    each other: Terraform reports a cycle.)"""
     lists = _user_runtime_role_lists()
     defined = "keys(var.emr_runtime_roles)"
     undefined = (f"{{for n, v in {lists} : n => [for r in v : r if !contains({defined}, r)] "

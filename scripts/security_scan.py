@@ -274,7 +274,8 @@ _PLAUSIBLE_LISTS = {
     "local.emr_runtime_role_users[each.key]": ["alice", "bob"],
     "local.emr_runtime_role_grants[each.key].buckets": [_PLAUSIBLE_DATA, "arn:aws:s3:::my-datasets"],
     "local.emr_runtime_role_grants[each.key].prefixes": ["team-a/", "team-a/*", "*"],
-    "local.emr_runtime_role_grants[each.key].read_objects": [f"{_PLAUSIBLE_DATA}/team-a/*", "arn:aws:s3:::my-datasets/*"],
+    "local.emr_runtime_role_grants[each.key].read_objects": [
+        f"{_PLAUSIBLE_DATA}/team-a/*", "arn:aws:s3:::my-datasets/*"],
     "local.emr_runtime_role_grants[each.key].write_objects": [f"{_PLAUSIBLE_DATA}/team-a/*"],
     "local.emr_runtime_role_grants[each.key].glue": [
         f"{_PLAUSIBLE_GLUE}:catalog", f"{_PLAUSIBLE_GLUE}:database/team_a", f"{_PLAUSIBLE_GLUE}:table/team_a/*"],

@@ -157,7 +157,8 @@ CASES = {
     # EMR runtime roles (issue 12): users' lists and the roles' settings, any shape.
     "user_runtime_roles_wrong": (
         {"emr_runtime_roles": {"team-a": {"data_prefixes": ["team-a/"]}},
-         "user_profiles": {"bob": {"emr_runtime_roles": "team-a"}, "carol": {"emr_runtime_roles": ["team-a", "team-a"]}}},
+         "user_profiles": {"bob": {"emr_runtime_roles": "team-a"},
+                           "carol": {"emr_runtime_roles": ["team-a", "team-a"]}}},
         ['user_profiles has an emr_runtime_roles that is not a list of runtime role names: {"bob":"team-a"}',
          'user_profiles has emr_runtime_roles that name a role twice: {"carol":["team-a","team-a"]}']),
     # A rule of emr_runtime_roles (it reads user_profiles, which must be valid for it to run).
@@ -257,7 +258,8 @@ RUNTIME_ROLE_INPUTS = {"user_profiles", "emr_runtime_roles", "emr_default_runtim
                        "enable_emr", "emr_release_labels"}
 CASE_READS.update({name: RUNTIME_ROLE_INPUTS for name in (
     "user_runtime_roles_wrong", "user_runtime_role_undefined", "user_runtime_roles_too_many",
-    "runtime_role_policy_too_large", "runtime_role_grants_too_large", "runtime_roles_wrong", "runtime_roles_old_release",
+    "runtime_role_policy_too_large", "runtime_role_grants_too_large", "runtime_roles_wrong",
+    "runtime_roles_old_release",
     "runtime_roles_not_an_object", "user_profiles_not_an_object")})
 # Cases planned on their own, whose error must be the only one: a missing input that the provider,
 # names or other rules read reaches them as null, and only its own rule may speak.

@@ -21,7 +21,8 @@ def _trust(stack, name):
 def test_each_runtime_role_trusts_the_instance_role_and_emr_serverless_only_when_named(stack: SynthesizedStack):
     for name, serverless in (("role", "!contains([], name)"), ("serverless_role", "contains([], name)")):
         role = stack.resource("aws_iam_role", f"emr_runtime_roles/{name}")
-        assert role["for_each"] == f"${{{{for name, r in local.emr_runtime_role_settings : name => r if {serverless}}}}}"
+        assert role["for_each"] == (
+            f"${{{{for name, r in local.emr_runtime_role_settings : name => r if {serverless}}}}}")
         assert role["name"] == '${"${local.global_name_prefix}-rt-${each.key}"}'
         assert role["permissions_boundary"] == "${var.permissions_boundary_arn}"
     instance = {"Sid": "EmrInstanceRole", "Effect": "Allow",
@@ -58,7 +59,8 @@ def test_studio_role_gets_session_credentials_per_role_and_only_for_the_users_gi
            "${data.aws_caller_identity.account_caller_1C5BE04F.account_id}:role/${local.global_name_prefix}-rt-"
            "${each.key}")
     for name, identity in (("studio_default_role", {}),
-                           ("studio_user_role", {"aws:SourceIdentity": "${jsonencode(local.emr_runtime_role_users[each.key])}"})):
+                           ("studio_user_role",
+                            {"aws:SourceIdentity": "${jsonencode(local.emr_runtime_role_users[each.key])}"})):
         body, document = _policy(stack, name)
         assert body["name"] == '${"emr-runtime-role-${each.key}"}'
         assert "aws_iam_role.iam_studio_execution" in body["role"]
@@ -79,11 +81,13 @@ def test_data_policies_grant_exactly_the_roles_settings(stack: SynthesizedStack)
         for statement in document["Statement"]:
             actions[statement["Sid"]] = statement["Action"]
             if statement["Sid"] != "LakeFormationDataAccess":  # no resource type: "*" only
-                assert statement["Resource"].startswith("${jsonencode(local.emr_runtime_role_grants[each.key]."), statement
+                assert statement["Resource"].startswith(
+                    "${jsonencode(local.emr_runtime_role_grants[each.key]."), statement
     assert actions == {"LocateBuckets": ["s3:GetBucketLocation"], "ListLocations": ["s3:ListBucket"],
                        "ReadLocations": ["s3:GetObject", "s3:GetObjectVersion"],
                        "WriteLocations": ["s3:AbortMultipartUpload", "s3:DeleteObject", "s3:PutObject"],
-                       "GlueDatabases": sorted(GLUE_ACTIONS), "LakeFormationDataAccess": ["lakeformation:GetDataAccess"]}
+                       "GlueDatabases": sorted(GLUE_ACTIONS),
+                       "LakeFormationDataAccess": ["lakeformation:GetDataAccess"]}
     assert _policy(stack, "s3_read")[1]["Statement"][1]["Condition"] == {
         "StringLike": {"s3:prefix": "${jsonencode(local.emr_runtime_role_grants[each.key].prefixes)}"}}
 

@@ -10,9 +10,8 @@ def test_security_configuration_encrypts_s3_and_disks_with_the_domain_key_and_re
     assert body["count"] == "${var.enable_emr ? 1 : 0}"
     assert body["name"] == '${"${var.domain_name}-emr"}'
     # Two documents, chosen by whether EMR runtime roles exist (modules/emr_runtime_roles.py).
-    assert body["configuration"] == (
-        f'${{length(local.emr_runtime_role_settings) > 0 ? {json.dumps(security_configuration("local.encryption_key_arn", True))}'
-        f' : {json.dumps(security_configuration("local.encryption_key_arn"))}}}')
+    with_roles, without = (json.dumps(security_configuration("local.encryption_key_arn", r)) for r in (True, False))
+    assert body["configuration"] == f"${{length(local.emr_runtime_role_settings) > 0 ? {with_roles} : {without}}}"
     config = json.loads(security_configuration("local.encryption_key_arn"))
     assert "AuthorizationConfiguration" not in config
     assert json.loads(security_configuration("local.encryption_key_arn", True))["AuthorizationConfiguration"] == {

@@ -35,7 +35,7 @@ from cfnlint.decode.decode import decode_str
 REPO_ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES_DIR = REPO_ROOT / "emr_templates"
 TEMPLATES = sorted(TEMPLATES_DIR.glob("*.yaml"))
-RUNTIME_ROLE_APPLICATIONS = {"Spark", "Hive", "Livy", "JupyterEnterpriseGateway", "Hadoop"}
+RUNTIME_ROLE_APPLICATIONS = {"Spark", "Hive", "Livy", "JupyterEnterpriseGateway"}
 SCRIPTS = sorted(TEMPLATES_DIR.glob("*.sh"))
 LINT_REGIONS = ["us-east-1"]
 
