@@ -40,7 +40,7 @@ from cdktf_cdktf_provider_aws.data_aws_emr_supported_instance_types import DataA
 from cdktf_cdktf_provider_aws.data_aws_subnet import DataAwsSubnet
 from cdktf_cdktf_provider_aws.data_aws_subnets import DataAwsSubnets, DataAwsSubnetsFilter
 
-from modules.input_rules import MAX_EMR_RUNTIME_ROLES, runtime_role_attribute
+from modules.emr_runtime_role_rules import MAX_EMR_RUNTIME_ROLES, runtime_role_attribute
 from modules.inputs import Rule, _cidr_prefix as cidr_prefix, null_guarded
 from modules.tf import checked, count_when, data_address, expr, expr_list, expr_map, hcl
 

@@ -7,8 +7,8 @@ things the same way and several domains coexist in one region.
 from constructs import Construct
 from cdktf import TerraformVariable, TerraformVariableValidationConfig, Token
 
-from modules.input_rules import (
-    EMR_RUNTIME_ROLE_ATTRIBUTES, guarded, guarded_message, null_rules, runtime_role_attribute)
+from modules.emr_runtime_role_rules import EMR_RUNTIME_ROLE_ATTRIBUTES, runtime_role_attribute
+from modules.input_rules import guarded, guarded_message, null_rules
 from modules.inputs import INPUT_NAMES, INPUTS, InputSpec
 from modules.tf import expr, local
 

@@ -19,9 +19,10 @@ the variables.
 from dataclasses import dataclass
 from typing import Any, Sequence, Tuple
 
+from modules.emr_runtime_role_rules import emr_default_runtime_role_rules, emr_runtime_role_rules, release_at_least
 from modules.input_rules import (
-    bucket_name_rules, domain_name_rules, emr_default_runtime_role_rules, emr_runtime_role_rules, guarded,
-    guarded_message, object_guarded, release_at_least, tag_rules, user_profile_rules, workspace_rules)
+    bucket_name_rules, domain_name_rules, guarded, guarded_message, object_guarded, tag_rules, user_profile_rules,
+    workspace_rules)
 
 DEFAULT_INTERFACE_ENDPOINTS = (
     "sagemaker.api",

@@ -7,7 +7,7 @@ from synthesized import SynthesizedStack, policy
 
 from modules.emr_runtime_roles import GLUE_ACTIONS
 from modules.input_limits import KNOWN_REGIONS
-from modules.input_rules import EMR_RUNTIME_ROLE_NAME, PLATFORM_DATA_PREFIXES
+from modules.emr_runtime_role_rules import EMR_RUNTIME_ROLE_NAME, PLATFORM_DATA_PREFIXES
 from modules.storage import EMR_LOG_PREFIX, STUDIO_SHARING_PREFIX
 
 PROD = json.loads(open("workspaces/prod.tfvars.json").read())
