@@ -33,8 +33,22 @@ from cdktf_cdktf_provider_aws.sagemaker_user_profile import (
 
 from modules.tf import KEY_KNOWN_AFTER_APPLY, address, expr, expr_list, expr_map, expr_number, skip_checks
 
+# Where emr_settings() goes below a domain's default_user_settings or a profile's user_settings.
+EMR_SETTINGS = "dynamic.emr_settings"
 # SageMaker's lower bound for an idle timeout; users may choose from here up to the domain's.
 MIN_IDLE_TIMEOUT_MINUTES = 60
+
+
+def emr_settings(execution_role_arns: str, assumable_role_arns: str) -> dict:
+    """``jupyter_lab_app_settings``' ``emr_settings`` (domain or user profile), as a dynamic block
+    (``EMR_SETTINGS``): EmrSettings with the two list expressions, which Studio offers at connect time
+    (runtime roles; roles of other accounts to assume). Left out while both are empty, so a domain
+    without either has no EmrSettings and no diff. A profile with either list set hides the domain's
+    both from its user (the JupyterLab EMR extension's FetchEMRRolesHandler reads the domain's only when
+    the profile's two are empty), so a profile's block takes both lists."""
+    return {"for_each": expr(f"length({execution_role_arns}) + length({assumable_role_arns}) > 0 ? [1] : []"),
+            "content": {"execution_role_arns": expr(execution_role_arns),
+                        "assumable_role_arns": expr(assumable_role_arns)}}
 
 
 @dataclass(frozen=True)
@@ -55,6 +69,9 @@ class StudioDomainProps:
     idle_timeout_minutes: str
     docker_access: str
     """Condition: true lets users run Docker in their spaces."""
+    assumable_role_arns: str = "[]"
+    """List expression: roles in other accounts users may assume for EMR there
+    (EmrSettings.AssumableRoleArns). Default: none."""
     replacement_precondition: Optional[Tuple[str, str]] = None
     """(condition, error message) that must hold for a plan of the domain: the
     domain guard's check for cdktf deploy (modules/domain_replacement.py)."""
@@ -95,6 +112,8 @@ class StudioDomain(Construct):
             lifecycle=TerraformResourceLifecycle(precondition=[
                 Precondition(condition=expr(p.replacement_precondition[0]), error_message=p.replacement_precondition[1])
             ]) if p.replacement_precondition else None)
+        domain.add_override(f"default_user_settings.jupyter_lab_app_settings.{EMR_SETTINGS}",
+                            emr_settings("[]", p.assumable_role_arns))
         skip_checks(domain, {"CKV_AWS_187": KEY_KNOWN_AFTER_APPLY}, only="plan")
 
         users = TerraformIterator.from_map(expr_map(p.user_profiles))

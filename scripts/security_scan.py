@@ -264,6 +264,11 @@ _PLAUSIBLE_NAMES = {
     "data.aws_caller_identity": {"account_id": PLAUSIBLE_ACCOUNT},
 }
 _PLAUSIBLE_VARIABLES = {"region": PLAUSIBLE_REGION, "domain_name": "ml-dev"}
+# List inputs of role ARNs that policies name whole: the emr-account stack's (another account's) roles.
+_PLAUSIBLE_LIST_VARIABLES = {
+    "emr_assumable_role_arns": ["arn:aws:iam::111122223333:role/ml-dev-emr-eu-west-1-studio-assumable"],
+    "studio_execution_role_arns": [f"arn:aws:iam::{PLAUSIBLE_ACCOUNT}:role/ml-dev-eu-west-1-studio-execution"],
+}
 _REFERENCE = re.compile(
     r"(?P<data>data\.)?(?P<type>aws_[a-z0-9_]+)\.(?P<name>[A-Za-z0-9_-]+)(?:\[[^\]]*\])?\.(?P<attr>[a-z_]+)")
 
@@ -428,6 +433,8 @@ def _plausible_list(expression: str, config: dict) -> List[str]:
     for m in _REFERENCE.finditer("".join(rest)):
         if not m.group("data"):
             items.append(_reference_value(m))
+    for name in re.findall(r"\bvar\.([a-z0-9_]+)", "".join(rest)):
+        items.extend(_PLAUSIBLE_LIST_VARIABLES.get(name, []))
     return items
 
 
