@@ -22,7 +22,7 @@ from modules.account import AccountContext
 from modules import domain_replacement
 from modules.emr_account import EmrAccount, EmrAccountInputs, EmrAccountProps
 from modules.emr_account_inputs import EMR_ACCOUNT_STACK
-from modules.emr_catalog import EmrCatalog, EmrCatalogProps, template_names
+from modules.emr_catalog import EmrCatalog, EmrCatalogProps, catalog_variables, template_names
 from modules.emr_security import EmrSecurity, EmrSecurityProps
 from modules.encryption import PlatformKey, PlatformKeyPolicyProps, PlatformKeyProps
 from modules.iam import PlatformIam, PlatformIamProps
@@ -132,25 +132,7 @@ class PlatformStack(TerraformStack):
         catalog = EmrCatalog(self, "emr_catalog", EmrCatalogProps(
             name=inputs.name_prefix, enabled=var("enable_emr"), templates_dir=templates.path,
             template_names=template_names(EMR_TEMPLATES_DIR),
-            template_variables={
-                "domain_name": var("domain_name"),
-                "security_configuration_name": emr_security.security_configuration_name,
-                "service_role_name": iam.emr_service_role_name,
-                "instance_profile_name": iam.emr_instance_profile_name,
-                "log_uri": storage.emr_log_uri,
-                "bootstrap_script_uri": storage.bootstrap_script_uri,
-                "livy_session_timeout": var("livy_session_timeout"),
-                "idle_timeout_seconds": f'{var("emr_idle_timeout_minutes")} * 60',
-                "release_labels": var("emr_release_labels"),
-                "instance_types": var("emr_instance_types"),
-                "core_instance_counts": var("emr_core_instance_counts"),
-            },
-            launch_time_variables={
-                "subnet_id": f"{network.private_subnet_ids}[0]",
-                "master_security_group_id": groups.emr_master,
-                "core_security_group_id": groups.emr_core,
-                "service_access_security_group_id": groups.emr_service_access,
-            },
+            **catalog_variables(var, emr_security, iam, storage, network, groups),
             artifacts_bucket=storage.artifacts_bucket, artifacts_bucket_domain=storage.artifacts_bucket_domain,
             launch_role_arn=iam.launch_role_arn, principal_arns=studio.execution_role_arns,
             versions_kept=var("emr_product_versions_kept"),

@@ -30,7 +30,7 @@ from cdktf import TerraformOutput
 
 from modules.account import AccountContext
 from modules.emr_account_inputs import EMR_ACCOUNT_INPUTS, EMR_ACCOUNT_SPECS
-from modules.emr_catalog import EmrCatalog, EmrCatalogProps
+from modules.emr_catalog import EmrCatalog, EmrCatalogProps, catalog_variables
 from modules.emr_security import EmrSecurity, EmrSecurityProps
 from modules.encryption import PlatformKey, PlatformKeyPolicyProps, PlatformKeyProps
 from modules.iam import PlatformIam, PlatformIamProps
@@ -103,25 +103,7 @@ class EmrAccount(Construct):
         catalog = EmrCatalog(self, "emr_catalog", EmrCatalogProps(
             name=name, enabled=var("enable_emr"), templates_dir=props.templates_dir,
             template_names=list(props.template_names),
-            template_variables={
-                "domain_name": var("domain_name"),
-                "security_configuration_name": emr_security.security_configuration_name,
-                "service_role_name": iam.emr_service_role_name,
-                "instance_profile_name": iam.emr_instance_profile_name,
-                "log_uri": storage.emr_log_uri,
-                "bootstrap_script_uri": storage.bootstrap_script_uri,
-                "livy_session_timeout": var("livy_session_timeout"),
-                "idle_timeout_seconds": f'{var("emr_idle_timeout_minutes")} * 60',
-                "release_labels": var("emr_release_labels"),
-                "instance_types": var("emr_instance_types"),
-                "core_instance_counts": var("emr_core_instance_counts"),
-            },
-            launch_time_variables={
-                "subnet_id": f"{network.private_subnet_ids}[0]",
-                "master_security_group_id": groups.emr_master,
-                "core_security_group_id": groups.emr_core,
-                "service_access_security_group_id": groups.emr_service_access,
-            },
+            **catalog_variables(var, emr_security, iam, storage, network, groups),
             artifacts_bucket=storage.artifacts_bucket, artifacts_bucket_domain=storage.artifacts_bucket_domain,
             launch_role_arn=iam.launch_role_arn, principal_arns=f'{{"studio" = {iam.studio_execution_role_arn}}}',
             versions_kept=var("emr_product_versions_kept"),

@@ -144,3 +144,12 @@ def test_readme_tables_of_the_emr_account_stack_match_it(emr_stack, repo_root):
     assert docs.render(readme, emr_stack.config, docs.EMR_ACCOUNT_TABLES) == readme, \
         "README is stale: run .venv/bin/python -m scripts.docs"
     assert "| `studio_execution_role_arns` | `list(string)` | required |" in readme
+
+
+def test_plan_summary_marks_the_stacks_required_inputs(emr_plans):
+    from scripts import plan_summary
+
+    text = plan_summary.render_workspace(plan_summary.summarize(emr_plans["prod"].plan, "prod"))
+    for name in ("studio_cidr_blocks", "studio_execution_role_arns", "domain_name"):
+        (row,) = [line for line in text.splitlines() if line.startswith(f"| `{name}` |")]
+        assert row.endswith("| *(required)* |"), row
