@@ -167,6 +167,7 @@ class PlatformIam(Construct):
         ))
 
         self._studio, self._launch, self._with_emr = studio, launch, with_emr
+        self._studio_account = studio_account
         self.studio_execution_role_arn = one(studio, "arn")
         self.emr_service_role_arn, self.emr_service_role_name = one(service, "arn"), one(service, "name")
         self.emr_instance_role_arn = one(instance, "arn")
@@ -186,9 +187,13 @@ class PlatformIam(Construct):
             # portfolios this role is a principal of (this domain's).
             _statement("AllowEMRProductDiscovery", [
                 "servicecatalog:DescribeProductView", "servicecatalog:SearchProducts"], "*"),
+            # DescribeProductAsAdmin reads a product's tags (Studio's visibility tag): in the domain's
+            # account AmazonSageMakerFullAccess allows it (servicecatalog:Describe*); the EMR account's
+            # role, which has no SageMaker policy, gets it on exactly its products.
             _statement("AllowEMRProductLaunch", [
                 "servicecatalog:DescribeProduct", "servicecatalog:DescribeProvisioningParameters",
-                "servicecatalog:ListLaunchPaths", "servicecatalog:ProvisionProduct"], "__PRODUCTS__"),
+                "servicecatalog:ListLaunchPaths", "servicecatalog:ProvisionProduct",
+                *["servicecatalog:DescribeProductAsAdmin"] * (not self._studio_account)], "__PRODUCTS__"),
             # Provisioned products and records have no resource type either: AWS
             # authorizes them on "*" with an access level. roleLevel = self: only
             # what this role launched (the domain's users share it), not the account's.

@@ -10,6 +10,7 @@
     output W          terraform output of W
     loop W            on the emulator: bootstrap state, plan, apply, plan again, destroy
     journey W         on the emulator: list, launch and connect to an EMR cluster as a Studio user
+                      (--stack emr-account: to a cluster of W's EMR account, through the assumable role)
     emulator up|down|status   the persistent emulator (state kept across commands)
     pr-plan [W...]    plan every workspace in parallel; plans, summaries, one PR comment
 
@@ -741,10 +742,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
             s.add_argument("--auto-approve", action="store_true", help="do not ask before changing anything")
         if name in ("plan", "diff", "apply", "deploy", "destroy", "prepare-apply"):
             _allow_domain_replacement_flag(s)
-        if name in ("plan", "diff", "output"):
+        if name in ("plan", "diff", "output", "journey"):
             s.add_argument("--stack", choices=WORKSPACE_STACKS, default=PLATFORM_STACK,
                            help="platform (default), or emr-account: EMR in another account, variables in "
-                                "workspaces/emr-account/W.tfvars.json")
+                                "workspaces/emr-account/W.tfvars.json (journey: to its cluster, both applied)")
         if name == "loop":
             s.add_argument("--journey", action="store_true", help="run the journey between apply and re-plan")
     s = sub.add_parser("emulator", parents=[common], help="the persistent emulator: up, down, status")
