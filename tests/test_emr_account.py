@@ -39,7 +39,7 @@ def emr_plans(synthesized_dir, emulator, terraform_env, repo_root, tmp_path_fact
     for name, (changes, _) in BAD.items():
         files[name] = copy.parent / f"{name}.tfvars.json"
         files[name].write_text(json.dumps({**base, **changes}))
-    return {"dir": copy, **plan_many(copy, files, env, copy.parent)}
+    return {"dir": copy, "env": env, **plan_many(copy, files, env, copy.parent)}
 
 
 def test_studio_role_trusts_exactly_the_domains_execution_roles(emr_stack: SynthesizedStack):
@@ -153,3 +153,22 @@ def test_plan_summary_marks_the_stacks_required_inputs(emr_plans):
     for name in ("studio_cidr_blocks", "studio_execution_role_arns", "domain_name"):
         (row,) = [line for line in text.splitlines() if line.startswith(f"| `{name}` |")]
         assert row.endswith("| *(required)* |"), row
+
+
+@pytest.mark.applies
+def test_prod_applies_replans_without_changes_and_destroys_in_the_second_account(emr_plans, emulator, repo_root):
+    from scripts.platform_cmd import emulator_scope
+
+    stack_dir = emr_plans["dir"]
+    var_file = f"-var-file={repo_root / 'workspaces' / EMR_ACCOUNT_STACK / 'prod.tfvars.json'}"
+    emulator.write_drift_override(stack_dir)
+    terraform = Terraform(stack_dir, emr_plans["env"])
+    _, left_out = emulator_scope(stack_dir)
+    assert left_out == []  # no SageMaker domain here: the emulator creates all of it
+    applied = terraform.run(["apply", "-input=false", "-auto-approve", var_file], workspace="prod")
+    assert "Apply complete! Resources: 98 added" in applied.stdout
+    replan = terraform.run(["plan", "-input=false", "-detailed-exitcode", var_file], workspace="prod", check=False)
+    assert replan.returncode == 0, replan.stdout[-3000:]
+    terraform.run(["destroy", "-input=false", "-auto-approve", var_file], workspace="prod")
+    left = terraform.run(["state", "list"], workspace="prod", check=False).stdout.split()
+    assert [a for a in left if not a.startswith("data.")] == []
