@@ -172,3 +172,17 @@ def test_prod_applies_replans_without_changes_and_destroys_in_the_second_account
     terraform.run(["destroy", "-input=false", "-auto-approve", var_file], workspace="prod")
     left = terraform.run(["state", "list"], workspace="prod", check=False).stdout.split()
     assert [a for a in left if not a.startswith("data.")] == []
+
+
+def test_the_cli_plans_the_emr_account_stack_from_its_own_variable_files(synthesized_dir, capsys):
+    from scripts import platform_cmd
+
+    outdir = ["--outdir", str(synthesized_dir.parent.parent), "--no-synth"]
+    assert platform_cmd.main(["plan", "prod", "--stack", "emr-account", *outdir]) == 0
+    out, _ = capsys.readouterr()
+    assert "Plan: 98 to add, 0 to change, 0 to destroy." in out
+    assert "ml-prod-emr-111122223333-eu-west-1-artifacts" in out
+    # dev has no EMR account: its file is missing, and the error lists the stack's workspaces.
+    assert platform_cmd.main(["plan", "dev", "--stack", "emr-account", *outdir]) == 1
+    _, err = capsys.readouterr()
+    assert "workspaces/emr-account/dev.tfvars.json does not exist" in err and "Available workspaces: prod" in err
