@@ -2,8 +2,11 @@
 """Wires the platform's constructs into the CDKTF app. Nothing else lives here.
 
 One synthesized stack, ``platform``, serves every workspace: each workspace's
-values come from ``workspaces/<workspace>.tfvars.json``.
+values come from ``workspaces/<workspace>.tfvars.json``. The ``emr-account``
+stack (EMR in another account, modules/emr_account.py) takes its values from
+``workspaces/emr-account/<workspace>.tfvars.json``.
 """
+import dataclasses
 import os
 import sys
 from typing import Optional
@@ -13,11 +16,13 @@ from typing import Optional
 import modules  # noqa: F401  isort:skip
 from constructs import Construct
 from cdktf import App, AssetType, TerraformAsset, TerraformOutput, TerraformStack
-from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags
+from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderAssumeRole, AwsProviderDefaultTags
 
 from modules.account import AccountContext
 from modules import domain_replacement
-from modules.emr_catalog import EmrCatalog, EmrCatalogProps, template_names
+from modules.emr_account import EmrAccount, EmrAccountInputs, EmrAccountProps
+from modules.emr_account_inputs import EMR_ACCOUNT_STACK
+from modules.emr_catalog import EmrCatalog, EmrCatalogProps, catalog_variables, template_names
 from modules.emr_runtime_roles import EmrRuntimeRoles, EmrRuntimeRolesProps
 from modules.emr_security import EmrSecurity, EmrSecurityProps
 from modules.encryption import PlatformKey, PlatformKeyPolicyProps, PlatformKeyProps
@@ -131,6 +136,7 @@ class PlatformStack(TerraformStack):
             kms_key_arn=key.key_arn, idle_timeout_minutes=var("studio_idle_timeout_minutes"),
             docker_access=var("studio_docker_access"),
             runtime_role_arns=runtime.role_arns, default_runtime_roles=var("emr_default_runtime_roles"),
+            assumable_role_arns=var("emr_assumable_role_arns"),
             replacement_precondition=domain_replacement.precondition(previous_output)))
         emr_security = EmrSecurity(self, "emr_security", EmrSecurityProps(
             name=inputs.name_prefix, enabled=var("enable_emr"), kms_key_arn=key.key_arn,
@@ -138,25 +144,7 @@ class PlatformStack(TerraformStack):
         catalog = EmrCatalog(self, "emr_catalog", EmrCatalogProps(
             name=inputs.name_prefix, enabled=var("enable_emr"), templates_dir=templates.path,
             template_names=template_names(EMR_TEMPLATES_DIR),
-            template_variables={
-                "domain_name": var("domain_name"),
-                "security_configuration_name": emr_security.security_configuration_name,
-                "service_role_name": iam.emr_service_role_name,
-                "instance_profile_name": iam.emr_instance_profile_name,
-                "log_uri": storage.emr_log_uri,
-                "bootstrap_script_uri": storage.bootstrap_script_uri,
-                "livy_session_timeout": var("livy_session_timeout"),
-                "idle_timeout_seconds": f'{var("emr_idle_timeout_minutes")} * 60',
-                "release_labels": var("emr_release_labels"),
-                "instance_types": var("emr_instance_types"),
-                "core_instance_counts": var("emr_core_instance_counts"),
-            },
-            launch_time_variables={
-                "subnet_id": f"{network.private_subnet_ids}[0]",
-                "master_security_group_id": groups.emr_master,
-                "core_security_group_id": groups.emr_core,
-                "service_access_security_group_id": groups.emr_service_access,
-            },
+            **catalog_variables(var, emr_security, iam, storage, network, groups),
             artifacts_bucket=storage.artifacts_bucket, artifacts_bucket_domain=storage.artifacts_bucket_domain,
             launch_role_arn=iam.launch_role_arn, principal_arns=studio.execution_role_arns,
             versions_kept=var("emr_product_versions_kept"),
@@ -165,6 +153,7 @@ class PlatformStack(TerraformStack):
                                   f'if {previous_output("domain_replacement_inputs.region")} == {var("region")}}}')))
         iam.grant_emr_product_launch(catalog.product_arns)
         iam.grant_launch_time_parameters(catalog.launch_time_parameter_arns)
+        iam.grant_assumable_roles(var("emr_assumable_role_arns"))
         key.attach_policy(PlatformKeyPolicyProps(
             key_user_role_arns=(f"concat(values({studio.execution_role_arns}), "
                                 f"[{iam.emr_service_role_arn}, {iam.emr_instance_role_arn}], "
@@ -210,6 +199,27 @@ class PlatformStack(TerraformStack):
             TerraformOutput(self, name, value=expr(value), description=description)
 
 
+class EmrAccountStack(TerraformStack):
+    """EMR in another account: the role Studio assumes there, its EMR roles, groups and portfolio.
+    Its state sits beside the platform's (key ``emr-account/...`` in the same backend)."""
+
+    def __init__(self, scope: Construct, id: str, backend: Optional[BackendSettings]) -> None:
+        super().__init__(scope, id)
+        self.add_override("terraform.required_version", TERRAFORM_VERSION)
+        if backend is not None:
+            backend = dataclasses.replace(backend, key=f"{EMR_ACCOUNT_STACK}/{backend.key}")
+        configure_backend(self, backend, LOCAL_STATE_DIR)
+        declare_previous_outputs(self, backend, LOCAL_STATE_DIR)
+        inputs = EmrAccountInputs(self, "inputs")
+        AwsProvider(self, "aws", region=expr("var.region"), default_tags=[AwsProviderDefaultTags(
+            tags=expr_map('merge(var.tags, {"platform:domain" = var.domain_name, '
+                          '"managed-by" = "cdktf-sagemaker-emr-platform"})'))],
+            assume_role=[AwsProviderAssumeRole(role_arn=expr("var.deployment_role_arn"))])
+        templates = TerraformAsset(self, "emr_templates", path=EMR_TEMPLATES_DIR, type=AssetType.DIRECTORY)
+        EmrAccount(self, "emr_account", inputs, EmrAccountProps(
+            templates_dir=templates.path, template_names=tuple(template_names(EMR_TEMPLATES_DIR))))
+
+
 def load_backend_settings() -> Optional[BackendSettings]:
     """The platform stack's backend settings, or None (local state), saying which."""
     path = backend_settings_path(REPO_ROOT)
@@ -227,7 +237,9 @@ def build_app(outdir: str = None, backend: Optional[BackendSettings] = None) -> 
     ``backend`` to the settings file's (see ``load_backend_settings``)."""
     app = App(outdir=outdir or os.environ.get("CDKTF_OUTDIR") or os.path.join(REPO_ROOT, "cdktf.out"))
     StateBackendStack(app, STATE_STACK)
-    PlatformStack(app, PLATFORM_STACK, backend if backend is not None else load_backend_settings())
+    backend = backend if backend is not None else load_backend_settings()
+    PlatformStack(app, PLATFORM_STACK, backend)
+    EmrAccountStack(app, EMR_ACCOUNT_STACK, backend)
     return app
 
 

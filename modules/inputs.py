@@ -102,6 +102,9 @@ SAGEMAKER_NAME = "^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$"
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557,
                       2922, 3288, 3653)
 S3_BUCKET_NAME = "^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$"
+# SageMaker's pattern of EmrSettings.AssumableRoleArns entries, and their number.
+ASSUMABLE_ROLE_ARN = "^arn:aws[a-z-]*:iam::[0-9]{12}:role/?[a-zA-Z_0-9+=,.@/-]+$"
+MAX_ASSUMABLE_ROLES = 5
 
 
 INPUTS: Tuple[InputSpec, ...] = (
@@ -376,6 +379,27 @@ INPUTS: Tuple[InputSpec, ...] = (
                 "emr_product_versions_kept = ${var.emr_product_versions_kept} is invalid: use a whole number "
                 "from 2 (the current version and the one before it) to 100 (Service Catalog's quota of "
                 "versions per product).")]),
+    InputSpec(
+        # SageMaker's EmrSettings.AssumableRoleArns: "Maximum number of 5 items", each 20 to 2048 characters
+        # of the pattern below (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_EmrSettings.html).
+        # A role of the domain's own account is refused by a precondition (modules/iam.py), which knows
+        # the account.
+        "emr_assumable_role_arns", "list(string)",
+        "Roles in other accounts that Studio users assume to list and connect to EMR clusters there "
+        "(EmrSettings.AssumableRoleArns; the emr-account stack's assumable_role_arn output). The execution "
+        "roles may assume exactly these. At most 5.",
+        default=[],
+        rules=[(f'alltrue([for a in var.emr_assumable_role_arns : can(regex("{ASSUMABLE_ROLE_ARN}", a)) && '
+                'length(a) <= 2048])',
+                "emr_assumable_role_arns has entries that are not IAM role ARNs: "
+                f'${{jsonencode([for a in var.emr_assumable_role_arns : a if !can(regex("{ASSUMABLE_ROLE_ARN}", a)) '
+                '|| length(a) > 2048])}. Each entry is a role ARN such as '
+                "arn:aws:iam::111122223333:role/ml-prod-emr-eu-west-1-studio-assumable (at most 2048 characters)."),
+               (f"length(var.emr_assumable_role_arns) <= {MAX_ASSUMABLE_ROLES}",
+                "emr_assumable_role_arns has ${length(var.emr_assumable_role_arns)} entries: SageMaker's "
+                f"EmrSettings.AssumableRoleArns takes at most {MAX_ASSUMABLE_ROLES}."),
+               ("length(distinct(var.emr_assumable_role_arns)) == length(var.emr_assumable_role_arns)",
+                "emr_assumable_role_arns = ${jsonencode(var.emr_assumable_role_arns)} lists a role twice.")]),
     InputSpec(
         "livy_session_timeout", "string",
         "Livy ends an idle Spark session after this long, e.g. 2h or 30m.",

@@ -17,13 +17,14 @@ from dataclasses import dataclass
 from typing import Optional
 
 from constructs import Construct
+from cdktf import TerraformIterator
 from cdktf_cdktf_provider_aws.data_aws_ec2_managed_prefix_list import DataAwsEc2ManagedPrefixList
 from cdktf_cdktf_provider_aws.security_group import SecurityGroup
 from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityGroupEgressRule
 from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
 
 from modules.network import EMR_MANAGED_TAG
-from modules.tf import count_when, data_address, expr, one, skip_checks
+from modules.tf import count_when, data_address, expr, expr_map, one, skip_checks
 
 ANYWHERE = "0.0.0.0/0"
 LIVY_PORT = 8998
@@ -54,6 +55,17 @@ class SecurityGroupsProps:
     """Condition: false leaves out the EMR groups and every rule that names them."""
     studio_internet_access: str
     """Condition: true lets Studio reach the internet over HTTPS (through the NAT)."""
+    studio_cidrs: Optional[str] = None
+    """Default None: Studio is in this VPC (the Studio group). A list expression of CIDRs: Studio is
+    another account's domain reached over a peering or a shared VPC (modules/emr_account.py): no Studio
+    or endpoint groups here; the master admits Livy and HiveServer2 from those CIDRs."""
+
+
+@dataclass(frozen=True)
+class Cidrs:
+    """A rule peer: a list expression of IPv4 CIDRs (one rule each)."""
+
+    cidrs: str
 
 
 class SecurityGroups(Construct):
@@ -65,14 +77,17 @@ class SecurityGroups(Construct):
         self._props = props
         always, with_emr = None, count_when(props.emr_enabled)
 
+        local_studio = props.studio_cidrs is None
         studio = self._group("studio", "SageMaker Studio apps of the domain", always,
-                             attached_by="the SageMaker domain and user profiles (default user settings)")
-        endpoints = self._group("endpoints", "Interface VPC endpoints used by Studio and EMR", always)
+                             attached_by="the SageMaker domain and user profiles (default user settings)"
+                             ) if local_studio else None
+        endpoints = self._group("endpoints", "Interface VPC endpoints used by Studio and EMR",
+                                always) if local_studio else None
         master = self._group("emr-master", "EMR master nodes", with_emr, emr=True, attached_by=EMR_CLUSTERS)
         core = self._group("emr-core", "EMR core and task nodes", with_emr, emr=True, attached_by=EMR_CLUSTERS)
         service = self._group("emr-service-access", "EMR service access in private subnets", with_emr, emr=True,
                               attached_by=EMR_CLUSTERS)
-        self.studio, self.endpoints = one(studio, "id"), one(endpoints, "id")
+        self.studio, self.endpoints = (one(studio, "id"), one(endpoints, "id")) if local_studio else ("null", "null")
         self.emr_master, self.emr_core = one(master, "id"), one(core, "id")
         self.emr_service_access = one(service, "id")
         # S3's addresses in this region, whichever way S3 is reached (gateway endpoint or NAT).
@@ -145,6 +160,13 @@ class SecurityGroups(Construct):
             ("core_to_https", self.emr_core, "out", "tcp", HTTPS_PORT, None,
              "HTTPS to S3, AWS APIs and PyPI (bootstrap script) through the endpoints and the NAT", with_emr),
         ]
+        if not local_studio:
+            remote = Cidrs(props.studio_cidrs)
+            rules = [r for r in rules if "null" not in (r[1], r[5])] + [
+                ("master_from_studio_cidrs_livy", self.emr_master, "in", "tcp", LIVY_PORT, remote,
+                 "Livy from the Studio subnets of another account's domain (peering or shared VPC)", with_emr),
+                ("master_from_studio_cidrs_hive", self.emr_master, "in", "tcp", HIVESERVER2_PORT, remote,
+                 "HiveServer2 from the Studio subnets of another account's domain", with_emr)]
         for rule in rules:
             self._rule(*rule)
 
@@ -163,7 +185,7 @@ class SecurityGroups(Construct):
 
     def _rule(self, id: str, group: str, direction: str, protocol: str, port: Optional[int],
               peer, description: str, count: Optional[float]) -> None:
-        """``peer``: a group id expression, a ``PrefixList``, or None for 0.0.0.0/0 (egress only)."""
+        """``peer``: a group id expression, a ``PrefixList``, ``Cidrs``, or None for 0.0.0.0/0 (egress only)."""
         if peer is None and direction == "in":
             raise ValueError(f"{id}: no ingress from {ANYWHERE}")
         kwargs = dict(
@@ -171,7 +193,12 @@ class SecurityGroups(Construct):
             tags={"Name": id.replace("_", "-")})
         if port is not None:
             kwargs.update(from_port=port, to_port=port)
-        if peer is None:
+        if isinstance(peer, Cidrs):  # one rule per CIDR, while EMR is on (``count`` is with_emr's)
+            del kwargs["count"]
+            kwargs.update(for_each=TerraformIterator.from_map(expr_map(
+                f"{{for c in {peer.cidrs} : c => c if {self._props.emr_enabled}}}")),
+                          cidr_ipv4=expr("each.value"), tags={"Name": expr(f'"{id.replace("_", "-")}-${{each.key}}"')})
+        elif peer is None:
             kwargs["cidr_ipv4"] = ANYWHERE
         elif isinstance(peer, PrefixList):
             kwargs["prefix_list_id"] = expr(peer.id)

@@ -282,6 +282,11 @@ _PLAUSIBLE_LISTS = {
 }
 _FOR_REFERENCE = re.compile(
     r"\bin (?P<data>)(?P<type>aws_[a-z0-9_]+)\.(?P<name>[A-Za-z0-9_-]+) : (?:\w+ => )?\w+\.(?P<attr>[a-z_]+)")
+# List inputs of role ARNs that policies name whole: the emr-account stack's (another account's) roles.
+_PLAUSIBLE_LIST_VARIABLES = {
+    "emr_assumable_role_arns": ["arn:aws:iam::111122223333:role/ml-dev-emr-eu-west-1-studio-assumable"],
+    "studio_execution_role_arns": [f"arn:aws:iam::{PLAUSIBLE_ACCOUNT}:role/ml-dev-eu-west-1-studio-execution"],
+}
 _REFERENCE = re.compile(
     r"(?P<data>data\.)?(?P<type>aws_[a-z0-9_]+)\.(?P<name>[A-Za-z0-9_-]+)(?:\[[^\]]*\])?\.(?P<attr>[a-z_]+)")
 
@@ -451,6 +456,8 @@ def _plausible_list(expression: str, config: dict) -> List[str]:
     # An attribute of every instance of a for_each resource: {for k, r in aws_x.y : k => r.arn}.
     for m in _FOR_REFERENCE.finditer("".join(rest)):
         items.append(_reference_value(m))
+    for name in re.findall(r"\bvar\.([a-z0-9_]+)", "".join(rest)):
+        items.extend(_PLAUSIBLE_LIST_VARIABLES.get(name, []))
     return items
 
 

@@ -99,11 +99,15 @@ def test_domain_and_profiles_offer_runtime_roles_and_name_users_by_source_identi
     assert domain["domain_settings"]["execution_role_identity_config"].endswith(
         '> 0 ? "USER_PROFILE_NAME" : null}')
     emr = domain["default_user_settings"]["jupyter_lab_app_settings"]["dynamic"]["emr_settings"]
-    assert emr["for_each"] == "${length(var.emr_default_runtime_roles) > 0 ? [1] : []}"
+    # One block for both lists (modules/studio.py emr_settings): runtime roles and other accounts' roles.
+    assert emr["for_each"].startswith("${length([for name in var.emr_default_runtime_roles : ")
+    assert emr["for_each"].endswith("+ length(var.emr_assumable_role_arns) > 0 ? [1] : []}")
     user = stack.resource("aws_sagemaker_user_profile", "studio/user")
     lab = user["user_settings"]["dynamic"]["jupyter_lab_app_settings"]
     assert lab["for_each"] == "${length(each.value.emr_runtime_roles) > 0 ? [1] : []}"
     assert "each.value.emr_runtime_roles" in lab["content"]["emr_settings"]["execution_role_arns"]
+    # A profile's EmrSettings hide the domain's from its user: the profile repeats the assumable roles.
+    assert lab["content"]["emr_settings"]["assumable_role_arns"] == "${var.emr_assumable_role_arns}"
 
 
 def test_runtime_roles_are_key_users_and_outputs(stack: SynthesizedStack):
