@@ -2,8 +2,11 @@
 """Wires the platform's constructs into the CDKTF app. Nothing else lives here.
 
 One synthesized stack, ``platform``, serves every workspace: each workspace's
-values come from ``workspaces/<workspace>.tfvars.json``.
+values come from ``workspaces/<workspace>.tfvars.json``. The ``emr-account``
+stack (EMR in another account, modules/emr_account.py) takes its values from
+``workspaces/emr-account/<workspace>.tfvars.json``.
 """
+import dataclasses
 import os
 import sys
 from typing import Optional
@@ -13,20 +16,21 @@ from typing import Optional
 import modules  # noqa: F401  isort:skip
 from constructs import Construct
 from cdktf import App, AssetType, TerraformAsset, TerraformOutput, TerraformStack
-from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags
+from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderAssumeRole, AwsProviderDefaultTags
 
 from modules.account import AccountContext
 from modules import domain_replacement
-from modules.emr_catalog import EmrCatalog, EmrCatalogProps, template_names
+from modules.emr_account import EmrAccount, EmrAccountInputs, EmrAccountProps
+from modules.emr_account_inputs import EMR_ACCOUNT_STACK
+from modules.emr_catalog import EmrCatalog, EmrCatalogProps, catalog_variables, template_names
+from modules.emr_runtime_roles import EmrRuntimeRoles, EmrRuntimeRolesProps
 from modules.emr_security import EmrSecurity, EmrSecurityProps
-from modules import emr_serverless
-from modules.emr_serverless import EmrServerless, EmrServerlessProps
-# STAND-IN of issue 12 part 1's construct (modules/emr_runtime_roles.py): see that file's docstring.
-from modules.emr_runtime_roles_standin import EmrRuntimeRoles, EmrRuntimeRolesProps
+from modules.emr_serverless import EmrServerless, EmrServerlessProps, runtime_role_names
 from modules.encryption import PlatformKey, PlatformKeyPolicyProps, PlatformKeyProps
 from modules.iam import PlatformIam, PlatformIamProps
 from modules.input_rules import interface_services
-from modules.input_limits import InputLimits, InputLimitsProps, private_subnet_room, zones_suffice
+from modules.input_limits import (
+    InputLimits, InputLimitsProps, private_subnet_room, runtime_role_grants_fit, zones_suffice)
 from modules.input_variables import PlatformInputs, declare_input
 from modules.network import FlowLogs, FlowLogsProps, Network, NetworkProps
 from modules.previous_state import declare_previous_outputs, previous_output
@@ -122,6 +126,13 @@ class PlatformStack(TerraformStack):
             region=var("region"), artifacts_bucket_arn=storage.artifacts_bucket_arn,
             data_bucket_arn=storage.data_bucket_arn, emr_enabled=var("enable_emr"),
             permissions_boundary_arn=var("permissions_boundary_arn"), kms_key_arn=key.key_arn))
+        runtime = EmrRuntimeRoles(self, "emr_runtime_roles", EmrRuntimeRolesProps(
+            name_prefix=inputs.global_name_prefix, roles=inputs.emr_runtime_roles, user_profiles=inputs.user_profiles,
+            default_role_names=var("emr_default_runtime_roles"), data_bucket_arn=storage.data_bucket_arn,
+            instance_role_arn=iam.emr_instance_role_arn, instance_role_name=iam.emr_instance_role_name,
+            studio_role_name=iam.studio_execution_role_name,
+            permissions_boundary_arn=var("permissions_boundary_arn"), grant_rule=runtime_role_grants_fit,
+            serverless_role_names=runtime_role_names(var("emr_serverless_applications")), **regional))
         studio = StudioDomain(self, "studio", StudioDomainProps(
             domain_name=var("domain_name"), network_mode=var("network_mode"), vpc_id=network.vpc_id,
             subnet_ids=network.private_subnet_ids, security_group_id=groups.studio,
@@ -129,31 +140,16 @@ class PlatformStack(TerraformStack):
             home_efs_retention=var("home_efs_retention"), user_profiles=inputs.user_profiles,
             kms_key_arn=key.key_arn, idle_timeout_minutes=var("studio_idle_timeout_minutes"),
             docker_access=var("studio_docker_access"),
+            runtime_role_arns=runtime.role_arns, default_runtime_roles=var("emr_default_runtime_roles"),
+            assumable_role_arns=var("emr_assumable_role_arns"),
             replacement_precondition=domain_replacement.precondition(previous_output)))
         emr_security = EmrSecurity(self, "emr_security", EmrSecurityProps(
-            name=inputs.name_prefix, enabled=var("enable_emr"), kms_key_arn=key.key_arn))
+            name=inputs.name_prefix, enabled=var("enable_emr"), kms_key_arn=key.key_arn,
+            runtime_roles=runtime.any_role))
         catalog = EmrCatalog(self, "emr_catalog", EmrCatalogProps(
             name=inputs.name_prefix, enabled=var("enable_emr"), templates_dir=templates.path,
             template_names=template_names(EMR_TEMPLATES_DIR),
-            template_variables={
-                "domain_name": var("domain_name"),
-                "security_configuration_name": emr_security.security_configuration_name,
-                "service_role_name": iam.emr_service_role_name,
-                "instance_profile_name": iam.emr_instance_profile_name,
-                "log_uri": storage.emr_log_uri,
-                "bootstrap_script_uri": storage.bootstrap_script_uri,
-                "livy_session_timeout": var("livy_session_timeout"),
-                "idle_timeout_seconds": f'{var("emr_idle_timeout_minutes")} * 60',
-                "release_labels": var("emr_release_labels"),
-                "instance_types": var("emr_instance_types"),
-                "core_instance_counts": var("emr_core_instance_counts"),
-            },
-            launch_time_variables={
-                "subnet_id": f"{network.private_subnet_ids}[0]",
-                "master_security_group_id": groups.emr_master,
-                "core_security_group_id": groups.emr_core,
-                "service_access_security_group_id": groups.emr_service_access,
-            },
+            **catalog_variables(var, emr_security, iam, storage, network, groups),
             artifacts_bucket=storage.artifacts_bucket, artifacts_bucket_domain=storage.artifacts_bucket_domain,
             launch_role_arn=iam.launch_role_arn, principal_arns=studio.execution_role_arns,
             versions_kept=var("emr_product_versions_kept"),
@@ -161,22 +157,18 @@ class PlatformStack(TerraformStack):
             previous_product_ids=(f'{{for name, id in {previous_output("product_ids", "{}")} : name => id '
                                   f'if {previous_output("domain_replacement_inputs.region")} == {var("region")}}}')))
         iam.grant_emr_product_launch(catalog.product_arns)
-        # STAND-IN of issue 12 part 1's EmrRuntimeRoles: at merge, part 1's construct takes
-        # serverless_role_names=emr_serverless.runtime_role_names(var("emr_serverless_applications")).
-        runtime_roles = EmrRuntimeRoles(self, "emr_runtime_roles", EmrRuntimeRolesProps(
-            name_prefix=inputs.global_name_prefix, roles=var("emr_runtime_roles"), account_id=account.account_id,
-            permissions_boundary_arn=var("permissions_boundary_arn"),
-            serverless_role_names=emr_serverless.runtime_role_names(var("emr_serverless_applications"))))
         serverless = EmrServerless(self, "emr_serverless", EmrServerlessProps(
             name=inputs.name_prefix, applications=var("emr_serverless_applications"),
             subnet_ids=network.private_subnet_ids, security_group_id=groups.emr_serverless,
-            domain_arn=studio.domain_arn, runtime_role_arns=runtime_roles.role_arns))
-        iam.grant_emr_serverless(serverless.enabled, studio.domain_arn, serverless.job_run_arns,
-                                 serverless.runtime_role_arns)
+            domain_arn=studio.domain_arn, runtime_role_arns=runtime.role_arns))
+        iam.grant_emr_serverless(serverless.enabled, studio.domain_arn)
+        runtime.grant_serverless(serverless.application_arns_by_role, serverless.job_run_arns_by_role)
         iam.grant_launch_time_parameters(catalog.launch_time_parameter_arns)
+        iam.grant_assumable_roles(var("emr_assumable_role_arns"))
         key.attach_policy(PlatformKeyPolicyProps(
             key_user_role_arns=(f"concat(values({studio.execution_role_arns}), "
-                                f"[{iam.emr_service_role_arn}, {iam.emr_instance_role_arn}])"),
+                                f"[{iam.emr_service_role_arn}, {iam.emr_instance_role_arn}], "
+                                f"values({runtime.role_arns}))"),
             bucket_arn_pattern=storage.bucket_arn_pattern, log_group_arns=f"[{flow_logs.log_group_arn}]",
             **regional))
 
@@ -210,15 +202,39 @@ class PlatformStack(TerraformStack):
             "emr_instance_role_arn": (iam.emr_instance_role_arn, "EMR instance role (EMR_EC2_DefaultRole)"),
             "emr_instance_profile_name": (iam.emr_instance_profile_name, "EMR instance profile"),
             "launch_role_arn": (iam.launch_role_arn, "Service Catalog launch-constraint role"),
+            "emr_runtime_role_arns": (runtime.role_arns, "EMR runtime role name => ARN (emr_runtime_roles)"),
+            "user_emr_runtime_roles": (f"{{for name, u in {inputs.user_profiles} : name => u.emr_runtime_roles}}",
+                                       "User => the EMR runtime roles Studio offers them (names)"),
             "emr_serverless_application_ids": (serverless.application_ids,
                                                "EMR Serverless application id per emr_serverless_applications "
                                                "entry (Studio's connect takes it; destroy stops them first)"),
             "emr_serverless_runtime_role_arns": (
-                f'{{for n, a in var.emr_serverless_applications : n => {runtime_roles.role_arns}[a.runtime_role]}}',
+                f'{{for n, a in var.emr_serverless_applications : n => {runtime.role_arns}[a.runtime_role]}}',
                 "Runtime role per EMR Serverless application: the --emr-execution-role-arn of its connect"),
         }
         for name, (value, description) in outputs.items():
             TerraformOutput(self, name, value=expr(value), description=description)
+
+
+class EmrAccountStack(TerraformStack):
+    """EMR in another account: the role Studio assumes there, its EMR roles, groups and portfolio.
+    Its state sits beside the platform's (key ``emr-account/...`` in the same backend)."""
+
+    def __init__(self, scope: Construct, id: str, backend: Optional[BackendSettings]) -> None:
+        super().__init__(scope, id)
+        self.add_override("terraform.required_version", TERRAFORM_VERSION)
+        if backend is not None:
+            backend = dataclasses.replace(backend, key=f"{EMR_ACCOUNT_STACK}/{backend.key}")
+        configure_backend(self, backend, LOCAL_STATE_DIR)
+        declare_previous_outputs(self, backend, LOCAL_STATE_DIR)
+        inputs = EmrAccountInputs(self, "inputs")
+        AwsProvider(self, "aws", region=expr("var.region"), default_tags=[AwsProviderDefaultTags(
+            tags=expr_map('merge(var.tags, {"platform:domain" = var.domain_name, '
+                          '"managed-by" = "cdktf-sagemaker-emr-platform"})'))],
+            assume_role=[AwsProviderAssumeRole(role_arn=expr("var.deployment_role_arn"))])
+        templates = TerraformAsset(self, "emr_templates", path=EMR_TEMPLATES_DIR, type=AssetType.DIRECTORY)
+        EmrAccount(self, "emr_account", inputs, EmrAccountProps(
+            templates_dir=templates.path, template_names=tuple(template_names(EMR_TEMPLATES_DIR))))
 
 
 def load_backend_settings() -> Optional[BackendSettings]:
@@ -238,7 +254,9 @@ def build_app(outdir: str = None, backend: Optional[BackendSettings] = None) -> 
     ``backend`` to the settings file's (see ``load_backend_settings``)."""
     app = App(outdir=outdir or os.environ.get("CDKTF_OUTDIR") or os.path.join(REPO_ROOT, "cdktf.out"))
     StateBackendStack(app, STATE_STACK)
-    PlatformStack(app, PLATFORM_STACK, backend if backend is not None else load_backend_settings())
+    backend = backend if backend is not None else load_backend_settings()
+    PlatformStack(app, PLATFORM_STACK, backend)
+    EmrAccountStack(app, EMR_ACCOUNT_STACK, backend)
     return app
 
 

@@ -61,6 +61,33 @@ def template_names(templates_source_dir: str) -> List[str]:
                   if f.endswith(TEMPLATE_SUFFIX))
 
 
+def catalog_variables(var, emr_security, iam, storage, network, groups) -> Dict[str, Dict[str, str]]:
+    """``template_variables`` and ``launch_time_variables`` of :class:`EmrCatalogProps` (as keyword
+    arguments) from the constructs a stack with EMR has (``EmrSecurity``, ``PlatformIam``, ``Storage``,
+    ``Network``, ``SecurityGroups``) and its inputs (``var``: input name => expression): the platform
+    stack's and the emr-account stack's products are rendered alike."""
+    return dict(
+        template_variables={
+            "domain_name": var("domain_name"),
+            "security_configuration_name": emr_security.security_configuration_name,
+            "service_role_name": iam.emr_service_role_name,
+            "instance_profile_name": iam.emr_instance_profile_name,
+            "log_uri": storage.emr_log_uri,
+            "bootstrap_script_uri": storage.bootstrap_script_uri,
+            "livy_session_timeout": var("livy_session_timeout"),
+            "idle_timeout_seconds": f'{var("emr_idle_timeout_minutes")} * 60',
+            "release_labels": var("emr_release_labels"),
+            "instance_types": var("emr_instance_types"),
+            "core_instance_counts": var("emr_core_instance_counts"),
+        },
+        launch_time_variables={
+            "subnet_id": f"{network.private_subnet_ids}[0]",
+            "master_security_group_id": groups.emr_master,
+            "core_security_group_id": groups.emr_core,
+            "service_access_security_group_id": groups.emr_service_access,
+        })
+
+
 @dataclass(frozen=True)
 class EmrCatalogProps:
     """Expressions (see ``modules.tf``) except the two paths and ``template_names``."""

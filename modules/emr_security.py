@@ -35,11 +35,18 @@ class EmrSecurityProps:
     enabled: str
     """Condition: false creates nothing."""
     kms_key_arn: str
+    runtime_roles: str = "false"
+    """Condition: EMR runtime roles exist (modules/emr_runtime_roles.py), so the clusters run each session
+    with the role it names. Default: off."""
 
 
-def security_configuration(kms_key_arn: str) -> str:
-    """The configuration document (a JSON template Terraform fills in)."""
+def security_configuration(kms_key_arn: str, runtime_roles: bool = False) -> str:
+    """The configuration document (a JSON template Terraform fills in); ``runtime_roles``: with
+    application-scoped IAM roles, which runtime roles need
+    (https://docs.aws.amazon.com/emr/latest/ManagementGuide/emr-steps-runtime-roles.html, step 1)."""
     key = f"${{{kms_key_arn}}}"
+    authorization = ({"AuthorizationConfiguration": {"IAMConfiguration": {"EnableApplicationScopedIAMRole": True}}}
+                     if runtime_roles else {})
     return json.dumps({
         "EncryptionConfiguration": {
             "EnableAtRestEncryption": True,
@@ -52,6 +59,7 @@ def security_configuration(kms_key_arn: str) -> str:
         },
         "InstanceMetadataServiceConfiguration": {
             "MinimumInstanceMetadataServiceVersion": 2, "HttpPutResponseHopLimit": IMDS_HOP_LIMIT},
+        **authorization,
     }, indent=2)
 
 
@@ -62,5 +70,7 @@ class EmrSecurity(Construct):
         super().__init__(scope, id)
         configuration = EmrSecurityConfiguration(
             self, "configuration", count=count_when(props.enabled), name=expr(f'"${{{props.name}}}-emr"'),
-            configuration=security_configuration(props.kms_key_arn))
+            # Two documents, one chosen by the condition (JSON text, so both results have one type).
+            configuration=expr(f"{props.runtime_roles} ? {json.dumps(security_configuration(props.kms_key_arn, True))}"
+                               f" : {json.dumps(security_configuration(props.kms_key_arn))}"))
         self.security_configuration_name = one(configuration, "name")

@@ -15,8 +15,10 @@ signed with SigV4, passing the runtime role (``emr-serverless.session.executionR
 The JupyterLab EMR extension lists and describes applications (ListApplications,
 GetApplication). The Studio execution role may do exactly that on the applications
 tagged with this domain's ARN (``sagemaker:domain-arn``, the tag AWS's Studio
-permission page scopes by), and pass exactly these applications' runtime roles to
-EMR Serverless (``PlatformIam.grant_emr_serverless``).
+permission page scopes by: ``PlatformIam.grant_emr_serverless``). Starting an
+application, opening its Livy endpoint, its job runs' Spark UI and passing its
+runtime role are granted per runtime role, only in the sessions of the users given
+that role (``EmrRuntimeRoles.grant_serverless``, issue 12 part 1's per-user model).
 
 Each application names a runtime role of ``emr_runtime_roles`` (issue 12 part 1's
 model); that role trusts ``emr-serverless.amazonaws.com`` (the runtime-role
@@ -70,9 +72,10 @@ def runtime_role_names(applications: str) -> str:
 
 class EmrServerless(Construct):
     """Exposes expressions: ``enabled`` (condition: any application), ``application_ids`` and
-    ``application_arns`` (maps name => value), ``job_run_arns`` (list: every job run of the applications,
-    Livy sessions included), ``runtime_role_names`` (list of the runtime roles the
-    applications name), ``runtime_role_arns`` (list of their ARNs)."""
+    ``application_arns`` (maps name => value), ``runtime_role_names`` (list of the runtime roles the
+    applications name), ``runtime_role_arns`` (list of their ARNs), ``application_arns_by_role`` and
+    ``job_run_arns_by_role`` (maps: runtime role => ARNs of the applications running as it, of their job runs;
+    keys from the inputs alone)."""
 
     def __init__(self, scope: Construct, id: str, props: EmrServerlessProps) -> None:
         super().__init__(scope, id)
@@ -101,7 +104,13 @@ class EmrServerless(Construct):
         self.enabled = f"length({props.applications}) > 0"
         self.application_ids = f"{{for n, a in {address(app)} : n => a.id}}"
         self.application_arns = f"{{for n, a in {address(app)} : n => a.arn}}"
-        self.job_run_arns = f'[for a in {address(app)} : "${{a.arn}}/jobruns/*"]'
         self.runtime_role_names = runtime_role_names(props.applications)
         self.runtime_role_arns = (f"[for n, arn in {props.runtime_role_arns} : arn "
                                   f"if contains({self.runtime_role_names}, n)]")
+        # Keys from the inputs alone (the runtime-role grants' for_each reads them).
+        self.application_arns_by_role, self.job_run_arns_by_role = (local(self, name, (
+            f"{{for role in {self.runtime_role_names} : role => [for n, a in {props.applications} : "
+            f"{value} if a.runtime_role == role]}}")) for name, value in (
+                ("emr_serverless_application_arns_by_role", f"{address(app)}[n].arn"),
+                # Job runs, Livy sessions included, are named under their application.
+                ("emr_serverless_job_run_arns_by_role", f'"${{{address(app)}[n].arn}}/jobruns/*"')))

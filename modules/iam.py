@@ -32,7 +32,7 @@ from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
 
-from modules.tf import count_when, expr, one
+from modules.tf import checked, count_when, expr, one
 
 
 # Services documented to send aws:SourceAccount when they assume a role; EC2
@@ -57,6 +57,11 @@ class PlatformIamProps:
     """Null: no boundary."""
     kms_key_arn: str
     """The domain's key, which encrypts the product templates the launch role reads."""
+    studio_trusted_role_arns: Optional[str] = None
+    """Default None: the Studio role is the domain's execution role (trusts SageMaker). A list
+    expression of role ARNs: this is an EMR account (modules/emr_account.py) and the Studio role
+    is the role those roles (another account's Studio execution roles) assume; no SageMaker
+    policies then."""
 
 
 def _statement(sid: str, actions, resources, condition: Optional[dict] = None) -> dict:
@@ -72,7 +77,8 @@ def _policy(*statements: dict) -> str:
 
 class PlatformIam(Construct):
     """Exposes role ARNs and names as expressions: ``studio_execution_role_arn``,
-    ``emr_service_role_arn``, ``emr_service_role_name``, ``emr_instance_role_arn``,
+    ``studio_execution_role_name``, ``emr_service_role_arn``, ``emr_service_role_name``,
+    ``emr_instance_role_arn``, ``emr_instance_role_name``,
     ``emr_instance_profile_name``, ``launch_role_arn`` (the EMR ones null
     without EMR)."""
 
@@ -86,9 +92,15 @@ class PlatformIam(Construct):
         with_emr = count_when(p.emr_enabled)
         artifacts, data = f"${{{p.artifacts_bucket_arn}}}", f"${{{p.data_bucket_arn}}}"
 
-        studio = self._role("studio_execution", "studio-execution", "sagemaker.amazonaws.com", None,
-                            "Studio execution role: notebooks, EMR discovery, EMR products")
-        self._managed(studio, "studio_sagemaker_full_access", "AmazonSageMakerFullAccess", None)
+        studio_account = p.studio_trusted_role_arns is None
+        if studio_account:
+            studio = self._role("studio_execution", "studio-execution", "sagemaker.amazonaws.com", None,
+                                "Studio execution role: notebooks, EMR discovery, EMR products")
+            self._managed(studio, "studio_sagemaker_full_access", "AmazonSageMakerFullAccess", None)
+        else:
+            studio = self._role("studio_execution", "studio-assumable", None, None,
+                                "Assumed by another account's Studio execution roles: EMR discovery, EMR products",
+                                trusted_role_arns=p.studio_trusted_role_arns)
         self._inline(studio, "emr-discovery", None, _policy(
             _statement("AllowPresignedUrl", [
                 "elasticmapreduce:DescribeCluster", "elasticmapreduce:ListInstanceGroups",
@@ -102,8 +114,8 @@ class PlatformIam(Construct):
             # (our template sets one); AWS's Studio reference policy lists it.
             _statement("AllowClusterDiscovery", ["elasticmapreduce:ListClusters",
                                                  "elasticmapreduce:DescribeSecurityConfiguration"], "*"),
-            _statement("AllowSagemakerProjectManagement", ["sagemaker:CreateProject", "sagemaker:DeleteProject"],
-                       f"{arn}:sagemaker:{regional}:project/*"),
+            *[_statement("AllowSagemakerProjectManagement", ["sagemaker:CreateProject", "sagemaker:DeleteProject"],
+                         f"{arn}:sagemaker:{regional}:project/*")] * studio_account,
         ))
         self._inline(studio, "platform-buckets", None, _policy(
             _statement("ListPlatformBuckets", ["s3:ListBucket", "s3:GetBucketLocation"], [artifacts, data]),
@@ -156,9 +168,11 @@ class PlatformIam(Construct):
         ))
 
         self._studio, self._launch, self._with_emr = studio, launch, with_emr
+        self._studio_account = studio_account
         self.studio_execution_role_arn = one(studio, "arn")
         self.emr_service_role_arn, self.emr_service_role_name = one(service, "arn"), one(service, "name")
-        self.emr_instance_role_arn = one(instance, "arn")
+        self.emr_instance_role_arn, self.emr_instance_role_name = one(instance, "arn"), one(instance, "name")
+        self.studio_execution_role_name = one(studio, "name")
         self.emr_instance_profile_name = one(instance_profile, "name")
         self.launch_role_arn = one(launch, "arn")
 
@@ -175,9 +189,13 @@ class PlatformIam(Construct):
             # portfolios this role is a principal of (this domain's).
             _statement("AllowEMRProductDiscovery", [
                 "servicecatalog:DescribeProductView", "servicecatalog:SearchProducts"], "*"),
+            # DescribeProductAsAdmin reads a product's tags (Studio's visibility tag): in the domain's
+            # account AmazonSageMakerFullAccess allows it (servicecatalog:Describe*); the EMR account's
+            # role, which has no SageMaker policy, gets it on exactly its products.
             _statement("AllowEMRProductLaunch", [
                 "servicecatalog:DescribeProduct", "servicecatalog:DescribeProvisioningParameters",
-                "servicecatalog:ListLaunchPaths", "servicecatalog:ProvisionProduct"], "__PRODUCTS__"),
+                "servicecatalog:ListLaunchPaths", "servicecatalog:ProvisionProduct",
+                *["servicecatalog:DescribeProductAsAdmin"] * (not self._studio_account)], "__PRODUCTS__"),
             # Provisioned products and records have no resource type either: AWS
             # authorizes them on "*" with an access level. roleLevel = self: only
             # what this role launched (the domain's users share it), not the account's.
@@ -188,13 +206,29 @@ class PlatformIam(Construct):
                 {"StringEquals": {"servicecatalog:roleLevel": "self"}}),
         ).replace('"__PRODUCTS__"', f"${{jsonencode({product_arns})}}"))
 
-    def grant_emr_serverless(self, enabled: str, domain_arn: str, job_run_arns: str,
-                             runtime_role_arns: str) -> None:
-        """Lets the Studio execution role list this domain's EMR Serverless applications, start them and
-        open their Livy endpoint (what ``%sm_analytics emr-serverless connect`` and the JupyterLab EMR
-        extension call), and pass exactly ``runtime_role_arns`` (a list expression) to EMR Serverless.
+    def grant_assumable_roles(self, role_arns: str) -> None:
+        """Lets the Studio execution role assume exactly ``role_arns`` (a list expression: the
+        roles of other accounts' EMR, EmrSettings.AssumableRoleArns). AWS's clients call plain
+        sts:AssumeRole, no tags (sagemaker_studio_analytics_extension utils/boto_client_utils.py,
+        sagemaker_jupyterlab_emr_extension utils/utils.py). A precondition refuses roles of this
+        account: same-account clusters need no role to assume."""
+        account = self._props.account_id
+        own = f'[for a in {role_arns} : a if split(":", a)[4] == {account}]'
+        self._inline(self._studio, "emr-assumable-roles", count_when(f"length({role_arns}) > 0"), _policy(
+            _statement("AssumeEmrAccountRoles", ["sts:AssumeRole"], "__ROLES__"),
+        ).replace('"__ROLES__"', f"${{jsonencode({role_arns})}}"), lifecycle=checked(pre=[(
+            f"length({own}) == 0",
+            f"emr_assumable_role_arns = ${{jsonencode({own})}} are roles of this domain's account "
+            f"${{{account}}}: assumable roles are for EMR clusters in other accounts (the emr-account stack); "
+            "this account's clusters need none.")]))
+
+    def grant_emr_serverless(self, enabled: str, domain_arn: str) -> None:
+        """Lets the Studio execution role list this domain's EMR Serverless applications and describe them
+        (what the JupyterLab EMR extension's view and ``%sm_analytics emr-serverless connect`` call first).
         ``enabled``: condition (any application); ``domain_arn``: the tag value the applications carry
-        (modules/emr_serverless.py); ``job_run_arns``: list expression of the applications' job runs.
+        (modules/emr_serverless.py). Starting an application, its Livy endpoint, its job runs' Spark UI and
+        passing its runtime role are granted per runtime role, to the users given it
+        (``EmrRuntimeRoles.grant_serverless``).
 
         AWS's Studio page ("Set up the permissions to enable listing and launching Amazon EMR
         applications from SageMaker Studio") scopes these by the ``sagemaker:domain-arn`` tag; Terraform
@@ -204,16 +238,8 @@ class PlatformIam(Construct):
         self._inline(self._studio, "emr-serverless", count_when(enabled), _policy(
             # ListApplications has no resource type: AWS authorizes it on "*" only.
             _statement("ListApplications", ["emr-serverless:ListApplications"], "*"),
-            _statement("UseDomainApplications", [
-                "emr-serverless:AccessLivyEndpoints", "emr-serverless:GetApplication",
-                "emr-serverless:StartApplication"], f"{arn}/*",
-                {"StringEquals": {"aws:ResourceTag/sagemaker:domain-arn": f"${{{domain_arn}}}"}}),
-            # Job runs (Livy sessions) carry no domain tag: named under this domain's applications.
-            _statement("SparkUiOfDomainApplications", ["emr-serverless:GetDashboardForJobRun"], "__JOB_RUNS__"),
-            _statement("PassRuntimeRoles", ["iam:PassRole"], "__ROLES__",
-                       {"StringEquals": {"iam:PassedToService": "emr-serverless.amazonaws.com"}}),
-        ).replace('"__JOB_RUNS__"', f"${{jsonencode({job_run_arns})}}")
-         .replace('"__ROLES__"', f"${{jsonencode({runtime_role_arns})}}"))
+            _statement("DescribeDomainApplications", ["emr-serverless:GetApplication"], f"{arn}/*",
+                       {"StringEquals": {"aws:ResourceTag/sagemaker:domain-arn": f"${{{domain_arn}}}"}})))
 
     def grant_launch_time_parameters(self, parameter_arns: str) -> None:
         """Lets the launch role read ``parameter_arns`` (a list expression: the
@@ -227,20 +253,32 @@ class PlatformIam(Construct):
     def _name(self, suffix: str) -> str:
         return expr(f'"${{{self._props.name_prefix}}}-{suffix}"')
 
-    def _role(self, id: str, suffix: str, service: str, count, description: str) -> IamRole:
-        statement = {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}
+    def _role(self, id: str, suffix: str, service: Optional[str], count, description: str,
+              trusted_role_arns: Optional[str] = None) -> IamRole:
+        principal = {"Service": service} if service else {"AWS": "__ROLES__"}
+        statement = {"Effect": "Allow", "Principal": principal, "Action": "sts:AssumeRole"}
+        if service in ("sagemaker.amazonaws.com", None):
+            # The domain's ExecutionRoleIdentityConfig (on with EMR runtime roles, modules/studio.py) sets
+            # the user profile's name as the session's source identity: "all execution roles must have"
+            # sts:SetSourceIdentity in their trust policy
+            # (https://docs.aws.amazon.com/sagemaker/latest/dg/monitor-user-access-how-to.html). The value
+            # persists when that session assumes a role of another account (role chaining, IAM User Guide,
+            # "Monitor and control actions taken with assumed roles"), so the role Studio assumes there
+            # admits it too.
+            statement["Action"] = ["sts:AssumeRole", "sts:SetSourceIdentity"]
         if service in SERVICES_SENDING_SOURCE_ACCOUNT:
             # Confused-deputy guard: only this account's use of the service.
             statement["Condition"] = {"StringEquals": {"aws:SourceAccount": f"${{{self._props.account_id}}}"}}
         trust = {"Version": "2012-10-17", "Statement": [statement]}
         return IamRole(self, id, count=count, name=self._name(suffix), description=description,
-                       assume_role_policy=json.dumps(trust, indent=2),
+                       assume_role_policy=json.dumps(trust, indent=2).replace(
+                           '"__ROLES__"', f"${{jsonencode({trusted_role_arns})}}"),
                        permissions_boundary=expr(self._props.permissions_boundary_arn))
 
     def _managed(self, role: IamRole, id: str, policy: str, count) -> None:
         IamRolePolicyAttachment(self, id, count=count, role=expr(one(role, "name")),
                                 policy_arn=expr(f'"arn:${{{self._props.partition}}}:iam::aws:policy/{policy}"'))
 
-    def _inline(self, role: IamRole, name: str, count, document: str) -> None:
+    def _inline(self, role: IamRole, name: str, count, document: str, lifecycle=None) -> None:
         IamRolePolicy(self, f"{role.node.id}_{name.replace('-', '_')}", count=count, name=name,
-                      role=expr(one(role, "name")), policy=document)
+                      role=expr(one(role, "name")), policy=document, lifecycle=lifecycle)

@@ -40,8 +40,10 @@ from cdktf_cdktf_provider_aws.data_aws_emr_supported_instance_types import DataA
 from cdktf_cdktf_provider_aws.data_aws_subnet import DataAwsSubnet
 from cdktf_cdktf_provider_aws.data_aws_subnets import DataAwsSubnets, DataAwsSubnetsFilter
 
+from modules.emr_runtime_role_rules import MAX_EMR_RUNTIME_ROLES, runtime_role_attribute
 from modules.input_rules import interface_services, serverless_workers
-from modules.inputs import Rule, _cidr_prefix as cidr_prefix, null_guarded
+from modules.cidr_rules import cidr_prefix
+from modules.inputs import Rule, null_guarded
 from modules.tf import checked, count_when, data_address, expr, expr_list, expr_map, hcl
 
 # AWS's regions by partition, from botocore 1.44.8's endpoints.json (pinned by
@@ -85,6 +87,32 @@ KEY_POLICY_LIMIT = 32768
 # The domain key's policy with the platform's own three roles only, at its largest: measured, 4,023.
 KEY_POLICY_BASE = 4023
 
+# IAM: a role's inline policies hold 10,240 characters in all, white space not counted
+# (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html).
+IAM_INLINE_PER_ROLE = 10240
+# EMR runtime roles (modules/emr_runtime_roles.py), at their largest. Each runtime role is a key user
+# (named twice in the key policy): its ARN with a 64-character name.
+RUNTIME_ROLE_ARN = len(f"arn:{LONGEST_PARTITION}:iam::123456789012:role/") + 64
+# The fixed text of a runtime role's three data policies and of the Studio role's grant of one runtime
+# role (its policy without the lists Terraform computes), and the Studio role's own inline policies with
+# every interpolation at 256 characters: measured by tests/test_input_limits.py.
+RUNTIME_ROLE_POLICIES_FIXED = 1039
+STUDIO_GRANT_FIXED = 302
+# The Studio role's grant of a runtime role EMR Serverless applications run as (``emr-serverless-<role>``):
+# its fixed text; it names each such application twice (application, job runs) and the role's users in
+# each of its three statements.
+SERVERLESS_GRANT_FIXED = 596
+SERVERLESS_APPLICATION_ARN = len(f'"arn:{LONGEST_PARTITION}:emr-serverless:{max(KNOWN_REGIONS, key=len)}:'
+                                 '123456789012:/applications/",') + 20
+# With emr-serverless at SERVERLESS_MAX_APPLICATIONS and emr-assumable-roles at MAX_ASSUMABLE_ROLES.
+STUDIO_OWN_POLICIES = 8327
+# Interpolated parts, at their longest (a JSON string's quotes and comma counted where it is a list member).
+_REGION = max(KNOWN_REGIONS, key=len)
+S3_BUCKET_ARN = len(f'"arn:{LONGEST_PARTITION}:s3:::",') + 63
+GLUE_ARN_PREFIX = len(f'"arn:{LONGEST_PARTITION}:glue:{_REGION}:123456789012:",')
+STUDIO_GRANT_INTERPOLATED = (len(LONGEST_PARTITION) + len(_REGION) + 12  # the cluster ARN
+                             + len(LONGEST_PARTITION) + 12 + 24 + 1 + len(_REGION) + 20 + 2)  # role ARN, []
+
 # Every subnet loses its first four addresses and its last to AWS, and its
 # block is a /16 to a /28 (https://docs.aws.amazon.com/vpc/latest/userguide/subnet-sizing.html).
 RESERVED_ADDRESSES_PER_SUBNET = 5
@@ -105,12 +133,40 @@ def _user_role_arns() -> str:
             "if try(u.execution_role_arn != null, false)])")
 
 
+def _runtime_role_sizes() -> str:
+    """Role => characters of its data policies, an upper bound from the inputs (modules/emr_runtime_roles.py:
+    each S3 entry is a bucket in two statements, two s3:prefix patterns, an object ARN to read and, where
+    written, to write; each Glue database two ARNs)."""
+    def attr(a):
+        return runtime_role_attribute("r", a)
+    s3 = lambda x, writes: (f"(2 * {S3_BUCKET_ARN} + 2 * length({x}) + 7 + "  # noqa: E731
+                            f"{writes} * ({S3_BUCKET_ARN} + length({x}) + 2))")
+    entries = " + ".join([
+        f'sum(concat([0], [for x in {attr("data_prefixes")} : {s3("x", 2)}]))',
+        f'sum(concat([0], [for x in {attr("read_locations")} : {s3("x", 1)}]))',
+        f'sum(concat([0], [for x in {attr("write_locations")} : {s3("x", 2)}]))',
+        f'(length({attr("glue_databases")}) == 0 ? 0 : {GLUE_ARN_PREFIX} + 10 + sum(concat([0], '
+        f'[for d in {attr("glue_databases")} : 2 * {GLUE_ARN_PREFIX} + 2 * length(d) + 20])))'])
+    sizes = f"{{for n, r in var.emr_runtime_roles : n => {RUNTIME_ROLE_POLICIES_FIXED} + {entries}}}"
+    return sizes
+
+
 def document_rules() -> dict:
     """Rules on inputs that lengthen a policy document: input name => [(condition, message)]."""
     # Each role of a user's own is listed in two statements (use, grants): its ARN, quotes and a comma, twice.
     role_bytes = f"sum(concat([0], [for a in {_user_role_arns()} : 2 * (length(a) + 3)]))"
-    room = KEY_POLICY_LIMIT - KEY_POLICY_BASE
+    # Room left by the EMR runtime roles at their most (each named twice, as key users).
+    room = KEY_POLICY_LIMIT - KEY_POLICY_BASE - MAX_EMR_RUNTIME_ROLES * 2 * (RUNTIME_ROLE_ARN + 3)
+    sizes = _runtime_role_sizes()
+    too_large = f"{{for n, size in {sizes} : n => size if size > {IAM_INLINE_PER_ROLE}}}"
     return {
+        "emr_runtime_roles": [
+            (f"try(length({too_large}) == 0, true)",
+             f"emr_runtime_roles has roles whose data policies would take more than IAM's {IAM_INLINE_PER_ROLE:,} "
+             f"characters per role (characters, at most): ${{try(jsonencode({too_large}), \"\")}}. Each S3 entry is "
+             "listed as a bucket, prefixes and objects, each Glue database as two ARNs: use fewer, broader "
+             "prefixes or split the role."),
+        ],
         "allowed_s3_buckets": [(
             f"try(length(var.allowed_s3_buckets) <= {MAX_ALLOWED_S3_BUCKETS}, true)",
             "allowed_s3_buckets has ${length(var.allowed_s3_buckets)} buckets: at most "
@@ -121,9 +177,32 @@ def document_rules() -> dict:
             f"try({role_bytes} <= {room}, true)",
             f"user_profiles gives ${{length({_user_role_arns()})}} distinct execution_role_arn values whose "
             f"ARNs take ${{try({role_bytes}, 0)}} bytes of the domain key's policy, which lists each role twice "
-            f"and has {room:,} bytes left for them (KMS allows {KEY_POLICY_LIMIT:,} bytes per key policy). "
+            f"and has {room:,} bytes left for them (KMS allows {KEY_POLICY_LIMIT:,} bytes per key policy; the EMR "
+            f"runtime roles may take {MAX_EMR_RUNTIME_ROLES * 2 * (RUNTIME_ROLE_ARN + 3):,}). "
             "Let more users share a role, or leave execution_role_arn out to use the platform's role.")],
     }
+
+
+def runtime_role_grants_fit(users: str) -> Rule:
+    """The Studio role's grants of the runtime roles fit IAM's quota beside its own policies: a precondition
+    (modules/emr_runtime_roles.py), ``users`` the map of runtime role => the users of the platform's role given
+    it. A default role is one grant naming no user; any other given to some user names them (in the serverless
+    grant of a role EMR Serverless applications run as, three times more)."""
+    apps = "var.emr_serverless_applications"
+    # Per runtime role: its cluster grant, and, when applications run as it, its serverless grant.
+    serverless = (f"(length([for a in values({apps}) : a if try(a.runtime_role, null) == role]) == 0 ? 0 : "
+                  f"{SERVERLESS_GRANT_FIXED + STUDIO_GRANT_INTERPOLATED} + 2 * {SERVERLESS_APPLICATION_ARN} * "
+                  f"length([for a in values({apps}) : a if try(a.runtime_role, null) == role]))")
+    grant = f"({STUDIO_GRANT_FIXED + STUDIO_GRANT_INTERPOLATED} + {serverless})"
+    users_text = "sum(concat([0], [for name in names : length(name) + 3]))"
+    grants = (f"sum(concat([0], [for role, names in {users} : contains(var.emr_default_runtime_roles, role) ? {grant} "
+              f": (length(names) == 0 ? 0 : {grant} + {users_text} * ({serverless} == 0 ? 1 : 4))]))")
+    studio_room = IAM_INLINE_PER_ROLE - STUDIO_OWN_POLICIES
+    return (f"{grants} <= {studio_room}",
+            f"emr_runtime_roles and the users given them take up to ${{{grants}}} characters of the Studio "
+            f"execution role's policies, which have {studio_room:,} left of IAM's {IAM_INLINE_PER_ROLE:,} per role "
+            "(each runtime role is a grant naming the users given it; emr_default_runtime_roles name no user). "
+            "Give fewer runtime roles per user, or make a role every user has a default one.")
 
 
 def network_rules() -> dict:

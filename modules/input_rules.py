@@ -54,10 +54,13 @@ TAG_CHARACTERS = "^[\\\\p{L}\\\\p{Z}\\\\p{N}_.:/=+@-]*$"
 
 # SageMaker: UserProfileName "This value is not case sensitive"
 # (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateUserProfile.html).
-USER_PROFILE_ATTRIBUTES = ("execution_role_arn",)
+USER_PROFILE_ATTRIBUTES = ("execution_role_arn", "emr_runtime_roles")
+# SageMaker's EmrSettings.ExecutionRoleArns: "Maximum number of 5 items"
+# (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_EmrSettings.html).
+MAX_EMR_EXECUTION_ROLES = 5
 
 
-def _hcl_strings(values: Sequence[str]) -> str:
+def hcl_strings(values: Sequence[str]) -> str:
     return "[" + ", ".join(f'"{v}"' for v in values) + "]"
 
 
@@ -109,19 +112,40 @@ def guarded_message(name: str, type_: str, required: bool, message: str, entries
     if _is_collection(type_) and entries:
         value = (f"{{for k, v in var.{name} : k => v if v != null}}" if type_.startswith("map(")
                  else f"[for v in var.{name} : v if v != null]")
-    if required:
+    if required and type_ == "any":
+        value = object_or_empty(name)
+    elif required:
         empty = ("{}" if type_.startswith("map(") else "[]" if _is_collection(type_)
                  else {"string": '"null"', "number": "0", "bool": "false"}[type_])
         value = f"(var.{name} == null ? {empty} : {value})"
-    return re.sub(rf"\bvar\.{name}(?![A-Za-z0-9_-])", lambda _: value, message)
+    # jsonencode reads any value, null included: the value as given (an input typed any may be of any shape).
+    keep = r"(?<!jsonencode\()" if type_ == "any" else ""
+    return re.sub(rf"{keep}\bvar\.{name}(?![A-Za-z0-9_-])", lambda _: value, message)
+
+
+def object_or_empty(name: str) -> str:
+    """var.<name> (an input typed ``any``) when it is an object, else {}: for messages, which Terraform
+    evaluates even when the rule holds. (A conditional needs one type for both of its results, which an
+    empty object and a value of any type are not: both are JSON text here.)"""
+    return f'jsondecode(can(keys(var.{name})) ? jsonencode(var.{name}) : "{{}}")'
+
+
+def object_guarded(name: str, rules: Sequence[Rule], messages: bool = True) -> List[Rule]:
+    """Rules of an input typed ``any`` that must be an object, held true while it is not (its own rule
+    reports that); ``messages``: their messages read {} then (not for a required input, whose
+    ``guarded_message`` does it)."""
+    value = object_or_empty(name)
+    return [(f"can(keys(var.{name})) ? ({condition}) : true",
+             re.sub(rf"\bvar\.{name}(?![A-Za-z0-9_-])", lambda _: value, message) if messages else message)
+            for condition, message in rules]
 
 
 def _starts_with_any(value: str, prefixes: Sequence[str]) -> str:
-    return f"anytrue([for p in {_hcl_strings(prefixes)} : startswith({value}, p)])"
+    return f"anytrue([for p in {hcl_strings(prefixes)} : startswith({value}, p)])"
 
 
 def _ends_with_any(value: str, suffixes: Sequence[str]) -> str:
-    return f"anytrue([for s in {_hcl_strings(suffixes)} : endswith({value}, s)])"
+    return f"anytrue([for s in {hcl_strings(suffixes)} : endswith({value}, s)])"
 
 
 def domain_name_rules() -> List[Rule]:
@@ -170,18 +194,44 @@ def workspace_rules() -> List[Rule]:
     ]
 
 
+def user_runtime_role_lists() -> str:
+    """{user => their emr_runtime_roles as a list of strings} of the users who give one as such a list."""
+    given = "{for n, u in var.user_profiles : n => u.emr_runtime_roles if try(u.emr_runtime_roles, null) != null}"
+    as_list = "try([for r in tolist(v) : tostring(r)], null)"
+    return f"{{for n, v in {given} : n => {as_list} if {as_list} != null}}"
+
+
 def user_profile_rules() -> List[Rule]:
-    """Each user's entry has only known attributes, a role ARN where it names one; user names are
-    distinct regardless of case. Entries are maps: ``u.execution_role_arn`` exists only when given."""
+    """Each user's entry is an object of known attributes (user_profiles is typed ``any``, so the rules
+    take any shape: a wrong one is reported, naming the user, the attribute and the rule): a role ARN
+    where it names one; runtime roles as a list of distinct names; user names distinct regardless of case.
+    (Which runtime roles exist is a rule of emr_runtime_roles, ``user_runtime_role_rules``: a rule that
+    reads another input is skipped while that one is invalid.)"""
     role_arn = '"^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$"'
-    not_roles = (f"{{for n, u in var.user_profiles : n => u.execution_role_arn if "
+    users = "var.user_profiles"
+    nulls = f"[for n, u in {users} : n if u == null]"
+    not_objects = f"[for n, u in {users} : n if u != null && !can(keys(u))]"
+    not_roles = (f"{{for n, u in {users} : n => u.execution_role_arn if "
                  f"try(u.execution_role_arn, null) != null && !can(regex({role_arn}, u.execution_role_arn))}}")
-    known = _hcl_strings(USER_PROFILE_ATTRIBUTES)
-    extra = f"setsubtract(keys(u), {known})"
-    unknown = f"{{for n, u in var.user_profiles : n => {extra} if length({extra}) > 0}}"
-    names = "keys(var.user_profiles)"
+    known = hcl_strings(USER_PROFILE_ATTRIBUTES)
+    extra = f"setsubtract(try(keys(u), []), {known})"
+    unknown = f"{{for n, u in {users} : n => {extra} if length({extra}) > 0}}"
+    names = f"keys({users})"
     clashing = f"[for n in {names} : n if length([for m in {names} : m if lower(m) == lower(n)]) > 1]"
-    return [
+    # A user's runtime roles: a list of strings (JSON gives a tuple, which tolist takes).
+    given = f"{{for n, u in {users} : n => u.emr_runtime_roles if try(u.emr_runtime_roles, null) != null}}"
+    as_list = "try([for r in tolist(v) : tostring(r)], null)"
+    not_lists = f"{{for n, v in {given} : n => v if {as_list} == null}}"
+    lists = user_runtime_role_lists()
+    repeated = f"{{for n, v in {lists} : n => v if length(distinct(v)) != length(v)}}"
+    return object_guarded("user_profiles", messages=False, rules=[
+        # The null entries rule of a map input, for this one typed any (modules/input_variables.py).
+        (f"length({nulls}) == 0",
+         f"user_profiles = ${{jsonencode({users})}} has null entries (keys ${{jsonencode({nulls})}}): null does "
+         "not stand for a default inside a list or map; give each entry a value or remove it."),
+        (f"length({not_objects}) == 0",
+         f"user_profiles has entries that are not objects: ${{jsonencode({not_objects})}}. A user's entry is an "
+         "object of settings, e.g. \"alice\": {} or \"bob\": {\"emr_runtime_roles\": [\"team-a\"]}."),
         (f"length({not_roles}) == 0",
          "user_profiles has an execution_role_arn that is not an IAM role ARN such as "
          f"arn:aws:iam::123456789012:role/name: ${{jsonencode({not_roles})}}."),
@@ -191,7 +241,13 @@ def user_profile_rules() -> List[Rule]:
         (f"length({clashing}) == 0",
          f"user_profiles has names that differ only by case: ${{jsonencode({clashing})}}. SageMaker compares "
          "user profile names case-insensitively, so these would be one user: keep one of each."),
-    ]
+        (f"length({not_lists}) == 0",
+         f"user_profiles has an emr_runtime_roles that is not a list of runtime role names: "
+         f"${{jsonencode({not_lists})}}. Write it as a list, e.g. \"emr_runtime_roles\": [\"team-a\"]."),
+        (f"length({repeated}) == 0",
+         f"user_profiles has emr_runtime_roles that name a role twice: ${{jsonencode({repeated})}}. List each "
+         "runtime role once."),
+    ])
 
 
 def tag_rules() -> List[Rule]:
@@ -203,7 +259,7 @@ def tag_rules() -> List[Rule]:
                 f'!can(regex("{TAG_CHARACTERS}", k))]')
     bad_values = (f"[for k, v in var.tags : k if length(v) > {MAX_TAG_VALUE} || "
                   f'!can(regex("{TAG_CHARACTERS}", v))]')
-    own = f"[for k in keys(var.tags) : k if contains([for s in {_hcl_strings(STACK_TAG_KEYS)} : lower(s)], lower(k))]"
+    own = f"[for k in keys(var.tags) : k if contains([for s in {hcl_strings(STACK_TAG_KEYS)} : lower(s)], lower(k))]"
     same = "[for k in keys(var.tags) : k if length([for o in keys(var.tags) : o if lower(o) == lower(k)]) > 1]"
     return [
         (f"length(var.tags) <= {limit}",
@@ -264,7 +320,7 @@ def interface_services() -> str:
     """The interface endpoints' services: ``interface_endpoints``, and EMR Serverless's two while the
     workspace has applications (a list expression)."""
     return ("distinct(concat(var.interface_endpoints, length(var.emr_serverless_applications) > 0 ? "
-            f"{_hcl_strings(SERVERLESS_INTERFACE_ENDPOINTS)} : []))")
+            f"{hcl_strings(SERVERLESS_INTERFACE_ENDPOINTS)} : []))")
 
 
 def serverless_workers() -> str:
@@ -282,10 +338,10 @@ def serverless_application_rules(runtime_roles: str) -> List[Rule]:
     ``runtime_roles`` (a map expression: the runtime-role input) names. Terraform's ``&&`` evaluates
     both sides, so a setting that may be missing is read inside ``try``."""
     apps = "var.emr_serverless_applications"
-    known = _hcl_strings(SERVERLESS_APPLICATION_SETTINGS)
+    known = hcl_strings(SERVERLESS_APPLICATION_SETTINGS)
     extra = f"setsubtract(keys(a), {known})"
     required = [k for k, v in SERVERLESS_APPLICATION_SETTINGS.items() if v is None]
-    missing = f"setsubtract({_hcl_strings(required)}, [for k, v in a : k if v != null])"
+    missing = f"setsubtract({hcl_strings(required)}, [for k, v in a : k if v != null])"
     major, minor = SERVERLESS_LIVY_RELEASE
     version = 'split(".", trimprefix(a.release_label, "emr-"))'
     old = (f'{{for n, a in {apps} : n => a.release_label if try(a.release_label, null) != null && !try(can(regex("^emr-[0-9]+[.][0-9]+[.][0-9]+$", '

@@ -7,6 +7,7 @@ things the same way and several domains coexist in one region.
 from constructs import Construct
 from cdktf import TerraformVariable, TerraformVariableValidationConfig, Token
 
+from modules.emr_runtime_role_rules import EMR_RUNTIME_ROLE_ATTRIBUTES, runtime_role_attribute
 from modules.input_rules import guarded, guarded_message, null_rules
 from modules.inputs import INPUT_NAMES, INPUTS, InputSpec
 from modules.tf import expr, local
@@ -54,9 +55,16 @@ class PlatformInputs(Construct):
         # domain name can be reused in another region of the same account.
         self.global_name_prefix = local(self, "global_name_prefix", '"${var.domain_name}-${var.region}"')
         self.create_vpc = "var.existing_vpc_id == null"
-        # Each user's settings as an object, every attribute present (null when not given).
-        self.user_profiles = local(self, "user_profile_settings", "{for name, u in var.user_profiles : name => "
-                                   "{execution_role_arn = try(u.execution_role_arn, null)}}")
+        # Each user's settings as an object, every attribute present: execution_role_arn (null when not
+        # given) and emr_runtime_roles (the default runtime roles and the user's own, as a list).
+        self.user_profiles = local(self, "user_profile_settings", (
+            "{for name, u in var.user_profiles : name => {execution_role_arn = try(u.execution_role_arn, null), "
+            "emr_runtime_roles = distinct(concat(var.emr_default_runtime_roles, "
+            "try([for r in tolist(u.emr_runtime_roles) : tostring(r)], [])))}}"))
+        # Each runtime role's settings, every attribute a list of strings.
+        self.emr_runtime_roles = local(self, "emr_runtime_role_settings", (
+            "{for name, r in var.emr_runtime_roles : name => {"
+            + ", ".join(f"{a} = {runtime_role_attribute('r', a)}" for a in EMR_RUNTIME_ROLE_ATTRIBUTES) + "}}"))
 
     @staticmethod
     def var(name: str) -> str:

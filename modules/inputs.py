@@ -19,8 +19,10 @@ the variables.
 from dataclasses import dataclass
 from typing import Any, Sequence, Tuple
 
+from modules.emr_runtime_role_rules import emr_default_runtime_role_rules, emr_runtime_role_rules, release_at_least
+from modules.cidr_rules import cidr_prefix, is_network_cidr, no_overlap_rule, subnet_list_rules
 from modules.input_rules import (
-    SERVERLESS_APPLICATION_SETTINGS, bucket_name_rules, domain_name_rules, guarded, guarded_message,
+    SERVERLESS_APPLICATION_SETTINGS, bucket_name_rules, domain_name_rules, guarded, guarded_message, object_guarded,
     serverless_application_rules, tag_rules, user_profile_rules, workspace_rules)
 
 DEFAULT_INTERFACE_ENDPOINTS = (
@@ -37,21 +39,6 @@ DEFAULT_INTERFACE_ENDPOINTS = (
 Rule = Tuple[str, str]
 
 
-def _cidr_prefix(cidr: str) -> str:
-    return f'tonumber(split("/", {cidr})[1])'
-
-
-def _is_network_cidr(cidr: str) -> str:
-    """True when ``cidr`` is an IPv4 CIDR whose address is its network address."""
-    return f'try(cidrhost({cidr}, 0) == split("/", {cidr})[0], false)'
-
-
-def _same_network(a: str, b: str, prefix: str) -> str:
-    """True when addresses of CIDRs ``a`` and ``b`` fall in one /``prefix`` network."""
-    return (f'cidrhost("${{cidrhost({a}, 0)}}/${{{prefix}}}", 0) == '
-            f'cidrhost("${{cidrhost({b}, 0)}}/${{{prefix}}}", 0)')
-
-
 @dataclass(frozen=True)
 class InputSpec:
     name: str
@@ -63,37 +50,6 @@ class InputSpec:
     rules: Sequence[Rule] = ()
 
 
-SUBNET_LISTS = ("private_subnet_cidrs", "public_subnet_cidrs")
-
-
-def _subnet_list_rules(name: str) -> list:
-    items = f"var.{name}"
-    return [
-        (f"alltrue([for c in {items} : {_is_network_cidr('c')}])",
-         f"{name} = ${{jsonencode({items})}} is invalid: each entry must be an IPv4 CIDR "
-         "written with its network address, e.g. 10.0.0.0/20."),
-        (f"length({items}) == 0 || length({items}) == var.az_count",
-         f"{name} has ${{length({items})}} entries but az_count is ${{var.az_count}}: "
-         "give one CIDR per availability zone, or leave the list empty to derive them from vpc_cidr."),
-        (f"alltrue([for c in {items} : try({_cidr_prefix('c')} >= {_cidr_prefix('var.vpc_cidr')} && "
-         f"{_same_network('c', 'var.vpc_cidr', _cidr_prefix('var.vpc_cidr'))}, false)])",
-         f"{name} = ${{jsonencode({items})}} is invalid: every subnet must lie inside "
-         "vpc_cidr = ${var.vpc_cidr}."),
-    ]
-
-
-def _no_overlap_rule() -> Rule:
-    cidrs = "concat(var.private_subnet_cidrs, var.public_subnet_cidrs)"
-    prefix = f"min({_cidr_prefix('a')}, {_cidr_prefix('b')})"
-    overlapping = (f"[for i, a in {cidrs} : [for j, b in {cidrs} : \"${{a}} and ${{b}}\" "
-                   f"if i < j && try({_same_network('a', 'b', prefix)}, false)]]")
-    return (
-        f"length(flatten({overlapping})) == 0",
-        "private_subnet_cidrs and public_subnet_cidrs overlap: "
-        f"${{join(\", \", flatten({overlapping}))}}. Every subnet needs its own address range.",
-    )
-
-
 SAGEMAKER_NAME = "^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$"
 
 # The retention periods CloudWatch Logs accepts (PutRetentionPolicy); S3
@@ -101,14 +57,10 @@ SAGEMAKER_NAME = "^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$"
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557,
                       2922, 3288, 3653)
 S3_BUCKET_NAME = "^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$"
+# SageMaker's pattern of EmrSettings.AssumableRoleArns entries, and their number.
+ASSUMABLE_ROLE_ARN = "^arn:aws[a-z-]*:iam::[0-9]{12}:role/?[a-zA-Z_0-9+=,.@/-]+$"
+MAX_ASSUMABLE_ROLES = 5
 
-
-def _release_at_least(label: str, major: int, minor: int) -> str:
-    """True when EMR release ``label`` (emr-X.Y.Z) is X.Y or later, or is malformed
-    (which the format rule reports on its own)."""
-    version = f'split(".", trimprefix({label}, "emr-"))'
-    return (f'(!can(regex("^emr-[0-9]+[.][0-9]+[.][0-9]+$", {label})) || try(tonumber({version}[0]) > {major} || '
-            f"(tonumber({version}[0]) == {major} && tonumber({version}[1]) >= {minor}), false))")
 
 INPUTS: Tuple[InputSpec, ...] = (
     InputSpec(
@@ -142,8 +94,8 @@ INPUTS: Tuple[InputSpec, ...] = (
         "vpc_cidr", "string",
         "CIDR of the VPC this stack creates (ignored with existing_vpc_id). Prefix /16 to /20.",
         default="10.0.0.0/16",
-        rules=[(f'{_is_network_cidr("var.vpc_cidr")} && try({_cidr_prefix("var.vpc_cidr")} >= 16 && '
-                f'{_cidr_prefix("var.vpc_cidr")} <= 20, false)',
+        rules=[(f'{is_network_cidr("var.vpc_cidr")} && try({cidr_prefix("var.vpc_cidr")} >= 16 && '
+                f'{cidr_prefix("var.vpc_cidr")} <= 20, false)',
                 'vpc_cidr = "${var.vpc_cidr}" is invalid: use an IPv4 CIDR with its network '
                 'address and a prefix from /16 to /20, e.g. 10.0.0.0/16.')]),
     InputSpec(
@@ -156,17 +108,17 @@ INPUTS: Tuple[InputSpec, ...] = (
     InputSpec(
         "private_subnet_cidrs", "list(string)",
         "CIDRs of the private subnets, one per zone. Empty: the first az_count /N+4 blocks of vpc_cidr.",
-        default=[], rules=_subnet_list_rules("private_subnet_cidrs")),
+        default=[], rules=subnet_list_rules("private_subnet_cidrs")),
     InputSpec(
         "public_subnet_cidrs", "list(string)",
         "CIDRs of the public subnets (NAT gateways only), one per zone. Empty: /N+4 blocks of "
         "vpc_cidr from the ninth on. Give both lists or neither.",
         default=[],
-        rules=[*_subnet_list_rules("public_subnet_cidrs"),
+        rules=[*subnet_list_rules("public_subnet_cidrs"),
                ("(length(var.private_subnet_cidrs) == 0) == (length(var.public_subnet_cidrs) == 0)",
                 "public_subnet_cidrs and private_subnet_cidrs must be given together or both left "
                 "empty (derived from vpc_cidr): a derived list could overlap a given one."),
-               _no_overlap_rule()]),
+               no_overlap_rule()]),
     InputSpec(
         "single_nat_gateway", "bool",
         "One NAT gateway for all zones (cheaper) instead of one per zone (survives a zone outage).",
@@ -285,21 +237,44 @@ INPUTS: Tuple[InputSpec, ...] = (
         "so it is off unless this is true.",
         default=False),
     InputSpec(
-        # map(map(string)), not map(object(...)): converting to an object type drops unknown
-        # attributes silently, so a misspelt one would be lost; user_profile_rules refuses them.
-        "user_profiles", "map(map(string))",
-        "Studio users: name => settings. One line per user, e.g. \"alice\": {}. The only setting is "
-        "execution_role_arn, which replaces the platform's execution role for that user; any other is refused.",
+        # any, not map(object(...)): converting to an object type drops unknown attributes silently,
+        # so a misspelt one would be lost; user_profile_rules refuses them, and any shape of value.
+        "user_profiles", "any",
+        "Studio users: name => settings. One line per user, e.g. \"alice\": {}. Settings: execution_role_arn "
+        "replaces the platform's execution role for that user; emr_runtime_roles lists the EMR runtime roles "
+        "(names of emr_runtime_roles) Studio offers the user, beside emr_default_runtime_roles. Any other is "
+        "refused.",
         required=True,
-        rules=[("length(var.user_profiles) > 0",
-                "user_profiles is empty: give at least one user, e.g. {\"alice\": {}}; a domain "
-                "without users cannot open Studio."),
-               (f'alltrue([for n in keys(var.user_profiles) : can(regex("{SAGEMAKER_NAME}", n))])',
-                "user_profiles has invalid names: "
-                f'${{jsonencode([for n in keys(var.user_profiles) : n if !can(regex("{SAGEMAKER_NAME}", n))])}}'
-                ". A user name has 1 to 63 letters, digits and hyphens and starts and ends with "
-                "a letter or digit."),
+        rules=[('can(keys(var.user_profiles))',
+                "user_profiles = ${jsonencode(var.user_profiles)} is not an object: give user name => settings, "
+                "e.g. {\"alice\": {}}."),
+               *object_guarded("user_profiles", messages=False, rules=[
+                   ("length(var.user_profiles) > 0",
+                    "user_profiles is empty: give at least one user, e.g. {\"alice\": {}}; a domain "
+                    "without users cannot open Studio."),
+                   (f'alltrue([for n in keys(var.user_profiles) : can(regex("{SAGEMAKER_NAME}", n))])',
+                    "user_profiles has invalid names: "
+                    f'${{jsonencode([for n in keys(var.user_profiles) : n if !can(regex("{SAGEMAKER_NAME}", n))])}}'
+                    ". A user name has 1 to 63 letters, digits and hyphens and starts and ends with "
+                    "a letter or digit.")]),
                *user_profile_rules()]),
+    InputSpec(
+        "emr_runtime_roles", "any",
+        "EMR runtime roles: name => the data the role may read and write. Each is an IAM role "
+        "(<domain_name>-<region>-rt-<name>) the domain's EMR clusters assume for a notebook's session instead "
+        "of their instance role, so users of one shared cluster see only their team's data. Settings (lists): "
+        "data_prefixes (prefixes of the platform's data bucket, read and write), read_locations and "
+        "write_locations (bucket/prefix/ in allowed_s3_buckets), glue_databases (Glue and Lake Formation "
+        "databases). Any role here turns on runtime roles in the clusters' security configuration (EMR 6.9.0 "
+        "or later) and the domain's ExecutionRoleIdentityConfig (users' profile names as source identity), "
+        "which SageMaker changes only while the domain has no app InService or Pending: stop every app before "
+        "the first apply with runtime roles (README, EMR runtime roles).",
+        default={}, rules=emr_runtime_role_rules()),
+    InputSpec(
+        "emr_default_runtime_roles", "list(string)",
+        "Runtime roles (names of emr_runtime_roles) Studio offers every user, beside each user's own "
+        "emr_runtime_roles.",
+        default=[], rules=emr_default_runtime_role_rules()),
     InputSpec(
         "permissions_boundary_arn", "string",
         "IAM permissions boundary attached to every role this stack creates (null: none).",
@@ -317,9 +292,9 @@ INPUTS: Tuple[InputSpec, ...] = (
                 'can(regex("^emr-[0-9]+[.][0-9]+[.][0-9]+$", r))])',
                 "emr_release_labels = ${jsonencode(var.emr_release_labels)} is invalid: give at "
                 "least one release label such as emr-7.5.0."),
-               (f"alltrue([for r in var.emr_release_labels : {_release_at_least('r', 6, 2)}])",
+               (f"alltrue([for r in var.emr_release_labels : {release_at_least('r', 6, 2)}])",
                 "emr_release_labels has releases before emr-6.2.0: "
-                f"${{jsonencode([for r in var.emr_release_labels : r if !{_release_at_least('r', 6, 2)}])}}. "
+                f"${{jsonencode([for r in var.emr_release_labels : r if !{release_at_least('r', 6, 2)}])}}. "
                 "The clusters' security configuration requires IMDSv2, which EMR supports from 6.2.0 "
                 "on (and the bootstrap script pins libraries for EMR 6.x and 7.x only).")]),
     InputSpec(
@@ -360,6 +335,27 @@ INPUTS: Tuple[InputSpec, ...] = (
                 "from 2 (the current version and the one before it) to 100 (Service Catalog's quota of "
                 "versions per product).")]),
     InputSpec(
+        # SageMaker's EmrSettings.AssumableRoleArns: "Maximum number of 5 items", each 20 to 2048 characters
+        # of the pattern below (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_EmrSettings.html).
+        # A role of the domain's own account is refused by a precondition (modules/iam.py), which knows
+        # the account.
+        "emr_assumable_role_arns", "list(string)",
+        "Roles in other accounts that Studio users assume to list and connect to EMR clusters there "
+        "(EmrSettings.AssumableRoleArns; the emr-account stack's assumable_role_arn output). The execution "
+        "roles may assume exactly these. At most 5.",
+        default=[],
+        rules=[(f'alltrue([for a in var.emr_assumable_role_arns : can(regex("{ASSUMABLE_ROLE_ARN}", a)) && '
+                'length(a) <= 2048])',
+                "emr_assumable_role_arns has entries that are not IAM role ARNs: "
+                f'${{jsonencode([for a in var.emr_assumable_role_arns : a if !can(regex("{ASSUMABLE_ROLE_ARN}", a)) '
+                '|| length(a) > 2048])}. Each entry is a role ARN such as '
+                "arn:aws:iam::111122223333:role/ml-prod-emr-eu-west-1-studio-assumable (at most 2048 characters)."),
+               (f"length(var.emr_assumable_role_arns) <= {MAX_ASSUMABLE_ROLES}",
+                "emr_assumable_role_arns has ${length(var.emr_assumable_role_arns)} entries: SageMaker's "
+                f"EmrSettings.AssumableRoleArns takes at most {MAX_ASSUMABLE_ROLES}."),
+               ("length(distinct(var.emr_assumable_role_arns)) == length(var.emr_assumable_role_arns)",
+                "emr_assumable_role_arns = ${jsonencode(var.emr_assumable_role_arns)} lists a role twice.")]),
+    InputSpec(
         "livy_session_timeout", "string",
         "Livy ends an idle Spark session after this long, e.g. 2h or 30m.",
         default="2h",
@@ -369,18 +365,7 @@ INPUTS: Tuple[InputSpec, ...] = (
 )
 
 
-# STAND-IN for helper A's emr_runtime_roles input (issue 12, part 1): only its keys are read here
-# (the runtime-role names an EMR Serverless application may name). Drop this entry when part 1 is merged.
-STAND_IN_RUNTIME_ROLES = InputSpec(
-    "emr_runtime_roles", "map(any)",
-    "EMR runtime roles: name => data permissions (stand-in of issue 12 part 1: names only).", default={},
-    # The role is named <domain>-<region>-rt-<name>: at most 39 + 4 + 20 characters of IAM's 64.
-    rules=[('alltrue([for n in keys(var.emr_runtime_roles) : can(regex("^[a-z0-9][a-z0-9-]{0,19}$", n))])',
-            "emr_runtime_roles has invalid names: ${jsonencode(keys(var.emr_runtime_roles))}. A name has 1 to 20 "
-            "lowercase letters, digits and hyphens.")])
-
 INPUTS = INPUTS + (
-    STAND_IN_RUNTIME_ROLES,
     InputSpec(
         "emr_serverless_applications", "map(map(string))",
         "EMR Serverless interactive applications Studio users connect to, in the private subnets with a Livy "

@@ -17,13 +17,14 @@ from dataclasses import dataclass
 from typing import Optional
 
 from constructs import Construct
+from cdktf import TerraformIterator
 from cdktf_cdktf_provider_aws.data_aws_ec2_managed_prefix_list import DataAwsEc2ManagedPrefixList
 from cdktf_cdktf_provider_aws.security_group import SecurityGroup
 from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityGroupEgressRule
 from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
 
 from modules.network import EMR_MANAGED_TAG
-from modules.tf import count_when, data_address, expr, one, skip_checks
+from modules.tf import count_when, data_address, expr, expr_map, one, skip_checks
 
 ANYWHERE = "0.0.0.0/0"
 LIVY_PORT = 8998
@@ -56,6 +57,17 @@ class SecurityGroupsProps:
     """Condition: true lets Studio reach the internet over HTTPS (through the NAT)."""
     emr_serverless_enabled: str = "false"
     """Condition: true adds the EMR Serverless applications' group and its rules. Default: none."""
+    studio_cidrs: Optional[str] = None
+    """Default None: Studio is in this VPC (the Studio group). A list expression of CIDRs: Studio is
+    another account's domain reached over a peering or a shared VPC (modules/emr_account.py): no Studio
+    or endpoint groups here; the master admits Livy and HiveServer2 from those CIDRs."""
+
+
+@dataclass(frozen=True)
+class Cidrs:
+    """A rule peer: a list expression of IPv4 CIDRs (one rule each)."""
+
+    cidrs: str
 
 
 class SecurityGroups(Construct):
@@ -68,20 +80,25 @@ class SecurityGroups(Construct):
         self._props = props
         always, with_emr = None, count_when(props.emr_enabled)
 
+        local_studio = props.studio_cidrs is None
         studio = self._group("studio", "SageMaker Studio apps of the domain", always,
-                             attached_by="the SageMaker domain and user profiles (default user settings)")
-        endpoints = self._group("endpoints", "Interface VPC endpoints used by Studio and EMR", always)
+                             attached_by="the SageMaker domain and user profiles (default user settings)"
+                             ) if local_studio else None
+        endpoints = self._group("endpoints", "Interface VPC endpoints used by Studio and EMR",
+                                always) if local_studio else None
         master = self._group("emr-master", "EMR master nodes", with_emr, emr=True, attached_by=EMR_CLUSTERS)
         core = self._group("emr-core", "EMR core and task nodes", with_emr, emr=True, attached_by=EMR_CLUSTERS)
         service = self._group("emr-service-access", "EMR service access in private subnets", with_emr, emr=True,
                               attached_by=EMR_CLUSTERS)
-        self.studio, self.endpoints = one(studio, "id"), one(endpoints, "id")
+        self.studio, self.endpoints = (one(studio, "id"), one(endpoints, "id")) if local_studio else ("null", "null")
         self.emr_master, self.emr_core = one(master, "id"), one(core, "id")
         self.emr_service_access = one(service, "id")
+        # A stack that never has applications (the emr-account stack) gets neither the group nor its rules.
+        has_serverless = props.emr_serverless_enabled != "false"
         with_serverless = count_when(props.emr_serverless_enabled)
-        serverless = self._group("emr-serverless", "EMR Serverless application workers", with_serverless,
-                                 attached_by="the EMR Serverless applications' network configuration")
-        self.emr_serverless = one(serverless, "id")
+        serverless = self._group("emr-serverless", "EMR Serverless application workers",
+                                 with_serverless) if has_serverless else None
+        self.emr_serverless = one(serverless, "id") if has_serverless else "null"
         # S3's addresses in this region, whichever way S3 is reached (gateway endpoint or NAT).
         s3_list = DataAwsEc2ManagedPrefixList(self, "s3", name=expr(f'"com.amazonaws.${{{props.region}}}.s3"'))
         s3 = PrefixList(f"{data_address(s3_list)}.id")
@@ -165,6 +182,16 @@ class SecurityGroups(Construct):
             ("endpoints_from_serverless", self.endpoints, "in", "tcp", HTTPS_PORT, self.emr_serverless,
              "HTTPS from EMR Serverless workers to the AWS service endpoints", with_serverless),
         ]
+        # The rules of a group this stack leaves out (Studio's and the endpoints' in the emr-account stack,
+        # EMR Serverless's without applications) go with it.
+        rules = [r for r in rules if "null" not in (r[1], r[5])]
+        if not local_studio:
+            remote = Cidrs(props.studio_cidrs)
+            rules = rules + [
+                ("master_from_studio_cidrs_livy", self.emr_master, "in", "tcp", LIVY_PORT, remote,
+                 "Livy from the Studio subnets of another account's domain (peering or shared VPC)", with_emr),
+                ("master_from_studio_cidrs_hive", self.emr_master, "in", "tcp", HIVESERVER2_PORT, remote,
+                 "HiveServer2 from the Studio subnets of another account's domain", with_emr)]
         for rule in rules:
             self._rule(*rule)
 
@@ -183,7 +210,7 @@ class SecurityGroups(Construct):
 
     def _rule(self, id: str, group: str, direction: str, protocol: str, port: Optional[int],
               peer, description: str, count: Optional[float]) -> None:
-        """``peer``: a group id expression, a ``PrefixList``, or None for 0.0.0.0/0 (egress only)."""
+        """``peer``: a group id expression, a ``PrefixList``, ``Cidrs``, or None for 0.0.0.0/0 (egress only)."""
         if peer is None and direction == "in":
             raise ValueError(f"{id}: no ingress from {ANYWHERE}")
         kwargs = dict(
@@ -191,7 +218,12 @@ class SecurityGroups(Construct):
             tags={"Name": id.replace("_", "-")})
         if port is not None:
             kwargs.update(from_port=port, to_port=port)
-        if peer is None:
+        if isinstance(peer, Cidrs):  # one rule per CIDR, while EMR is on (``count`` is with_emr's)
+            del kwargs["count"]
+            kwargs.update(for_each=TerraformIterator.from_map(expr_map(
+                f"{{for c in {peer.cidrs} : c => c if {self._props.emr_enabled}}}")),
+                          cidr_ipv4=expr("each.value"), tags={"Name": expr(f'"{id.replace("_", "-")}-${{each.key}}"')})
+        elif peer is None:
             kwargs["cidr_ipv4"] = ANYWHERE
         elif isinstance(peer, PrefixList):
             kwargs["prefix_list_id"] = expr(peer.id)

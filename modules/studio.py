@@ -33,8 +33,22 @@ from cdktf_cdktf_provider_aws.sagemaker_user_profile import (
 
 from modules.tf import KEY_KNOWN_AFTER_APPLY, address, expr, expr_list, expr_map, expr_number, skip_checks
 
+# Where emr_settings() goes below a domain's default_user_settings or a profile's user_settings.
+EMR_SETTINGS = "dynamic.emr_settings"
 # SageMaker's lower bound for an idle timeout; users may choose from here up to the domain's.
 MIN_IDLE_TIMEOUT_MINUTES = 60
+
+
+def emr_settings(execution_role_arns: str, assumable_role_arns: str) -> dict:
+    """``jupyter_lab_app_settings``' ``emr_settings`` (domain or user profile), as a dynamic block
+    (``EMR_SETTINGS``): EmrSettings with the two list expressions, which Studio offers at connect time
+    (runtime roles; roles of other accounts to assume). Left out while both are empty, so a domain
+    without either has no EmrSettings and no diff. A profile with either list set hides the domain's
+    both from its user (the JupyterLab EMR extension's FetchEMRRolesHandler reads the domain's only when
+    the profile's two are empty), so a profile's block takes both lists."""
+    return {"for_each": expr(f"length({execution_role_arns}) + length({assumable_role_arns}) > 0 ? [1] : []"),
+            "content": {"execution_role_arns": expr(execution_role_arns),
+                        "assumable_role_arns": expr(assumable_role_arns)}}
 
 
 @dataclass(frozen=True)
@@ -50,11 +64,20 @@ class StudioDomainProps:
     sharing_s3_uri: str
     home_efs_retention: str
     user_profiles: str
-    """Map of user name => object({execution_role_arn = optional(string)})."""
+    """Map of user name => object({execution_role_arn = string (null: the platform's role),
+    emr_runtime_roles = list(string) (names of runtime roles offered to the user)})."""
     kms_key_arn: str
     idle_timeout_minutes: str
     docker_access: str
     """Condition: true lets users run Docker in their spaces."""
+    runtime_role_arns: str = "{}"
+    """Map of EMR runtime role name => ARN (modules/emr_runtime_roles.py); users' ``emr_runtime_roles``
+    name them. Default: none."""
+    default_runtime_roles: str = "[]"
+    """List of the runtime role names every user is offered (the domain's default EmrSettings). Default: none."""
+    assumable_role_arns: str = "[]"
+    """List expression: roles in other accounts users may assume for EMR there
+    (EmrSettings.AssumableRoleArns). Default: none."""
     replacement_precondition: Optional[Tuple[str, str]] = None
     """(condition, error message) that must hold for a plan of the domain: the
     domain guard's check for cdktf deploy (modules/domain_replacement.py)."""
@@ -96,6 +119,17 @@ class StudioDomain(Construct):
                 Precondition(condition=expr(p.replacement_precondition[0]), error_message=p.replacement_precondition[1])
             ]) if p.replacement_precondition else None)
         skip_checks(domain, {"CKV_AWS_187": KEY_KNOWN_AFTER_APPLY}, only="plan")
+        # EMR runtime roles: Studio offers EmrSettings.ExecutionRoleArns when a user connects
+        # (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_EmrSettings.html), and the users'
+        # profile names become the execution role's source identity, which the Studio role's
+        # GetClusterSessionCredentials grants test (modules/emr_runtime_roles.py). Left unset (null) without
+        # runtime roles: the blog post's domain. SageMaker changes it only while no app is InService or
+        # Pending (API_DomainSettingsForUpdate); README, EMR runtime roles.
+        any_role = f"length({p.runtime_role_arns}) > 0"
+        domain.add_override("domain_settings.execution_role_identity_config",
+                            expr(f'{any_role} ? "USER_PROFILE_NAME" : null'))
+        domain.add_override(f"default_user_settings.jupyter_lab_app_settings.{EMR_SETTINGS}", emr_settings(
+            f"[for name in {p.default_runtime_roles} : {p.runtime_role_arns}[name]]", p.assumable_role_arns))
 
         users = TerraformIterator.from_map(expr_map(p.user_profiles))
         profiles = SagemakerUserProfile(
@@ -103,6 +137,16 @@ class StudioDomain(Construct):
             user_settings=SagemakerUserProfileUserSettings(
                 execution_role=expr(f"coalesce(each.value.execution_role_arn, {p.execution_role_arn})"),
                 security_groups=[expr(p.security_group_id)]))
+        # A user's runtime roles (the default ones and their own) replace the domain's list for them; the
+        # block also repeats the domain's idle settings, so a user with runtime roles keeps them.
+        profiles.add_override("user_settings.dynamic.jupyter_lab_app_settings", {
+            "for_each": expr("length(each.value.emr_runtime_roles) > 0 ? [1] : []"),
+            "content": {
+                # Both lists: a profile's EmrSettings hide the domain's from its user (emr_settings above).
+                "emr_settings": {"execution_role_arns": expr(
+                    f"[for name in each.value.emr_runtime_roles : {p.runtime_role_arns}[name]]"),
+                    "assumable_role_arns": expr(p.assumable_role_arns)},
+                "app_lifecycle_management": {"idle_settings": idle}}})
 
         self.domain_id = f"{address(domain)}.id"
         self.domain_arn = f"{address(domain)}.arn"

@@ -12,6 +12,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from modules.emr_account_inputs import EMR_ACCOUNT_SPECS, EMR_ACCOUNT_STACK
 from modules.inputs import INPUT_SPECS
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -23,18 +24,18 @@ def _cell(text: str) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
-def _default(name: str, variable: dict) -> str:
+def _default(name: str, variable: dict, specs=INPUT_SPECS) -> str:
     # Required inputs are declared with a null default (modules/input_variables.py): the marker
     # says which they are.
-    if INPUT_SPECS[name].required:
+    if specs[name].required:
         return "required"
     return f"`{json.dumps(variable['default'])}`"
 
 
-def inputs_table(config: dict) -> str:
+def inputs_table(config: dict, specs=INPUT_SPECS) -> str:
     rows = ["| name | type | default | description |", "| --- | --- | --- | --- |"]
     for name, variable in config["variable"].items():
-        rows.append(f"| `{name}` | `{_cell(variable['type'])}` | {_cell(_default(name, variable))} | "
+        rows.append(f"| `{name}` | `{_cell(variable['type'])}` | {_cell(_default(name, variable, specs))} | "
                     f"{_cell(variable['description'])} |")
     return "\n".join(rows)
 
@@ -76,11 +77,15 @@ def template_skips(templates_dir: Path) -> list:
 
 
 TABLES = {"inputs": inputs_table, "outputs": outputs_table, "security_exceptions": security_exceptions_table}
+# The emr-account stack's (modules/emr_account.py); its checkov skips are the platform's constructs' own.
+EMR_ACCOUNT_TABLES = {"emr_account_inputs": lambda config: inputs_table(config, EMR_ACCOUNT_SPECS),
+                      "emr_account_outputs": outputs_table}
 
 
-def render(readme: str, config: dict) -> str:
-    """``readme`` with every generated section replaced by its current table."""
-    for section, table in TABLES.items():
+def render(readme: str, config: dict, tables=TABLES) -> str:
+    """``readme`` with every generated section of ``tables`` (default: the platform stack's) replaced
+    by its current table of ``config``."""
+    for section, table in tables.items():
         begin, end = BEGIN.format(section), END.format(section)
         pattern = re.compile(re.escape(begin) + ".*?" + re.escape(end), re.S)
         if not pattern.search(readme):
@@ -96,7 +101,8 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as outdir:
         app.build_app(outdir).synth()
         config = json.loads((Path(outdir) / "stacks" / app.PLATFORM_STACK / "cdk.tf.json").read_text())
-    README.write_text(render(README.read_text(), config))
+        emr_config = json.loads((Path(outdir) / "stacks" / EMR_ACCOUNT_STACK / "cdk.tf.json").read_text())
+    README.write_text(render(render(README.read_text(), config), emr_config, EMR_ACCOUNT_TABLES))
     print(f"updated {README.relative_to(REPO_ROOT)}")
     return 0
 

@@ -48,6 +48,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
+from modules.emr_account_inputs import EMR_ACCOUNT_SPECS
 from modules.inputs import INPUT_SPECS
 from scripts import plan_values
 from scripts.plan_values import code
@@ -264,7 +265,8 @@ def _required(name: str, spec: Mapping[str, Any]) -> bool:
     """True for an input a workspace file must give: one of ours marked required (declared with a
     null default, so that its null rule reports a missing value), or one without a default (how
     Terraform marks it, and how plans of earlier commits show ours)."""
-    return (name in INPUT_SPECS and INPUT_SPECS[name].required) or "default" not in spec
+    ours = INPUT_SPECS.get(name) or EMR_ACCOUNT_SPECS.get(name)  # either stack's (same names, same marker)
+    return (ours is not None and ours.required) or "default" not in spec
 
 
 def summarize(plan: Mapping[str, Any], workspace: str,

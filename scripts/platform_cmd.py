@@ -3,13 +3,14 @@
     bootstrap-state   create the state bucket once per account/region, write backend.json
     workspaces        list the workspaces (variable files; with --target aws, the backend's too)
     new-workspace N   create workspaces/N.tfvars.json from an example
-    plan W | diff W   terraform plan of workspace W
+    plan W | diff W   terraform plan of workspace W (--stack emr-account: of W's EMR account)
     apply W           terraform apply of W (alias: deploy); users who leave lose their apps and spaces first
     prepare-apply W   only that first part of apply, before a cdktf deploy of W
     destroy W         terraform destroy of W
     output W          terraform output of W
     loop W            on the emulator: bootstrap state, plan, apply, plan again, destroy
     journey W         on the emulator: list, launch and connect to an EMR cluster as a Studio user
+                      (--stack emr-account: to a cluster of W's EMR account, through the assumable role)
     emulator up|down|status   the persistent emulator (state kept across commands)
     pr-plan [W...]    plan every workspace in parallel; plans, summaries, one PR comment
 
@@ -48,6 +49,9 @@ from scripts.emulator import (  # noqa: E402
 REPO_ROOT = Path(__file__).resolve().parent.parent
 PLATFORM_STACK = "platform"
 STATE_STACK = "state-backend"
+# EMR in another account (modules/emr_account.py): variables in workspaces/emr-account/W.tfvars.json.
+EMR_ACCOUNT_STACK = "emr-account"
+WORKSPACE_STACKS = (PLATFORM_STACK, EMR_ACCOUNT_STACK)
 DEFAULT_WORKSPACE = "dev"
 DEFAULT_OUTDIR = "cdktf.out"
 TARGETS = ("emulator", "aws")
@@ -113,14 +117,20 @@ def check_workspace_name(workspace: str) -> None:
                            "or '_', starting with a letter or digit.\nNext: pick a plain name such as 'dev'.")
 
 
-def check_workspace(root: Path | str, workspace: str) -> Path:
-    """The absolute path of ``workspaces/<workspace>.tfvars.json``, or a CommandError."""
+def stack_workspaces_dir(root: Path, stack: str) -> Path:
+    """Where ``stack``'s variable files are: workspaces/ (platform), workspaces/<stack>/ (others)."""
+    return workspaces_dir(root) if stack == PLATFORM_STACK else workspaces_dir(root) / stack
+
+
+def check_workspace(root: Path | str, workspace: str, stack: str = PLATFORM_STACK) -> Path:
+    """The absolute path of ``stack``'s ``<workspace>.tfvars.json``, or a CommandError."""
     check_workspace_name(workspace)
-    path = workspaces_dir(Path(root)) / f"{workspace}.tfvars.json"
+    folder = stack_workspaces_dir(Path(root), stack)
+    path = folder / f"{workspace}.tfvars.json"
     if path.is_file():
         return path.resolve()
-    names = available_workspaces(Path(root))
-    listing = ", ".join(names) if names else f"none (no *.tfvars.json in {workspaces_dir(Path(root))})"
+    names = sorted(p.name[: -len(".tfvars.json")] for p in folder.glob("*.tfvars.json")) if folder.is_dir() else []
+    listing = ", ".join(names) if names else f"none (no *.tfvars.json in {folder})"
     raise CommandError(
         f"unknown workspace {workspace!r}: {path} does not exist.\n"
         f"Available workspaces: {listing}\n"
@@ -525,16 +535,17 @@ def cmd_plan(args, progress: Progress) -> int:
 
 @contextmanager
 def workspace_stack(args, progress: Progress) -> Iterator[tuple[Target, Terraform, Path]]:
-    """(target, terraform of the platform stack, variable file) for ``args.workspace``:
-    the file checked, synthesized, initialized.
+    """(target, terraform of the platform stack, or of ``args.stack``, variable file) for
+    ``args.workspace``: the file checked, synthesized, initialized.
 
     No `terraform workspace new` (0.5 s each): with TF_WORKSPACE naming a
     missing workspace, the local and the S3 backend create its empty state
     when a plan or apply opens it."""
-    var_file = check_workspace(Path(args.root).resolve(), args.workspace)
+    stack = getattr(args, "stack", PLATFORM_STACK)
+    var_file = check_workspace(Path(args.root).resolve(), args.workspace, stack)
     with open_target(args, progress, read_region(var_file)) as target:
-        tf = target.terraform(PLATFORM_STACK)
-        if PLATFORM_STACK not in target.initialized:
+        tf = target.terraform(stack)
+        if stack not in target.initialized:
             with progress.step("terraform init"):
                 tf.init()
         yield target, tf, var_file
@@ -731,6 +742,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
             s.add_argument("--auto-approve", action="store_true", help="do not ask before changing anything")
         if name in ("plan", "diff", "apply", "deploy", "destroy", "prepare-apply"):
             _allow_domain_replacement_flag(s)
+        if name in ("plan", "diff", "output", "journey"):
+            s.add_argument("--stack", choices=WORKSPACE_STACKS, default=PLATFORM_STACK,
+                           help="platform (default), or emr-account: EMR in another account, variables in "
+                                "workspaces/emr-account/W.tfvars.json (journey: to its cluster, both applied)")
         if name == "loop":
             s.add_argument("--journey", action="store_true", help="run the journey between apply and re-plan")
     s = sub.add_parser("emulator", parents=[common], help="the persistent emulator: up, down, status")

@@ -266,6 +266,27 @@ _PLAUSIBLE_NAMES = {
     "data.aws_caller_identity": {"account_id": PLAUSIBLE_ACCOUNT},
 }
 _PLAUSIBLE_VARIABLES = {"region": PLAUSIBLE_REGION, "domain_name": "ml-dev"}
+# The key of a for_each resource (modules/emr_runtime_roles.py: a runtime role's name).
+_PLAUSIBLE_EACH_KEY = "team-a"
+# Lists a policy computes from inputs, whose members an iterator builds (modules/emr_runtime_roles.py: a
+# runtime role's users, buckets, prefixes, objects and Glue ARNs): expression => plausible members.
+_PLAUSIBLE_DATA = f"arn:aws:s3:::ml-dev-{PLAUSIBLE_ACCOUNT}-{PLAUSIBLE_REGION}-data"
+_PLAUSIBLE_GLUE = f"arn:aws:glue:{PLAUSIBLE_REGION}:{PLAUSIBLE_ACCOUNT}"
+_PLAUSIBLE_LISTS = {
+    "local.emr_runtime_role_users[each.key]": ["alice", "bob"],
+    "local.emr_runtime_role_grants[each.key].buckets": [_PLAUSIBLE_DATA, "arn:aws:s3:::my-datasets"],
+    "local.emr_runtime_role_grants[each.key].prefixes": ["team-a/", "team-a/*", "*"],
+    "local.emr_runtime_role_grants[each.key].read_objects": [
+        f"{_PLAUSIBLE_DATA}/team-a/*", "arn:aws:s3:::my-datasets/*"],
+    "local.emr_runtime_role_grants[each.key].write_objects": [f"{_PLAUSIBLE_DATA}/team-a/*"],
+    "local.emr_runtime_role_grants[each.key].glue": [
+        f"{_PLAUSIBLE_GLUE}:catalog", f"{_PLAUSIBLE_GLUE}:database/team_a", f"{_PLAUSIBLE_GLUE}:table/team_a/*"],
+}
+# List inputs of role ARNs that policies name whole: the emr-account stack's (another account's) roles.
+_PLAUSIBLE_LIST_VARIABLES = {
+    "emr_assumable_role_arns": ["arn:aws:iam::111122223333:role/ml-dev-emr-eu-west-1-studio-assumable"],
+    "studio_execution_role_arns": [f"arn:aws:iam::{PLAUSIBLE_ACCOUNT}:role/ml-dev-eu-west-1-studio-execution"],
+}
 _REFERENCE = re.compile(
     r"(?P<data>data\.)?(?P<type>aws_[a-z0-9_]+)\.(?P<name>[A-Za-z0-9_-]+)(?:\[[^\]]*\])?\.(?P<attr>[a-z_]+)")
 
@@ -373,6 +394,8 @@ def _scalar(expression: str, config: dict) -> str:
         return _scalar(branch, config)
     if expression.startswith('"') and _literal_end(expression, 0) == len(expression):
         return _resolve_template(expression[1:-1], config)
+    if expression == "each.key":
+        return _PLAUSIBLE_EACH_KEY
     m = re.fullmatch(r"var\.([a-z0-9_]+)", expression)
     if m and m.group(1) in _PLAUSIBLE_VARIABLES:
         return _PLAUSIBLE_VARIABLES[m.group(1)]
@@ -442,6 +465,8 @@ def _plausible_list(expression: str, config: dict) -> List[str]:
     for m in _REFERENCE.finditer("".join(rest)):
         if not m.group("data"):
             items.append(_reference_value(m))
+    for name in re.findall(r"\bvar\.([a-z0-9_]+)", "".join(rest)):
+        items.extend(_PLAUSIBLE_LIST_VARIABLES.get(name, []))
     return items
 
 
@@ -483,6 +508,9 @@ def resolve_placeholders(text: str, config: dict) -> str:
     def replace(_whole: str, expression: str, inside: bool) -> str:
         if inside:
             return _scalar(expression, config)
+        listed = re.fullmatch(r"jsonencode\((.*)\)", expression)
+        if listed and listed.group(1) in _PLAUSIBLE_LISTS:
+            return json.dumps(_PLAUSIBLE_LISTS[listed.group(1)])
         values = _plausible_list(expression, config)
         if not values:
             raise ValueError(f"no plausible value for ${{{expression}}}")

@@ -13,7 +13,7 @@ import re
 
 import pytest
 
-from modules.input_limits import MAX_ALLOWED_S3_BUCKETS
+from modules.input_limits import IAM_INLINE_PER_ROLE, MAX_ALLOWED_S3_BUCKETS, STUDIO_OWN_POLICIES
 from modules.inputs import INPUT_NAMES
 from modules.input_rules import MAX_SERVICE_CATALOG_TAGS, STACK_TAGS_PER_SERVICE_CATALOG_RESOURCE
 from terraform_runs import plan_many
@@ -154,6 +154,58 @@ CASES = {
     "user_names_differ_by_case": ({"user_profiles": {"alice": {}, "Alice": {}}},
                                   ['user_profiles has names that differ only by case: ["Alice","alice"]',
                                    "case-insensitively"]),
+    # EMR runtime roles (issue 12): users' lists and the roles' settings, any shape.
+    "user_runtime_roles_wrong": (
+        {"emr_runtime_roles": {"team-a": {"data_prefixes": ["team-a/"]}},
+         "user_profiles": {"bob": {"emr_runtime_roles": "team-a"},
+                           "carol": {"emr_runtime_roles": ["team-a", "team-a"]}}},
+        ['user_profiles has an emr_runtime_roles that is not a list of runtime role names: {"bob":"team-a"}',
+         'user_profiles has emr_runtime_roles that name a role twice: {"carol":["team-a","team-a"]}']),
+    # A rule of emr_runtime_roles (it reads user_profiles, which must be valid for it to run).
+    "user_runtime_role_undefined": (
+        {"emr_runtime_roles": {"team-a": {"data_prefixes": ["team-a/"]}},
+         "user_profiles": {"alice": {"emr_runtime_roles": ["team-x"]}, "bob": {"emr_runtime_roles": ["team-a"]}}},
+        ['user_profiles has emr_runtime_roles that emr_runtime_roles does not define: {"alice":["team-x"]}. '
+         'Defined runtime roles: ["team-a"].']),
+    "user_runtime_roles_too_many": (
+        {"emr_runtime_roles": {f"t{i}": {"data_prefixes": [f"t{i}/"]} for i in range(6)},
+         "emr_default_runtime_roles": ["t0", "t1", "t2"],
+         "user_profiles": {"alice": {"emr_runtime_roles": ["t3", "t4", "t5"]}, "bob": {}}},
+        ['user_profiles gives users more than 5 runtime roles (their emr_runtime_roles and '
+         'emr_default_runtime_roles together): {"alice":["t3","t4","t5"]}', "holds at most 5 roles"]),
+    "runtime_roles_wrong": (
+        {"emr_runtime_roles": {
+            "Team_A": {"data_prefixes": ["a/"]}, "empty": {}, "typo": {"data_prefix": ["x/"]},
+            "bad": {"data_prefixes": ["/abs", "emr/", "b/*"], "read_locations": ["other-bucket/x/", "s3://x/y"],
+                    "glue_databases": ["Bad-Name"]}},
+         "emr_default_runtime_roles": ["nobody"]},
+        ['emr_runtime_roles has invalid names: ["Team_A"]', 'roles that grant no data: ["empty","typo"]',
+         'emr_runtime_roles has unknown attributes: {"typo":["data_prefix"]}',
+         'data_prefixes that are not S3 prefixes such as team-a/ or team-a/curated/: {"bad":["/abs","b/*"]}',
+         'overlap the platform\'s own prefixes of the data bucket (emr/, studio/: EMR logs and Studio\'s shared '
+         'notebooks): {"bad":["emr/"]}',
+         'read_locations or write_locations that are not bucket/prefix/ such as my-datasets/ or '
+         'my-datasets/team-a/: {"bad":["s3://x/y"]}',
+         'in buckets that allowed_s3_buckets does not list: {"bad":["other-bucket/x/"]}',
+         'glue_databases that are not Glue database names: {"bad":["Bad-Name"]}',
+         'emr_default_runtime_roles names runtime roles that emr_runtime_roles does not define: ["nobody"]']),
+    "runtime_role_policy_too_large": (
+        {"emr_runtime_roles": {"big": {"data_prefixes": [f"p{i}/" + "x" * 290 + "/" for i in range(10)]}}},
+        ['emr_runtime_roles has roles whose data policies would take more than IAM\'s 10,240 characters per role '
+         '(characters, at most): {"big":']),
+    # A precondition (it reads three inputs): 10 roles of 9 long-named users each.
+    "runtime_role_grants_too_large": (
+        {"emr_runtime_roles": {f"t{i}": {"data_prefixes": [f"t{i}/"]} for i in range(10)},
+         "user_profiles": {f"{'u' * 60}{j:03d}": {"emr_runtime_roles": [f"t{(j + k) % 10}" for k in range(5)]}
+                           for j in range(9)}},
+        ["emr_runtime_roles and the users given them take up to", "characters of the Studio execution role's policies, "
+         f"which have {IAM_INLINE_PER_ROLE - STUDIO_OWN_POLICIES:,} left of IAM's {IAM_INLINE_PER_ROLE:,} per role"]),
+    "runtime_roles_old_release": (
+        {"emr_runtime_roles": {"team-a": {"data_prefixes": ["team-a/"]}}, "emr_release_labels": ["emr-6.8.0"]},
+        ['emr_release_labels has releases before emr-6.9.0 while emr_runtime_roles is set: ["emr-6.8.0"]']),
+    "runtime_roles_not_an_object": ({"emr_runtime_roles": ["team-a"]},
+                                    ['emr_runtime_roles = ["team-a"] is not an object']),
+    "user_profiles_not_an_object": ({"user_profiles": ["alice"]}, ['user_profiles = ["alice"] is not an object']),
     "domain_name_s3_reserved_prefix": ({"domain_name": "xn--ml"},
                                        ['domain_name = "xn--ml" is invalid', "S3 reserves the bucket name prefixes"]),
     "domain_name_security_group_prefix": ({"domain_name": "sg-ml"},
@@ -218,13 +270,24 @@ RELATED_INPUTS = (
 PROVIDER_INPUTS = {"region", "domain_name", "tags"}
 CASE_READS = {
     "private_subnets_too_small": PROVIDER_INPUTS | {"interface_endpoints", "user_profiles",
-                                                    "emr_core_instance_counts", "enable_emr"},
+                                                    "emr_core_instance_counts", "enable_emr",
+                                                    # the applications' workers; their rules read the roles
+                                                    "emr_serverless_applications", "emr_runtime_roles"},
     "az_count_beyond_region": PROVIDER_INPUTS | {"existing_vpc_id"},
     "emr_release_unknown": PROVIDER_INPUTS | {"enable_emr"},
     "emr_instance_type_unknown": PROVIDER_INPUTS | {"enable_emr", "emr_release_labels"},
     # The zones' postcondition (az_count) comes first.
     "emr_instance_type_not_in_cluster_zone": PROVIDER_INPUTS | {"enable_emr", "existing_vpc_id", "az_count"},
 }
+# The runtime-role rules read these together (modules/input_rules.py; the Studio role's grants count the
+# runtime roles EMR Serverless applications run as, whose rules read emr_runtime_roles).
+RUNTIME_ROLE_INPUTS = {"user_profiles", "emr_runtime_roles", "emr_default_runtime_roles", "allowed_s3_buckets",
+                       "enable_emr", "emr_release_labels", "emr_serverless_applications"}
+CASE_READS.update({name: RUNTIME_ROLE_INPUTS for name in (
+    "user_runtime_roles_wrong", "user_runtime_role_undefined", "user_runtime_roles_too_many",
+    "runtime_role_policy_too_large", "runtime_role_grants_too_large", "runtime_roles_wrong",
+    "runtime_roles_old_release",
+    "runtime_roles_not_an_object", "user_profiles_not_an_object", "serverless_too_many", "serverless_applications")})
 # Cases planned on their own, whose error must be the only one: a missing input that the provider,
 # names or other rules read reaches them as null, and only its own rule may speak.
 ALONE = ("domain_name_missing", "region_missing", "user_profiles_missing")

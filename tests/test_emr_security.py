@@ -1,6 +1,7 @@
 """Unit tests of modules/emr_security.py on the synthesized stack."""
 import json
 
+from modules.emr_security import security_configuration
 from synthesized import SynthesizedStack
 
 
@@ -8,7 +9,13 @@ def test_security_configuration_encrypts_s3_and_disks_with_the_domain_key_and_re
     body = stack.resource("aws_emr_security_configuration", "emr_security/configuration")
     assert body["count"] == "${var.enable_emr ? 1 : 0}"
     assert body["name"] == '${"${var.domain_name}-emr"}'
-    config = json.loads(body["configuration"])
+    # Two documents, chosen by whether EMR runtime roles exist (modules/emr_runtime_roles.py).
+    with_roles, without = (json.dumps(security_configuration("local.encryption_key_arn", r)) for r in (True, False))
+    assert body["configuration"] == f"${{length(local.emr_runtime_role_settings) > 0 ? {with_roles} : {without}}}"
+    config = json.loads(security_configuration("local.encryption_key_arn"))
+    assert "AuthorizationConfiguration" not in config
+    assert json.loads(security_configuration("local.encryption_key_arn", True))["AuthorizationConfiguration"] == {
+        "IAMConfiguration": {"EnableApplicationScopedIAMRole": True}}
     encryption = config["EncryptionConfiguration"]
     assert encryption["EnableAtRestEncryption"] is True
     at_rest = encryption["AtRestEncryptionConfiguration"]

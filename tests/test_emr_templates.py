@@ -35,6 +35,7 @@ from cfnlint.decode.decode import decode_str
 REPO_ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES_DIR = REPO_ROOT / "emr_templates"
 TEMPLATES = sorted(TEMPLATES_DIR.glob("*.yaml"))
+RUNTIME_ROLE_APPLICATIONS = {"Spark", "Hive", "Livy", "JupyterEnterpriseGateway"}
 SCRIPTS = sorted(TEMPLATES_DIR.glob("*.sh"))
 LINT_REGIONS = ["us-east-1"]
 
@@ -376,6 +377,12 @@ def test_cluster_properties(rendered: str):
     for cluster in _clusters(template):
         apps = {app["Name"] for app in cluster["Applications"]}
         assert REQUIRED_APPLICATIONS <= apps
+        # The cluster takes runtime roles when the workspace has them (the security configuration turns them
+        # on: modules/emr_security.py): AWS names Spark and Hive jobs for runtime roles, reached from Studio
+        # through Livy (SageMaker) or Jupyter Enterprise Gateway (EMR Studio)
+        # (https://docs.aws.amazon.com/emr/latest/ManagementGuide/emr-steps-runtime-roles.html). Releases:
+        # emr_release_labels' rule (6.9.0 and later with runtime roles).
+        assert apps <= RUNTIME_ROLE_APPLICATIONS, apps - RUNTIME_ROLE_APPLICATIONS
 
         livy = [c for c in cluster["Configurations"] if c["Classification"] == "livy-conf"]
         assert len(livy) == 1

@@ -18,8 +18,14 @@ def _role(stack, name):
     return stack.resource("aws_iam_role", f"iam/{name}")
 
 
+def _template_policies(stack) -> dict:
+    """The inline policies of modules/iam.py (the EMR runtime roles' ones: tests/test_emr_runtime_roles.py)."""
+    return {path: body for path, body in stack.resources("aws_iam_role_policy").items()
+            if not path.startswith("emr_runtime_roles/")}
+
+
 def _inline(stack, role):
-    return {path.split("/", 1)[1]: policy(body) for path, body in stack.resources("aws_iam_role_policy").items()
+    return {path.split("/", 1)[1]: policy(body) for path, body in _template_policies(stack).items()
             if stack.address("aws_iam_role", f"iam/{role}") in body["role"]}
 
 
@@ -39,6 +45,9 @@ def test_role_trusts_its_service_and_is_named_per_domain_and_region(stack: Synth
     body = _role(stack, role)
     trust = json.loads(body["assume_role_policy"])
     assert [s["Principal"]["Service"] for s in trust["Statement"]] == [service]
+    # Studio's execution role: SageMaker sets the user profile's name as source identity with runtime roles.
+    assert trust["Statement"][0]["Action"] == (
+        ["sts:AssumeRole", "sts:SetSourceIdentity"] if role == "studio_execution" else "sts:AssumeRole")
     assert body["name"].startswith('${"${local.global_name_prefix}-')
     assert body["permissions_boundary"] == "${var.permissions_boundary_arn}"
 
@@ -53,7 +62,7 @@ def test_studio_role_has_the_seed_permissions(stack: SynthesizedStack):
 
 def test_s3_access_is_scoped_to_the_platform_buckets(stack: SynthesizedStack):
     buckets = {stack.address("aws_s3_bucket", "storage/artifacts"), stack.address("aws_s3_bucket", "storage/data")}
-    for path, body in stack.resources("aws_iam_role_policy").items():
+    for path, body in _template_policies(stack).items():
         for statement in policy(body)["Statement"]:
             if any(a.startswith("s3:") for a in as_list(statement["Action"])):
                 for resource in as_list(statement["Resource"]):
@@ -83,7 +92,7 @@ WILDCARD_ONLY_ACTIONS = {
 
 def test_wildcard_resources_only_for_actions_without_resource_types(stack: SynthesizedStack):
     seen = set()
-    for path, body in stack.resources("aws_iam_role_policy").items():
+    for path, body in _template_policies(stack).items():
         for statement in policy(body)["Statement"]:
             if "*" in as_list(statement["Resource"]):
                 actions = set(as_list(statement["Action"]))
@@ -109,16 +118,12 @@ def test_studio_role_may_launch_only_this_domains_products(stack: SynthesizedSta
 
 
 def test_every_pass_role_names_our_roles_and_the_service(stack: SynthesizedStack):
-    passes = [(path, s) for path, body in stack.resources("aws_iam_role_policy").items()
+    passes = [(path, s) for path, body in _template_policies(stack).items()
               for s in policy(body)["Statement"] if "iam:PassRole" in as_list(s["Action"])]
-    assert len(passes) == 3
+    # The runtime roles EMR Serverless applications run as are passed per user: tests/test_emr_runtime_roles.py.
+    assert len(passes) == 2
     for path, statement in passes:
         assert as_list(statement["Action"]) == ("iam:PassRole",), path
-        if path == "iam/studio_execution_emr_serverless":  # the runtime roles of the applications
-            assert as_list(statement["Resource"])[0].startswith("${jsonencode([for n, arn in {for n, r in "
-                                                                "aws_iam_role.emr_runtime_roles_role_"), path
-            assert statement["Condition"] == {"StringEquals": {"iam:PassedToService": "emr-serverless.amazonaws.com"}}
-            continue
         assert all(r.startswith("${one(aws_iam_role.iam_") for r in as_list(statement["Resource"])), path
         assert statement["Condition"]["StringEquals"]["iam:PassedToService"], path
 
@@ -131,8 +136,7 @@ def test_launch_role_decrypts_templates_only_through_s3(stack: SynthesizedStack)
 
 def test_every_role_gets_the_permissions_boundary_input(stack: SynthesizedStack):
     roles = stack.resources("aws_iam_role")
-    # studio, emr service, emr instance, launch, flow logs; the runtime roles (part 1's stand-in)
-    assert len(roles) == 6
+    assert len(roles) == 7  # studio, emr service, emr instance, launch, flow logs, EMR runtime roles (2, for_each)
     for path, body in roles.items():
         assert body["permissions_boundary"] == "${var.permissions_boundary_arn}", path
 

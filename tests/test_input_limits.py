@@ -17,10 +17,11 @@ import pytest
 
 from modules.encryption import PlatformKeyPolicyProps, key_policy_document
 from modules.input_limits import (
-    KEY_POLICY_BASE, KEY_POLICY_LIMIT, KNOWN_REGIONS, LONGEST_PARTITION, MAX_ALLOWED_S3_BUCKETS,
-    S3_ARN_PER_BUCKET, S3_ENDPOINT_POLICY_BASE, S3_ENDPOINT_POLICY_LIMIT)
+    IAM_INLINE_PER_ROLE, KEY_POLICY_BASE, KEY_POLICY_LIMIT, KNOWN_REGIONS, LONGEST_PARTITION,
+    MAX_ALLOWED_S3_BUCKETS, RUNTIME_ROLE_POLICIES_FIXED, S3_ARN_PER_BUCKET, S3_ENDPOINT_POLICY_BASE,
+    S3_ENDPOINT_POLICY_LIMIT, SERVERLESS_GRANT_FIXED, STUDIO_GRANT_FIXED, STUDIO_OWN_POLICIES)
+from modules.inputs import MAX_ASSUMABLE_ROLES
 from modules.vpc_endpoints import s3_endpoint_policy
-from modules.input_rules import SERVERLESS_MAX_APPLICATIONS
 from terraform_runs import plan_many
 
 PARTITION = LONGEST_PARTITION
@@ -104,10 +105,8 @@ def test_each_user_role_adds_what_the_key_policy_rule_counts(sizes):
     assert KEY_POLICY_BASE < KEY_POLICY_LIMIT
 
 
-# The inline policies of a role may hold 10,240 characters in all, white space
-# not counted (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html).
+# The inline policies of a role may hold IAM_INLINE_PER_ROLE characters in all (modules/input_limits.py).
 # The stack makes no managed policies (6,144 each).
-IAM_INLINE_PER_ROLE = 10240
 # An interpolated value (an ARN, a partition, a region) at its largest: ARNs of
 # our roles, buckets, key and log group stay well under this.
 INTERPOLATED_VALUE_AT_MOST = 256
@@ -128,31 +127,51 @@ def _interpolations(template: str) -> list:
     return found
 
 
+def _fixed(policy: dict) -> tuple:
+    """(characters of a policy template without its interpolations, white space not counted; its expressions)."""
+    expressions = _interpolations(policy["policy"])
+    text = re.sub(r"\s", "", re.sub(r"\$\{", "", policy["policy"]))
+    return len(text) - sum(len(re.sub(r"\s", "", e)) + 1 for e in expressions), expressions
+
+
 def test_iam_policies_grow_with_no_input_and_fit_iam_quotas(stack):
-    """No inline policy lists anything per input entry (the only input they read is
-    the region), so their size is bounded by the template: checked at its largest. The
-    Studio role's EMR Serverless policy lists per application, at most SERVERLESS_MAX_APPLICATIONS."""
+    """No inline policy of the platform's own lists anything per input entry (the only input they read is
+    the region), so their size is bounded by the template: checked at its largest. The EMR runtime roles'
+    policies list each role's entries and users (and, for the roles of EMR Serverless applications, those
+    applications): the rules of emr_runtime_roles bound them (below)."""
     per_role = {}
     for address, policy in stack.resources("aws_iam_role_policy").items():
-        expressions = _interpolations(policy["policy"])
-        bounded = []
-        for expression in expressions:
-            if address == "iam/studio_execution_emr_serverless" and re.search(r"\bfor\b", expression):
-                # One job-run ARN and at most one runtime role per application, whose number the rule of
-                # emr_serverless_applications bounds.
-                bounded.append(expression)
-                continue
+        if address.startswith("emr_runtime_roles/"):
+            continue
+        fixed, expressions = _fixed(policy)
+        # The roles Studio may assume in EMR accounts: at most MAX_ASSUMABLE_ROLES (their input's rule).
+        assumable = [e for e in expressions if e == "jsonencode(var.emr_assumable_role_arns)"]
+        for expression in set(expressions) - set(assumable):
             assert " for " not in f" {expression} " and not re.search(r"\bvar\.(?!region\b)", expression), (
                 address, expression)
-        assert len(bounded) in (0, 2), (address, bounded)
         # jsonencode of a list written in the stack (product or parameter ARNs): its elements.
-        values = sum(SERVERLESS_MAX_APPLICATIONS if expression in bounded else max(1, expression.count(",") + 1)
+        values = sum(MAX_ASSUMABLE_ROLES if expression in assumable else max(1, expression.count(",") + 1)
                      for expression in expressions)
-        text = re.sub(r"\s", "", re.sub(r"\$\{", "", policy["policy"]))
-        fixed = len(text) - sum(len(re.sub(r"\s", "", e)) + 1 for e in expressions)
         per_role.setdefault(policy["role"], 0)
         per_role[policy["role"]] += fixed + values * INTERPOLATED_VALUE_AT_MOST
     assert per_role and max(per_role.values()) <= IAM_INLINE_PER_ROLE, per_role
+    studio = next(v for role, v in per_role.items() if "iam_studio_execution" in role)
+    assert studio == STUDIO_OWN_POLICIES  # the room the runtime-role grant rule leaves the Studio role
+
+
+def test_runtime_role_policy_constants_are_measured(stack):
+    """The fixed text the rules of emr_runtime_roles count (modules/input_limits.py): a runtime role's three
+    data policies, and the Studio role's grant of one runtime role (the larger of its two forms)."""
+    policies = {a.split("/", 1)[1]: p for a, p in stack.resources("aws_iam_role_policy").items()
+                if a.startswith("emr_runtime_roles/")}
+    assert sum(_fixed(policies[n])[0] for n in ("s3_read", "s3_write", "glue")) == RUNTIME_ROLE_POLICIES_FIXED
+    assert max(_fixed(policies[n])[0] for n in ("studio_default_role", "studio_user_role")) == STUDIO_GRANT_FIXED
+    assert max(_fixed(policies[n])[0] for n in ("studio_serverless_default_role", "studio_serverless_user_role")
+               ) == SERVERLESS_GRANT_FIXED
+    # What the studio_user_role grant interpolates besides its users: partition, region, account of the
+    # cluster ARN; partition, account, name prefix and role name of the runtime role's ARN.
+    _, expressions = _fixed(policies["studio_user_role"])
+    assert len(expressions) == 8 and expressions[-1] == "jsonencode(local.emr_runtime_role_users[each.key])"
 
 
 # An existing VPC's subnets, checked against what AWS says of them at plan time

@@ -12,6 +12,8 @@ SERVICE_CATALOG_TAGGED = ("aws_servicecatalog_portfolio", "aws_servicecatalog_pr
 LONGEST_DOMAIN_NAME = "d" * 24
 ACCOUNT_ID = "123456789012"
 LONGEST_REGION = max(KNOWN_REGIONS, key=len)
+# emr_runtime_roles' names: 1 to 20 characters (EMR_RUNTIME_ROLE_NAME).
+LONGEST_RUNTIME_ROLE_NAME = "r" * 20
 # "Bucket names must be between 3 (min) and 63 (max) characters long"
 # (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html); IAM role and instance
 # profile names: 64 and 128 characters (https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html,
@@ -49,9 +51,8 @@ def _longest(stack, expression: str) -> str:
         text = re.sub(r"\$\{local\.(\w+)\}", lambda m: stack.local(m.group(1)), text)
         text = re.sub(r'^\$\{"(.*)"\}$', r"\1", text)
         text = re.sub(r'\$\{"([^"]*)"\}', r"\1", text)
-    text = (text.replace("${var.domain_name}", LONGEST_DOMAIN_NAME).replace("${var.region}", LONGEST_REGION))
-    # STAND-IN of issue 12 part 1: the runtime roles' for_each key, a name of emr_runtime_roles (at most 20).
-    text = text.replace("${each.key}", "r" * 20)
+    text = (text.replace("${var.domain_name}", LONGEST_DOMAIN_NAME).replace("${var.region}", LONGEST_REGION)
+            .replace("${each.key}", LONGEST_RUNTIME_ROLE_NAME))  # the one for_each over names: runtime roles
     text = re.sub(r"\$\{data\.aws_caller_identity\.\w+\.account_id\}", ACCOUNT_ID, text)
     assert "${" not in text, f"{expression} has a part this test does not know: {text}"
     return text

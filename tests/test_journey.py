@@ -1,8 +1,16 @@
-"""`scripts/platform journey` on an applied dev workspace (the persistent
-emulator, applied once for the module): the journey passes, and fails, naming
-the step and the call, when the Studio role loses a permission the clients
-need, when the product loses its visibility tag, or when the Livy rule goes.
-The loop test runs the journey inside `loop dev --journey` too."""
+"""`scripts/platform journey` on an applied prod workspace (the persistent
+emulator, applied once for the module; prod has EMR runtime roles and an EMR
+Serverless application, dev is the blog post's setup): the journey passes,
+alice connecting with her team's runtime role and denied the other team's, and
+fails, naming the step and the call, when the Studio role loses a permission
+the clients need, when the product loses its visibility tag, or when the Livy
+rule goes. Its EMR Serverless steps (issue 12 part 2) pass with AWS's client
+code up to the Livy endpoint, and fail when the Studio role loses the Livy
+endpoint, when the application loses it, or when a user not given the
+application's runtime role may use it; the destroy stops the application the
+journey left STARTED, then deletes it. The tests run in file order (the last
+one destroys). The loop test
+runs the journey inside `loop dev --journey` too."""
 import json
 
 import pytest
@@ -11,23 +19,25 @@ from scripts import emulator_persistent, platform_cmd
 from scripts.journey.steps import VISIBILITY_TAG
 
 pytestmark = [pytest.mark.emulator, pytest.mark.applies]
-REGION = "eu-west-1"  # workspaces/dev.tfvars.json
+REGION = "eu-west-1"  # workspaces/prod.tfvars.json
+WORKSPACE = "prod"
+ROLE = "ml-prod-eu-west-1-studio-execution"
 
 
 @pytest.fixture(scope="module")
-def applied_dev(repo_root, synthesized_dir):
-    """dev applied on a persistent emulator (the tests' own: see conftest), and the CLI arguments to reuse."""
+def applied_prod(repo_root, synthesized_dir):
+    """prod applied on a persistent emulator (the tests' own: see conftest), and the CLI arguments to reuse."""
     outdir = ["--outdir", str(synthesized_dir.parent.parent), "--no-synth"]
     emu, _ = emulator_persistent.up(repo_root, REGION)
     try:
-        assert platform_cmd.main(["apply", "dev", "--auto-approve", *outdir]) == 0
+        assert platform_cmd.main(["apply", WORKSPACE, "--auto-approve", *outdir]) == 0
         yield emu, outdir
     finally:
         emulator_persistent.down(repo_root)
 
 
 def _journey(outdir, capsys):
-    code = platform_cmd.main(["journey", "dev", *outdir])
+    code = platform_cmd.main(["journey", WORKSPACE, *outdir])
     out, err = capsys.readouterr()
     return code, out, err
 
@@ -38,34 +48,43 @@ def _no_cluster_left(emu):
         "Clusters"]] == []
 
 
-def test_the_journey_passes_with_aws_studio_clients(applied_dev, capsys):
-    emu, outdir = applied_dev
+def test_the_journey_passes_with_aws_studio_clients(applied_prod, capsys):
+    emu, outdir = applied_prod
     code, out, err = _journey(outdir, capsys)
     assert code == 0, err[-4000:]
-    assert "journey dev: all 6 steps passed" in out
-    assert "  1. Studio shows 1 EMR product(s): ml-dev-spark-livy-cluster" in out
+    assert "journey prod: all 9 steps passed" in out
+    assert "  1. Studio shows 1 EMR product(s): ml-prod-spark-livy-cluster" in out
     assert "record" in out and "SUCCEEDED, cluster j-" in out
     # The real clients' calls, with where in their code each was made.
     for call in ("elasticmapreduce:DescribeCluster  (aimed at https://elasticmapreduce.eu-west-1.amazonaws.com",
                  "sagemaker_studio_sparkmagic_lib/emr.py", "sagemaker_jupyterlab_emr_extension/clients.py",
                  "sagemaker_studio_analytics_extension/magics/sagemaker_analytics.py"):
         assert call in out, call
-    assert "Livy endpoint the notebook would open: http://ip-10-20-" in out and ":8998/sessions" in out
+    assert "Livy endpoint the notebook would open: http://ip-10-30-" in out and ":8998/sessions" in out
     assert "no Livy server runs here" in out
     assert "admits Studio group" in out and "on 8998 (Livy)" in out and "on 10000 (HiveServer2)" in out
     # The call the issue found missing from the role is made, and allowed now.
     assert "  5. allowed  elasticmapreduce:DescribeSecurityConfiguration  on *" in out
     assert "DENIED" not in out
+    # Runtime roles: alice (team-a) connects through the client's runtime-role path, and the policy
+    # check finds team-b's role denied to her session.
+    team_a, team_b = (f"arn:aws:iam::123456789012:role/ml-prod-eu-west-1-rt-{t}" for t in ("team-a", "team-b"))
+    assert f"  3. alice connected with runtime role {team_a}" in out
+    assert ("ok       elasticmapreduce:GetClusterSessionCredentials  (aimed at https://elasticmapreduce.eu-west-1."
+            "amazonaws.com; connect, sagemaker_studio_analytics_extension/resource/emr/auth.py") in out
+    assert f"  5. allowed  elasticmapreduce:GetClusterSessionCredentials  on arn:aws:elasticmapreduce:" in out
+    assert f"for runtime role {team_a}\n" in out
+    assert f"for runtime role {team_b} (not offered to alice), as expected" in out
     assert "terminated pp-" in out and "TERMINATED, its stack deleted" in out
-    for number in range(1, 7):
-        assert f"[platform] journey {number}/6: " in err and "done in" in err
+    for number in range(1, 10):
+        assert f"[platform] journey {number}/9: " in err and "done in" in err
     _no_cluster_left(emu)
 
 
-def test_the_journey_fails_when_the_role_loses_a_permission_the_clients_need(applied_dev, capsys):
-    emu, outdir = applied_dev
+def test_the_journey_fails_when_the_role_loses_a_permission_the_clients_need(applied_prod, capsys):
+    emu, outdir = applied_prod
     iam = emu.client("iam", REGION)
-    role = "ml-dev-eu-west-1-studio-execution"
+    role = "ml-prod-eu-west-1-studio-execution"
     original = iam.get_role_policy(RoleName=role, PolicyName="emr-discovery")["PolicyDocument"]
     reduced = json.loads(json.dumps(original))
     for statement in reduced["Statement"]:
@@ -85,8 +104,8 @@ def test_the_journey_fails_when_the_role_loses_a_permission_the_clients_need(app
     _no_cluster_left(emu)
 
 
-def test_the_journey_fails_when_the_product_loses_its_visibility_tag(applied_dev, capsys):
-    emu, outdir = applied_dev
+def test_the_journey_fails_when_the_product_loses_its_visibility_tag(applied_prod, capsys):
+    emu, outdir = applied_prod
     catalog = emu.client("servicecatalog", REGION)
     product = catalog.search_products_as_admin()["ProductViewDetails"][0]["ProductViewSummary"]["ProductId"]
     catalog.update_product(Id=product, RemoveTags=[VISIBILITY_TAG[0]])
@@ -99,8 +118,8 @@ def test_the_journey_fails_when_the_product_loses_its_visibility_tag(applied_dev
     assert "Studio would show 0 EMR product(s)" in err and f"with tag {VISIBILITY_TAG[0]} = true" in err
 
 
-def test_the_journey_fails_when_the_livy_rule_is_removed(applied_dev, capsys):
-    emu, outdir = applied_dev
+def test_the_journey_fails_when_the_livy_rule_is_removed(applied_prod, capsys):
+    emu, outdir = applied_prod
     ec2 = emu.client("ec2", REGION)
     rules = ec2.describe_security_group_rules()["SecurityGroupRules"]
     livy = [r for r in rules if not r["IsEgress"] and r.get("FromPort") == 8998]
@@ -117,3 +136,142 @@ def test_the_journey_fails_when_the_livy_rule_is_removed(applied_dev, capsys):
     assert "journey step 'connect a notebook' failed" in err
     assert f"does not admit the Studio group {rule['ReferencedGroupInfo']['GroupId']} on 8998" in err
     _no_cluster_left(emu)
+
+
+def test_the_journey_fails_when_a_user_may_get_credentials_of_a_role_not_given_them(applied_prod, capsys):
+    emu, outdir = applied_prod
+    iam = emu.client("iam", REGION)
+    role = "ml-prod-eu-west-1-studio-execution"
+    policy = "emr-runtime-role-team-b"  # team-b's role, for carol's sessions only
+    original = iam.get_role_policy(RoleName=role, PolicyName=policy)["PolicyDocument"]
+    loosened = json.loads(json.dumps(original))
+    for statement in loosened["Statement"]:
+        assert statement["Condition"]["StringEquals"].pop("aws:SourceIdentity") == ["carol"]
+    iam.put_role_policy(RoleName=role, PolicyName=policy, PolicyDocument=json.dumps(loosened))
+    try:
+        code, out, err = _journey(outdir, capsys)
+    finally:
+        iam.put_role_policy(RoleName=role, PolicyName=policy, PolicyDocument=json.dumps(original))
+    assert code == 1
+    assert ("journey step 'check the role's permissions' failed at elasticmapreduce:GetClusterSessionCredentials: "
+            "alice's session may get the cluster's credentials for runtime role team-b") in err
+    assert "after the failure: terminated pp-" in err
+    _no_cluster_left(emu)
+
+
+def _runtime_role(repo_root) -> str:
+    """The ARN of the runtime role of prod's application, as the workspace file names it."""
+    (app,) = json.loads((repo_root / "workspaces" / "prod.tfvars.json").read_text())[
+        "emr_serverless_applications"].values()
+    return f"arn:aws:iam::123456789012:role/ml-prod-{REGION}-rt-{app['runtime_role']}"
+
+
+def _application(emu) -> dict:
+    (app,) = [a for a in emu.client("emr-serverless", REGION).list_applications()["applications"]
+              if a["name"] == "ml-prod-spark" and a["state"] != "TERMINATED"]
+    return app
+
+
+def test_the_serverless_journey_passes_with_aws_studio_clients(applied_prod, capsys, repo_root):
+    emu, outdir = applied_prod
+    role = _runtime_role(repo_root)
+    code, out, err = _journey(outdir, capsys)
+    assert code == 0, err[-4000:]
+    assert "journey prod: all 9 steps passed" in out
+    app_id = _application(emu)["id"]
+    # The extension's serverless view and the analytics magic's connect path, with where each call was made.
+    for call in ("emr-serverless:StartApplication  (connect, sagemaker_studio_analytics_extension/resource/"
+                 "emr_serverless/emr_s_client.py", "emr-serverless:GetApplication  (connect,",
+                 "emr-serverless:ListApplications  (cluster_view, sagemaker_jupyterlab_emr_extension/client/"
+                 "emr_serverless_client.py"):
+        assert call in out, call
+    assert "the EMR Serverless tab lists ml-prod-spark" in out
+    assert (f"application ml-prod-spark ({app_id}) STARTED; the notebook opens a Livy session: POST "
+            f"https://{app_id}.livy.emr-serverless-services.{REGION}.amazonaws.com/sessions signed for "
+            f"{REGION}/emr-serverless, runtime role {role}") in out
+    for service in ("emr-serverless", "emr-serverless-services.livy"):
+        assert f"com.amazonaws.{REGION}.{service} (private DNS) admits Studio on 443" in out
+    assert (f"allowed  emr-serverless:AccessLivyEndpoints  on arn:aws:emr-serverless:{REGION}:123456789012:"
+            f"/applications/{app_id}") in out
+    assert f"allowed  iam:PassRole  on {role} as alice" in out
+    # Per-user runtime roles: carol (team-b) may neither open the Livy endpoint nor pass team-a's role.
+    assert f"denied   iam:PassRole  on {role} as carol (not given runtime role {role}), as expected" in out
+    assert (f"denied   emr-serverless:AccessLivyEndpoints  on arn:aws:emr-serverless:{REGION}:123456789012:"
+            f"/applications/{app_id} as carol") in out
+    assert "denied   emr-serverless:AccessLivyEndpoints  on an application of another domain" in out
+    assert _application(emu)["state"] == "STARTED"  # as a user leaves it
+    # Both JupyterLab spaces the journey opened (the cluster's and the application's) are closed.
+    assert emu.client("sagemaker", REGION).list_spaces()["Spaces"] == []
+
+
+def test_the_journey_fails_when_the_role_loses_the_livy_endpoint(applied_prod, capsys):
+    emu, outdir = applied_prod
+    iam = emu.client("iam", REGION)
+    policy = "emr-serverless-team-a"  # the application's runtime role, for alice's and bob's sessions
+    original = iam.get_role_policy(RoleName=ROLE, PolicyName=policy)["PolicyDocument"]
+    reduced = json.loads(json.dumps(original))
+    for statement in reduced["Statement"]:
+        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        statement["Action"] = [a for a in actions if a != "emr-serverless:AccessLivyEndpoints"]
+    iam.put_role_policy(RoleName=ROLE, PolicyName=policy, PolicyDocument=json.dumps(reduced))
+    try:
+        code, out, err = _journey(outdir, capsys)
+    finally:
+        iam.put_role_policy(RoleName=ROLE, PolicyName=policy, PolicyDocument=json.dumps(original))
+    assert code == 1
+    assert "journey step 'check the EMR Serverless permissions' failed at emr-serverless:AccessLivyEndpoints" in err
+    assert "Next: modules/iam.py grant_emr_serverless" in err
+    assert "after the failure: terminated pp-" in err  # the cluster of the earlier steps goes all the same
+
+
+def test_the_journey_fails_when_the_application_has_no_livy_endpoint(applied_prod, capsys):
+    emu, outdir = applied_prod
+    client = emu.client("emr-serverless", REGION)
+    app_id = _application(emu)["id"]
+    client.stop_application(applicationId=app_id)  # AWS updates only a stopped application
+    client.update_application(applicationId=app_id, interactiveConfiguration={"livyEndpointEnabled": False})
+    try:
+        code, out, err = _journey(outdir, capsys)
+    finally:
+        client.stop_application(applicationId=app_id)
+        client.update_application(applicationId=app_id, interactiveConfiguration={"livyEndpointEnabled": True,
+                                                                                  "studioEnabled": False})
+        client.start_application(applicationId=app_id)
+    assert code == 1
+    assert "journey step 'check the EMR Serverless network path' failed at emr-serverless:GetApplication" in err
+    assert "the Livy endpoint is not enabled" in err
+
+
+def test_the_journey_fails_when_a_user_not_given_the_applications_runtime_role_may_use_it(
+        applied_prod, capsys, repo_root):
+    emu, outdir = applied_prod
+    iam = emu.client("iam", REGION)
+    policy = "emr-serverless-team-a"
+    original = iam.get_role_policy(RoleName=ROLE, PolicyName=policy)["PolicyDocument"]
+    loosened = json.loads(json.dumps(original))
+    for statement in loosened["Statement"]:
+        assert statement["Condition"]["StringEquals"].pop("aws:SourceIdentity") == ["alice", "bob"]
+    iam.put_role_policy(RoleName=ROLE, PolicyName=policy, PolicyDocument=json.dumps(loosened))
+    try:
+        code, out, err = _journey(outdir, capsys)
+    finally:
+        iam.put_role_policy(RoleName=ROLE, PolicyName=policy, PolicyDocument=json.dumps(original))
+    assert code == 1
+    assert ("journey step 'check the EMR Serverless permissions' failed at emr-serverless:AccessLivyEndpoints: "
+            "carol's session may emr-serverless:AccessLivyEndpoints on arn:aws:emr-serverless:") in err
+    assert f"but Studio does not offer carol the application's runtime role {_runtime_role(repo_root)}" in err
+    assert "after the failure: terminated pp-" in err
+
+
+def test_the_destroy_stops_the_started_application_first(applied_prod, capsys):
+    emu, outdir = applied_prod
+    app = _application(emu)
+    assert app["state"] == "STARTED"
+    code = platform_cmd.main(["destroy", "prod", "--auto-approve", "--allow-domain-replacement", *outdir])
+    out, err = capsys.readouterr()
+    assert code == 0, err[-4000:]
+    assert f"EMR Serverless application ml-prod-spark ({app['id']}): STARTED" in err
+    assert f"emr serverless: stopped EMR Serverless application ml-prod-spark ({app['id']}), which was STARTED" in err
+    assert "Destroy complete!" in out + err
+    state = emu.client("emr-serverless", REGION).get_application(applicationId=app["id"])["application"]["state"]
+    assert state == "TERMINATED"

@@ -102,9 +102,8 @@ def test_names_derive_from_the_domain_so_workspaces_do_not_collide(plans):
         return found
     dev, prod = names(plans["dev"]), names(plans["prod"])
     assert len(dev) == 16  # 5 roles, 1 profile, 3 buckets, 5 groups, portfolio, product
-    # and the EMR Serverless application, its group and its runtime role (issue 12 part 1's stand-in makes
-    # only the roles applications use)
-    assert len(prod) == 19
+    # and the EMR runtime roles of team-a and team-b, the EMR Serverless application and its group
+    assert len(prod) == 20
     assert not dev & prod
 
 

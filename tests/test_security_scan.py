@@ -155,7 +155,8 @@ def test_placeholders_resolve_to_plausible_values(stack):
     resolved = json.loads(scan.resolve_placeholders(text, stack.config))
     statements = {s["Sid"]: s for s in resolved["Statement"]}
     users = statements["PlatformRolesUseKey"]["Principal"]["AWS"]
-    assert len(users) == 3 and all(re.fullmatch(r"arn:aws:iam::123456789012:role/[a-z0-9-]+", u) for u in users)
+    # The platform's three roles and the EMR runtime roles (two for_each resources: one plausible ARN each).
+    assert len(users) == 5 and all(re.fullmatch(r"arn:aws:iam::123456789012:role/[a-z0-9-]+", u) for u in users)
     assert statements["AccountThroughS3ForDomainBuckets"]["Condition"]["StringLike"] == {
         "kms:EncryptionContext:aws:s3:arn": "arn:aws:s3:::ml-dev-123456789012-eu-west-1-*"}
     assert statements["CloudWatchLogsForDomainLogGroups"]["Condition"]["StringEquals"] == {
@@ -166,15 +167,21 @@ def test_placeholders_resolve_to_plausible_values(stack):
 
 
 def test_a_for_over_a_resource_resolves_through_its_iterator(stack):
-    """The Studio role's EMR Serverless grant names the applications' job runs and the runtime roles through
-    ``for`` expressions over for_each resources: each iterator's attribute stands for the resource's."""
-    text = stack.resource("aws_iam_role_policy", "iam/studio_execution_emr_serverless")["policy"]
-    statements = {s["Sid"]: s for s in json.loads(scan.resolve_placeholders(text, stack.config))["Statement"]}
-    (job_runs,) = statements["SparkUiOfDomainApplications"]["Resource"]
-    assert re.fullmatch(r"arn:aws:emr-serverless:eu-west-1:123456789012:/applications/00f[a-z0-9-]+/jobruns/\*",
-                        job_runs)
-    (role,) = statements["PassRuntimeRoles"]["Resource"]
-    assert re.fullmatch(r"arn:aws:iam::123456789012:role/[a-z0-9-]+", role)
+    """Policies name the runtime roles through ``for`` expressions over for_each resources (each iterator's
+    attribute stands for the resource's), and the EMR Serverless applications and their job runs through
+    templates of an indexed resource: each resolves to a plausible ARN of its own type."""
+    def statements(path: str) -> dict:
+        text = stack.resource("aws_iam_role_policy", path)["policy"]
+        return {s["Sid"]: s for s in json.loads(scan.resolve_placeholders(text, stack.config))["Statement"]}
+
+    roles = statements("emr_runtime_roles/instance_assume")["AssumeRuntimeRoles"]["Resource"]
+    assert roles and all(re.fullmatch(r"arn:aws:iam::123456789012:role/[a-z0-9-]+", r) for r in roles), roles
+    grant = statements("emr_runtime_roles/studio_serverless_user_role")
+    application = r"arn:aws:emr-serverless:eu-west-1:123456789012:/applications/00f[a-z0-9-]+"
+    (app,) = grant["UseApplications"]["Resource"]
+    assert re.fullmatch(application, app)
+    (job_runs,) = grant["SparkUiOfJobRuns"]["Resource"]
+    assert re.fullmatch(application + r"/jobruns/\*", job_runs)
 
 
 # -- guardrails on the plans ----------------------------------------------------------

@@ -35,7 +35,9 @@ def test_one_user_profile_per_user_with_optional_role_override(stack: Synthesize
     # Each user's entry (a map of the settings given) as an object with every setting (modules/inputs.py).
     assert user["for_each"] == "${local.user_profile_settings}"
     assert stack.local("user_profile_settings") == (
-        "${{for name, u in var.user_profiles : name => {execution_role_arn = try(u.execution_role_arn, null)}}}")
+        "${{for name, u in var.user_profiles : name => {execution_role_arn = try(u.execution_role_arn, null), "
+        "emr_runtime_roles = distinct(concat(var.emr_default_runtime_roles, "
+        "try([for r in tolist(u.emr_runtime_roles) : tostring(r)], [])))}}}")
     assert user["user_profile_name"] == "${each.key}"
     assert user["user_settings"]["execution_role"].startswith("${coalesce(each.value.execution_role_arn, ")
 
@@ -65,4 +67,9 @@ def test_docker_the_root_equivalent_capability_is_off_unless_asked_for(stack: Sy
 
 def test_user_profiles_inherit_the_domain_defaults(stack: SynthesizedStack):
     settings = stack.resource("aws_sagemaker_user_profile", "studio/user")["user_settings"]
-    assert set(settings) == {"execution_role", "security_groups"}
+    # and JupyterLab settings only for users with EMR runtime roles (which repeat the domain's idle settings).
+    assert set(settings) == {"execution_role", "security_groups", "dynamic"}
+    assert set(settings["dynamic"]) == {"jupyter_lab_app_settings"}
+    domain = stack.resource("aws_sagemaker_domain", "studio/domain")["default_user_settings"]
+    assert (settings["dynamic"]["jupyter_lab_app_settings"]["content"]["app_lifecycle_management"]
+            == domain["jupyter_lab_app_settings"]["app_lifecycle_management"])

@@ -77,63 +77,83 @@ def run_journey(target, tf, workspace: str, var_file: Path, progress) -> Journey
     journey = Journey(target.emulator, region, outputs, role_session(credentials, region, record), credentials,
                       record)
     progress.say(f"as the Studio execution role {outputs['studio_execution_role_arn']} (assumed in the emulator)")
+    from scripts.journey.steps import terminate_cluster
+
+    return run_steps(_steps(outputs), journey, journey.found, workspace, progress, terminate_cluster)
+
+
+def run_steps(steps, state, found: dict, workspace: str, progress, terminate) -> JourneyResult:
+    """Runs ``steps`` ((name, function of ``state`` returning lines), the last one the
+    termination) in order, printing each one's lines. A failure (or a bug) after the
+    launch (``provisioned_product_id`` in ``found``) still terminates the cluster with
+    ``terminate(state)`` (and says so) before it is raised."""
     result = JourneyResult(workspace)
-    steps = _steps(outputs)
     try:
         for number, (name, step) in enumerate(steps, start=1):
             start = time.monotonic()
             with progress.step(f"journey {number}/{len(steps)}: {name}"):
-                lines = step(journey)
+                lines = step(state)
             result.steps.append((name, time.monotonic() - start))
             for line in lines:
                 print(f"  {number}. {line}")
-    except Exception:  # a failure (or a bug) after the launch: the cluster goes all the same
-        if "provisioned_product_id" in journey.found and len(result.steps) < len(steps) - 1:
-            _terminate_after_failure(journey, progress)
+    except Exception:
+        if "provisioned_product_id" in found and len(result.steps) < len(steps) - 1:
+            try:
+                for line in terminate(state):
+                    progress.say(f"after the failure: {line}")
+            except Exception as exc:  # noqa: BLE001 - the first failure is the one to report
+                progress.say(f"after the failure, terminating {found['provisioned_product_id']} failed too: {exc}")
         raise
     return result
 
 
-def _terminate_after_failure(journey: Journey, progress) -> None:
-    """A failed journey still terminates the cluster it launched (and says so)."""
-    from scripts.journey.steps import terminate_cluster
+def _ensure_applied(target, stack: str, workspace: str, var_file: Path, progress):
+    """Terraform of ``stack``, with ``workspace`` applied (now, unless it already is)."""
+    from scripts import lifecycle
+    from scripts.platform_cmd import emulator_scope, say_left_out
 
-    try:
-        for line in terminate_cluster(journey):
-            progress.say(f"after the failure: {line}")
-    except (JourneyFailure, Exception) as exc:  # noqa: BLE001 - the first failure is the one to report
-        progress.say(f"after the failure, terminating {journey.found['provisioned_product_id']} failed too: {exc}")
+    tf = target.terraform(stack)
+    with progress.step(f"terraform init ({stack})"):
+        tf.init()
+    applied = [a for a in tf.run(["state", "list"], workspace=workspace, check=False).stdout.split()
+               if not a.startswith("data.")]
+    if not applied:
+        targets, left_out = emulator_scope(tf.dir)
+        say_left_out(left_out, progress)
+        with progress.step(f"terraform apply ({workspace}, {stack})"):
+            proc = tf.run(["apply", "-input=false", "-auto-approve", f"-var-file={var_file}", *targets],
+                          workspace=workspace)
+        print(lifecycle.closing_line(proc.stdout, "apply"))
+    else:
+        progress.say(f"{workspace} ({stack}) is applied on the persistent emulator ({len(applied)} resources): "
+                     "the journey uses it as it is")
+    return tf
 
 
 def cmd_journey(args, progress) -> int:
     """The journey of workspace W: on the persistent emulator where W is applied,
-    or on an emulator of its own after applying W there."""
-    from scripts import lifecycle
+    or on an emulator of its own after applying W there. ``--stack emr-account``:
+    to a cluster of W's EMR account (both stacks applied; scripts/journey/cross_account.py)."""
     from scripts.platform_cmd import (
-        PLATFORM_STACK, CommandError, check_workspace, emulator_scope, open_target, read_region, say_left_out)
+        EMR_ACCOUNT_STACK, PLATFORM_STACK, CommandError, check_workspace, open_target, read_region)
 
     if args.target != "emulator":
         raise CommandError("the journey runs on the emulator only.\nNext: leave out --target aws.")
     root = Path(args.root).resolve()
     var_file = check_workspace(root, args.workspace)
+    across = getattr(args, "stack", PLATFORM_STACK) == EMR_ACCOUNT_STACK
+    emr_var_file = check_workspace(root, args.workspace, EMR_ACCOUNT_STACK) if across else None
     with open_target(args, progress, read_region(var_file)) as target:
-        tf = target.terraform(PLATFORM_STACK)
-        with progress.step("terraform init"):
-            tf.init()
-        applied = [a for a in tf.run(["state", "list"], workspace=args.workspace, check=False).stdout.split()
-                   if not a.startswith("data.")]
-        if not applied:
-            targets, left_out = emulator_scope(tf.dir)
-            say_left_out(left_out, progress)
-            with progress.step(f"terraform apply ({args.workspace})"):
-                proc = tf.run(["apply", "-input=false", "-auto-approve", f"-var-file={var_file}", *targets],
-                              workspace=args.workspace)
-            print(lifecycle.closing_line(proc.stdout, "apply"))
-        else:
-            progress.say(f"{args.workspace} is applied on the persistent emulator ({len(applied)} resources): "
-                         "the journey uses it as it is")
+        tf = _ensure_applied(target, PLATFORM_STACK, args.workspace, var_file, progress)
         try:
-            result = run_journey(target, tf, args.workspace, var_file, progress)
+            if across:
+                from scripts.journey.cross_account import run_cross_account_journey
+
+                emr_tf = _ensure_applied(target, EMR_ACCOUNT_STACK, args.workspace, emr_var_file, progress)
+                result = run_cross_account_journey(target, tf, emr_tf, args.workspace, emr_var_file,
+                                                   read_region(var_file), progress)
+            else:
+                result = run_journey(target, tf, args.workspace, var_file, progress)
         except JourneyFailure as failure:
             raise CommandError(str(failure)) from None
         print(result.summary_line())

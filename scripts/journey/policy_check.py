@@ -149,18 +149,22 @@ def _account(role_arn: str) -> str:
 
 
 def verdicts(iam, role_arn: str, region: str, calls: list[dict], cluster_tags: dict | None = None,
-             ui_targets: dict | None = None) -> list[dict]:
-    """One verdict per distinct (action, resource) among ``calls`` (records of
-    ``scripts.journey.clients.netguard``'s shape: iam_action, params): allowed or not."""
+             ui_targets: dict | None = None, source_identity: str | None = None) -> list[dict]:
+    """One verdict per distinct (action, resource, execution role) among ``calls`` (records of
+    ``scripts.journey.clients.netguard``'s shape: iam_action, params): allowed or not.
+    ``source_identity``: the session's aws:SourceIdentity (the user profile's name, which SageMaker sets
+    when the domain's ExecutionRoleIdentityConfig is USER_PROFILE_NAME)."""
     node = role_node(iam, role_arn.rsplit("/", 1)[-1])
     seen, out = set(), []
     for call in calls:
         resource, context = request_for(call, region, _account(role_arn), cluster_tags, ui_targets)
-        key = (call["iam_action"], resource)
+        if source_identity:
+            context["aws:SourceIdentity"] = source_identity
+        key = (call["iam_action"], resource, context.get("elasticmapreduce:ExecutionRoleArn"))
         if key in seen:
             continue
         seen.add(key)
-        out.append({"action": call["iam_action"], "resource": resource,
+        out.append({"action": call["iam_action"], "resource": resource, "context": context,
                     "allowed": evaluate(node, call["iam_action"], resource, context),
                     "where": call.get("caller") or call.get("phase")})
     return out
@@ -179,7 +183,7 @@ def check_calls(j, calls: list[dict], step: str) -> list[dict]:
                    f"cluster/{j.found['cluster_id']}")
     ui_targets = {(c.get("params") or {}).get("PersistentAppUIId"): cluster_arn for c in calls}
     results = verdicts(j.emulator.client("iam", j.region), j.outputs["studio_execution_role_arn"], j.region,
-                       calls, tags, ui_targets)
+                       calls, tags, ui_targets, session_user(j))
     denied = [v for v in results if not v["allowed"]]
     if denied:
         raise JourneyFailure(
@@ -199,9 +203,47 @@ def check_permissions(j) -> list[str]:
     own = [{"iam_action": c.action, "params": c.params, "phase": "studio"} for c in j.record.since(0)]
     clients = [c for c in j.found.get("client_calls", []) if c.get("sent_to")]
     results = check_calls(j, own + clients, "check the role's permissions")
-    lines = [f"allowed  {v['action']}  on {v['resource']}" for v in results]
+    lines = [f"allowed  {v['action']}  on {v['resource']}"
+             + (f" for runtime role {v['context']['elasticmapreduce:ExecutionRoleArn']}"
+                if "elasticmapreduce:ExecutionRoleArn" in v["context"] else "") for v in results]
+    lines += other_runtime_roles_denied(j, results)
     exercised = {v["action"] for v in results}
     unexercised = sorted(set(j.found.get("static_actions", [])) - exercised)
     if unexercised:
         lines.append(f"the client packages' code can also call (other paths, not checked): {', '.join(unexercised)}")
+    return lines
+
+
+def session_user(j) -> str | None:
+    """The user whose Studio session the journey plays when the domain sets the user profile's name as
+    source identity (it does with runtime roles: modules/studio.py), else None."""
+    return j.found.get("user") if j.outputs.get("emr_runtime_role_arns") else None
+
+
+def other_runtime_roles_denied(j, results: list[dict]) -> list[str]:
+    """GetClusterSessionCredentials on the journey's cluster for each runtime role Studio does not offer
+    the session's user, as that user: each must be denied (a user given role A gets no credentials of role
+    B). Checked with the context of the call the client made, only the role changed."""
+    from scripts.journey.steps import JourneyFailure
+
+    made = next((v for v in results if v["action"] == "elasticmapreduce:GetClusterSessionCredentials"), None)
+    user = session_user(j)
+    if made is None or user is None:
+        return []
+    offered = set((j.outputs.get("user_emr_runtime_roles") or {}).get(user) or [])
+    node = role_node(j.emulator.client("iam", j.region), j.outputs["studio_execution_role_arn"].rsplit("/", 1)[-1])
+    lines = []
+    for name, arn in sorted(j.outputs["emr_runtime_role_arns"].items()):
+        if name in offered:
+            continue
+        context = dict(made["context"], **{"elasticmapreduce:ExecutionRoleArn": arn})
+        if evaluate(node, made["action"], made["resource"], context):
+            raise JourneyFailure(
+                "check the role's permissions", made["action"],
+                f"{user}'s session may get the cluster's credentials for runtime role {name} ({arn}), which "
+                "Studio does not offer them",
+                "the Studio role's emr-runtime-role-<name> policies must condition each role on the users given it "
+                "(modules/emr_runtime_roles.py)")
+        lines.append(f"denied   {made['action']}  on {made['resource']} for runtime role {arn} "
+                     f"(not offered to {user}), as expected")
     return lines

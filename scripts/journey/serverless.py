@@ -17,7 +17,9 @@ AWS's own client packages in studio-clients/.venv as the Studio execution role:
 - the permissions: every call above, the Livy endpoint's own action
   (``emr-serverless:AccessLivyEndpoints``) and the pass of the runtime role
   (``iam:PassRole`` to emr-serverless.amazonaws.com), allowed by the role's
-  policies in the policy simulator (:func:`check_permissions`).
+  policies in the policy simulator in the session of a user given the
+  application's runtime role, and denied in the session of every user not given
+  it (:func:`check_permissions`).
 
 The application is left STARTED, as a user leaves it: the destroy that follows
 (``scripts/platform loop``) must stop it first (scripts/serverless_apps.py).
@@ -28,6 +30,7 @@ from modules.input_rules import SERVERLESS_INTERFACE_ENDPOINTS as ENDPOINTS
 from scripts.journey.steps import Journey, JourneyFailure, close_jupyterlab, open_jupyterlab, studio_clients_python
 
 SERVICE = "emr-serverless.amazonaws.com"
+READ_ONLY = ("emr-serverless:ListApplications", "emr-serverless:GetApplication")
 HTTPS_PORT = 443
 
 
@@ -158,18 +161,54 @@ def check_permissions(j: Journey) -> list[str]:
              "phase": "livy"},
             {"iam_action": "iam:PassRole", "params": {"RoleArn": role_arn, "PassedToService": SERVICE},
              "phase": "livy"}]
+    given, others = _users_of(j, role_arn)
+    user = given[0] if given else None
     results = verdicts(j.emulator.client("iam", j.region), j.outputs["studio_execution_role_arn"], j.region,
-                       sent + livy, app.get("tags") or {})
+                       sent + livy, app.get("tags") or {}, source_identity=user)
     denied = [v for v in results if not v["allowed"]]
     if denied:
-        raise JourneyFailure(step, denied[0]["action"], "denied to the Studio execution role: " + "; ".join(
-            f"{v['action']} on {v['resource']}" for v in denied),
-            "modules/iam.py grant_emr_serverless")
-    other = _other_application_denied(j, app)
-    return [f"allowed  {v['action']}  on {v['resource']}" for v in results] + other
+        raise JourneyFailure(step, denied[0]["action"], f"denied to {user or 'the Studio execution role'}'s session: "
+                             + "; ".join(f"{v['action']} on {v['resource']}" for v in denied),
+                             "modules/iam.py grant_emr_serverless, modules/emr_runtime_roles.py grant_serverless")
+    as_user = f" as {user}" if user else ""
+    lines = [f"allowed  {v['action']}  on {v['resource']}{as_user}" for v in results]
+    # What runs as the runtime role (listing and describing the domain's applications is every user's).
+    per_role = livy + [c for c in sent if c["iam_action"] not in READ_ONLY]
+    return lines + _not_given_denied(j, step, per_role, app, role_arn, others) + _other_application_denied(j, app, user)
 
 
-def _other_application_denied(j: Journey, app: dict) -> list[str]:
+def _users_of(j: Journey, role_arn: str) -> tuple[list[str], list[str]]:
+    """(users Studio offers the runtime role ``role_arn``, the other users), from the workspace's outputs
+    (``user_emr_runtime_roles`` lists the default runtime roles too)."""
+    name = next((n for n, a in (j.outputs.get("emr_runtime_role_arns") or {}).items() if a == role_arn), None)
+    offered = j.outputs.get("user_emr_runtime_roles") or {}
+    given = sorted(u for u, roles in offered.items() if name in (roles or []))
+    return given, sorted(set(offered) - set(given))
+
+
+def _not_given_denied(j: Journey, step: str, calls: list[dict], app: dict, role_arn: str,
+                      others: list[str]) -> list[str]:
+    """Per-user runtime roles (issue 12 part 1's model): a user not given the application's runtime role
+    may neither start it, open its Livy endpoint nor pass its role, so cannot run as it."""
+    from scripts.journey.policy_check import verdicts
+
+    lines = []
+    for user in others:
+        results = verdicts(j.emulator.client("iam", j.region), j.outputs["studio_execution_role_arn"], j.region,
+                           calls, app.get("tags") or {}, source_identity=user)
+        allowed = [v for v in results if v["allowed"]]
+        if allowed:
+            raise JourneyFailure(step, allowed[0]["action"], f"{user}'s session may {allowed[0]['action']} on "
+                                 f"{allowed[0]['resource']}, but Studio does not offer {user} the application's "
+                                 f"runtime role {role_arn}",
+                                 "the Studio role's emr-serverless-<role> policies must condition each runtime role on "
+                                 "the users given it (modules/emr_runtime_roles.py grant_serverless)")
+        lines += [f"denied   {v['action']}  on {v['resource']} as {user} (not given runtime role {role_arn}), "
+                  "as expected" for v in results]
+    return lines
+
+
+def _other_application_denied(j: Journey, app: dict, user: str | None) -> list[str]:
     """Least privilege: the same calls on an application of another domain (its tag) are denied."""
     from scripts.journey.policy_check import verdicts
 
@@ -177,7 +216,7 @@ def _other_application_denied(j: Journey, app: dict) -> list[str]:
     calls = [{"iam_action": f"emr-serverless:{a}", "params": {"applicationId": "00000000000000other"}}
              for a in ("StartApplication", "GetApplication", "AccessLivyEndpoints")]
     results = verdicts(j.emulator.client("iam", j.region), j.outputs["studio_execution_role_arn"], j.region,
-                       calls, other)
+                       calls, other, source_identity=user)
     allowed = [v["action"] for v in results if v["allowed"]]
     if allowed:
         raise JourneyFailure("check the EMR Serverless permissions", allowed[0],

@@ -248,7 +248,7 @@ def open_jupyterlab(j: Journey) -> dict:
     sagemaker.create_space(DomainId=domain, SpaceName=space, OwnershipSettings={"OwnerUserProfileName": user},
                            SpaceSharingSettings={"SharingType": "Private"},
                            SpaceSettings={"AppType": "JupyterLab"})
-    j.found["space"] = space
+    j.found["space"], j.found["user"] = space, user
     sagemaker.create_app(DomainId=domain, SpaceName=space, AppType="JupyterLab", AppName="default",
                          ResourceSpec={"InstanceType": "ml.t3.medium"})
     return {"AppType": "JupyterLab", "DomainId": domain, "SpaceName": space, "UserProfileName": user,
@@ -281,9 +281,14 @@ def connect_notebook(j: Journey) -> list[str]:
     master, studio, rules = _livy_rules(j)
     livy_open = any(_admits(r, studio, LIVY_PORT) for r in rules)
     metadata = open_jupyterlab(j)
+    runtime_role = user_runtime_role(j, j.found["user"])
     result = clients.run(j.emulator.url, j.region, j.credentials, j.found["cluster_id"],
                          ca_bundle=str(j.emulator.ca_bundle), python=str(studio_clients_python()),
-                         livy_port_open=livy_open, resource_metadata=metadata)
+                         livy_port_open=livy_open, resource_metadata=metadata,
+                         # The client's runtime-role path: Basic_Access with the role, whose session
+                         # credentials (GetClusterSessionCredentials) it sends to Livy as basic auth.
+                         **({"emr_execution_role_arn": runtime_role, "auth_type": "Basic_Access"}
+                            if runtime_role else {}))
     j.found["client_calls"] = result.get("aws_calls", [])
     j.found["static_actions"] = clients.static_actions(str(studio_clients_python()))
     lines = [f"{c['outcome'] or 'not sent':<8} {c['iam_action']}  (aimed at {c['aimed_at']}; "
@@ -305,4 +310,21 @@ def connect_notebook(j: Journey) -> list[str]:
                  f"({', '.join(r['method'] + ' ' + r['url'] for r in livy) or 'no request'}); "
                  "no Livy server runs here, the request is recorded, not sent")
     lines.append(f"clients ran in {result.get('timings', {}).get('total_s', '?')}s")
+    if runtime_role:
+        sessions = [c for c in j.found["client_calls"]
+                    if c["iam_action"] == "elasticmapreduce:GetClusterSessionCredentials" and c["outcome"] == "ok"]
+        if not sessions:
+            raise JourneyFailure("connect a notebook", "elasticmapreduce:GetClusterSessionCredentials",
+                                 f"the client connected as {j.found['user']} with runtime role {runtime_role} "
+                                 "without getting the cluster's session credentials for it",
+                                 "read the client calls above (scripts/journey/clients/connect.py)")
+        lines.insert(0, f"{j.found['user']} connected with runtime role {runtime_role} "
+                        "(--emr-execution-role-arn: the client's GetClusterSessionCredentials path)")
     return lines
+
+
+def user_runtime_role(j: Journey, user: str) -> str | None:
+    """The ARN of the first EMR runtime role Studio offers ``user`` (outputs user_emr_runtime_roles and
+    emr_runtime_role_arns), or None when the workspace gives the user none."""
+    names = (j.outputs.get("user_emr_runtime_roles") or {}).get(user) or []
+    return (j.outputs.get("emr_runtime_role_arns") or {}).get(names[0]) if names else None

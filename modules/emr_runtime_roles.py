@@ -1,0 +1,247 @@
+"""EMR runtime roles: per-team data access on the domain's shared EMR clusters.
+
+Each entry of ``emr_runtime_roles`` becomes an IAM role that a cluster assumes
+for a notebook's session instead of its instance role
+(https://docs.aws.amazon.com/emr/latest/ManagementGuide/emr-steps-runtime-roles.html):
+
+- its trust policy admits the domain's EMR instance role with ``sts:AssumeRole``
+  and ``sts:TagSession`` (as that page requires), and, for the roles named in
+  ``serverless_role_names``, EMR Serverless of this account;
+- its data policy grants exactly the role's settings: list, read (and write)
+  of its prefixes of the platform's data bucket and of its locations in
+  ``allowed_s3_buckets``, and its Glue / Lake Formation databases; the domain
+  key's policy names it as a key user (main.py), so it reads and writes the
+  platform's SSE-KMS data;
+- the instance role may assume exactly these roles (``assume-runtime-roles``);
+- the platform's Studio execution role may call
+  ``elasticmapreduce:GetClusterSessionCredentials`` for a role only with the
+  role's ARN as ``elasticmapreduce:ExecutionRoleArn`` (the condition AWS's page
+  https://docs.aws.amazon.com/emr/latest/ManagementGuide/emr-studio-runtime.html
+  requires), and, for a role not in ``emr_default_runtime_roles``, only in the
+  sessions of the users given it: SageMaker sets the user profile's name as
+  ``sts:SourceIdentity`` of the execution role's session when the domain's
+  ExecutionRoleIdentityConfig is USER_PROFILE_NAME
+  (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_DomainSettings.html;
+  modules/studio.py sets it), which IAM checks as ``aws:SourceIdentity``.
+  Users with an execution role of their own get nothing here: the platform
+  grants nothing on a role it does not own (README, EMR runtime roles);
+- for a role EMR Serverless applications run as (``grant_serverless``), the
+  Studio role may start those applications, open their Livy endpoint, see their
+  job runs' Spark UI and pass the role to EMR Serverless in the same sessions
+  only: a user not given the role cannot run as it there either.
+
+Each policy is a JSON template whose lists Terraform computes (``${jsonencode(...)}``): they list
+each role's entries and users, which the inputs' rules bound (modules/input_rules.py).
+"""
+import json
+import re
+from dataclasses import dataclass
+from typing import Callable, Optional, Tuple
+
+from constructs import Construct
+from cdktf import TerraformIterator
+from cdktf_cdktf_provider_aws.iam_role import IamRole
+from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
+
+from modules.iam import _policy as iam_policy, _statement
+from modules.tf import address, checked, count_when, expr, expr_map, local
+
+# Glue Data Catalog calls of Spark and Hive on a database's tables (read and write); Lake Formation's
+# GetDataAccess hands out the data credentials of tables it governs.
+GLUE_ACTIONS = (
+    "glue:BatchCreatePartition", "glue:BatchDeletePartition", "glue:BatchGetPartition", "glue:CreatePartition",
+    "glue:CreateTable", "glue:DeletePartition", "glue:DeleteTable", "glue:GetDatabase", "glue:GetDatabases",
+    "glue:GetPartition", "glue:GetPartitions", "glue:GetTable", "glue:GetTables", "glue:UpdatePartition",
+    "glue:UpdateTable")
+S3_READ_ACTIONS = ("s3:GetObject", "s3:GetObjectVersion")
+S3_WRITE_ACTIONS = ("s3:AbortMultipartUpload", "s3:DeleteObject", "s3:PutObject")
+
+
+@dataclass(frozen=True)
+class EmrRuntimeRolesProps:
+    """Every field is a bare Terraform expression (see ``modules.tf``)."""
+
+    name_prefix: str
+    """Prefix of every role name: domain and region (IAM is account-wide)."""
+    partition: str
+    account_id: str
+    region: str
+    roles: str
+    """Map of runtime role name => {data_prefixes, read_locations, write_locations, glue_databases}
+    (lists of strings; modules/input_variables.py)."""
+    user_profiles: str
+    """Map of user name => {execution_role_arn, emr_runtime_roles} (the roles Studio offers the user)."""
+    default_role_names: str
+    """List of the runtime roles every user is given (no per-user condition)."""
+    data_bucket_arn: str
+    instance_role_arn: str
+    instance_role_name: str
+    studio_role_name: str
+    """The platform's Studio execution role, which users without a role of their own share."""
+    permissions_boundary_arn: str
+    """Null: no boundary."""
+    grant_rule: Optional[Callable[[str], Tuple[str, str]]] = None
+    """Given the map of runtime role => the users of the platform's Studio role given it (an expression), the
+    (condition, error message) that must hold whenever runtime roles exist: a precondition of the instance
+    role's grant (modules/input_limits.py: the Studio role's grants fit IAM's quota). Default: none."""
+    serverless_role_names: str = "[]"
+    """List expression of runtime role names that EMR Serverless applications use: their trust policy also
+    admits emr-serverless.amazonaws.com (with aws:SourceAccount). Default: none."""
+
+
+class EmrRuntimeRoles(Construct):
+    """Exposes ``role_arns`` (map of name => ARN whose keys come from inputs only, so they are known at
+    plan time) and ``any_role`` (condition: at least one runtime role) as expressions."""
+
+    def __init__(self, scope: Construct, id: str, props: EmrRuntimeRolesProps) -> None:
+        super().__init__(scope, id)
+        p = props
+        self._p = p
+        self.any_role = f"length({p.roles}) > 0"
+        instance = _trust("EmrInstanceRole", ["sts:AssumeRole", "sts:TagSession"],
+                          principal={"AWS": f"${{{p.instance_role_arn}}}"})
+        serverless = _trust("EmrServerless", ["sts:AssumeRole"], principal={"Service": "emr-serverless.amazonaws.com"},
+                            condition={"StringEquals": {"aws:SourceAccount": f"${{{p.account_id}}}"}})
+        # Two resources, so that each trust policy is one JSON document: roles EMR Serverless uses too.
+        role = self._roles("role", f"{{for name, r in {p.roles} : name => r "
+                                   f"if !contains({p.serverless_role_names}, name)}}", instance)
+        serverless_role = self._roles("serverless_role", f"{{for name, r in {p.roles} : name => r "
+                                                         f"if contains({p.serverless_role_names}, name)}}",
+                                      instance, serverless)
+        self.role_arns = (f"merge({{for name, r in {address(role)} : name => r.arn}}, "
+                          f"{{for name, r in {address(serverless_role)} : name => r.arn}})")
+        role_name = f"merge({address(role)}, {address(serverless_role)})[each.key].name"
+        self._role_name = role_name
+
+        # What each role may reach: bucket ARNs, s3:prefix patterns, object ARNs, Glue ARNs.
+        locations = local(self, "emr_runtime_role_locations", (
+            f"{{for name, r in {p.roles} : name => concat("
+            f"[for x in r.data_prefixes : {{bucket = {p.data_bucket_arn}, prefix = x, write = true}}], "
+            f'[for x in r.read_locations : {{bucket = "arn:${{{p.partition}}}:s3:::${{split("/", x)[0]}}", '
+            'prefix = join("/", slice(split("/", x), 1, length(split("/", x)))), write = false}], '
+            f'[for x in r.write_locations : {{bucket = "arn:${{{p.partition}}}:s3:::${{split("/", x)[0]}}", '
+            'prefix = join("/", slice(split("/", x), 1, length(split("/", x)))), write = true}])}'))
+        glue = f'"arn:${{{p.partition}}}:glue:${{{p.region}}}:${{{p.account_id}}}'
+        grants = local(self, "emr_runtime_role_grants", (
+            f"{{for name, r in {p.roles} : name => {{"
+            f"buckets = distinct([for l in {locations}[name] : l.bucket]), "
+            f'prefixes = distinct(flatten([for l in {locations}[name] : l.prefix == "" ? ["*"] : '
+            '[l.prefix, "${l.prefix}*"]])), '
+            f'read_objects = [for l in {locations}[name] : "${{l.bucket}}/${{l.prefix}}*"], '
+            f'write_objects = [for l in {locations}[name] : "${{l.bucket}}/${{l.prefix}}*" if l.write], '
+            f'glue = length(r.glue_databases) == 0 ? [] : concat([{glue}:catalog"], '
+            f'[for d in r.glue_databases : {glue}:database/${{d}}"], '
+            f'[for d in r.glue_databases : {glue}:table/${{d}}/*"])}}}}'))
+
+        def granted(*attributes: str) -> str:
+            """The roles with entries in ``attributes``: keys from the inputs alone (the ARNs in the grants
+            are known only after apply, and so would be the length of a distinct list of them)."""
+            return (f"{{for name, r in {p.roles} : name => r "
+                    f"if {' + '.join(f'length(r.{a})' for a in attributes)} > 0}}")
+
+        s3_roles = granted("data_prefixes", "read_locations", "write_locations")
+        self._inline("s3_read", s3_roles, "runtime-role-s3-read", _policy(
+            _statement("LocateBuckets", ["s3:GetBucketLocation"], _list(f"{grants}[each.key].buckets")),
+            # Listing only under the role's prefixes (s3:prefix is what ListObjects asks for).
+            _statement("ListLocations", ["s3:ListBucket"], _list(f"{grants}[each.key].buckets"),
+                       {"StringLike": {"s3:prefix": _list(f"{grants}[each.key].prefixes")}}),
+            _statement("ReadLocations", S3_READ_ACTIONS, _list(f"{grants}[each.key].read_objects"))))
+        self._inline("s3_write", granted("data_prefixes", "write_locations"), "runtime-role-s3-write", _policy(
+            _statement("WriteLocations", S3_WRITE_ACTIONS, _list(f"{grants}[each.key].write_objects"))))
+        self._inline("glue", granted("glue_databases"), "runtime-role-glue", _policy(
+            _statement("GlueDatabases", GLUE_ACTIONS, _list(f"{grants}[each.key].glue")),
+            # GetDataAccess has no resource type: AWS authorizes it on "*" only; Lake Formation's own
+            # grants decide which tables' data it hands out.
+            _statement("LakeFormationDataAccess", ["lakeformation:GetDataAccess"], "*")))
+
+        # The instance role may assume exactly the runtime roles. The Studio role: one policy per runtime role,
+        # for the sessions of the users given it (default roles: every session). Users of a role of their own
+        # are left out: their role is not the platform's.
+        users = local(self, "emr_runtime_role_users", (
+            f"{{for name, r in {p.roles} : name => sort([for user, u in {p.user_profiles} : user "
+            f"if u.execution_role_arn == null && contains(u.emr_runtime_roles, name)])}}"))
+        IamRolePolicy(self, "instance_assume", count=count_when(self.any_role), name="assume-runtime-roles",
+                      role=expr(p.instance_role_name),
+                      lifecycle=checked(pre=[p.grant_rule(users)] if p.grant_rule else ()),
+                      policy=_policy(_statement("AssumeRuntimeRoles", ["sts:AssumeRole", "sts:TagSession"],
+                                                _list(f"values({self.role_arns})"))))
+
+        runtime_role_arn = (f"arn:${{{p.partition}}}:iam::${{{p.account_id}}}:role/${{{p.name_prefix}}}"
+                            "-rt-${each.key}")
+        cluster = f"arn:${{{p.partition}}}:elasticmapreduce:${{{p.region}}}:${{{p.account_id}}}:cluster/*"
+        credentials = ["elasticmapreduce:GetClusterSessionCredentials"]
+        self._users, self._runtime_role_arn, self._depends_on = users, runtime_role_arn, [role, serverless_role]
+        for id_, for_each, identity in self._studio_grants():
+            IamRolePolicy(
+                self, f"studio_{id_}", for_each=TerraformIterator.from_map(expr_map(for_each)),
+                # The runtime role's ARN written out from its name; depends_on: granted once the roles exist.
+                name=expr('"emr-runtime-role-${each.key}"'),
+                role=expr(p.studio_role_name), policy=_policy(_statement(
+                    "SessionCredentials", credentials, cluster, {"StringEquals": {
+                        "elasticmapreduce:ExecutionRoleArn": runtime_role_arn, **identity}})),
+                depends_on=[role, serverless_role])
+
+    def _studio_grants(self, roles: str = ""):
+        """(id, for_each, condition keys) of the Studio role's grants of the runtime roles (those for which
+        ``roles``, a condition on ``name``, holds; default: all): default roles in every session, the others
+        in their users' only."""
+        p, users = self._p, self._users
+        only, also = (f" if {roles}", f" && {roles}") if roles else ("", "")
+        return (("default_role", f"{{for name in {p.default_role_names} : name => name{only}}}", {}),
+                ("user_role", f"{{for name, names in {users} : name => names "
+                              f"if !contains({p.default_role_names}, name) && length(names) > 0{also}}}",
+                 {"aws:SourceIdentity": _list(f"{users}[each.key]")}))
+
+    def grant_serverless(self, application_arns: str, job_run_arns: str) -> None:
+        """Lets the platform's Studio role use the EMR Serverless applications that run as a runtime role
+        (``application_arns``, ``job_run_arns``: maps of runtime role name => their ARNs, of their job runs; keys
+        from the inputs) in the sessions of
+        the users given that role only (default roles: every session), as for clusters: start an application,
+        open its Livy endpoint (``%sm_analytics emr-serverless connect``), its job runs' Spark UI, and pass
+        the role to EMR Serverless. A user not given the role may do none of these, so cannot run as it."""
+        p = self._p
+        serverless = f"contains({p.serverless_role_names}, name)"
+        for id_, for_each, identity in self._studio_grants(serverless):
+            condition = {"StringEquals": identity} if identity else None
+            IamRolePolicy(
+                self, f"studio_serverless_{id_}", for_each=TerraformIterator.from_map(expr_map(for_each)),
+                name=expr('"emr-serverless-${each.key}"'), role=expr(p.studio_role_name), policy=_policy(
+                    _statement("UseApplications", ["emr-serverless:AccessLivyEndpoints",
+                                                   "emr-serverless:StartApplication"],
+                               _list(f"{application_arns}[each.key]"), condition),
+                    _statement("SparkUiOfJobRuns", ["emr-serverless:GetDashboardForJobRun"],
+                               _list(f"{job_run_arns}[each.key]"), condition),
+                    _statement("PassRuntimeRole", ["iam:PassRole"], self._runtime_role_arn, {"StringEquals": {
+                        "iam:PassedToService": "emr-serverless.amazonaws.com", **identity}})),
+                depends_on=self._depends_on)
+
+    def _roles(self, id: str, for_each: str, *statements: dict) -> IamRole:
+        p = self._p
+        return IamRole(
+            self, id, for_each=TerraformIterator.from_map(expr_map(for_each)),
+            name=expr(f'"${{{p.name_prefix}}}-rt-${{each.key}}"'),
+            description=expr('"EMR runtime role ${each.key}: its data only, for notebook sessions"'),
+            assume_role_policy=json.dumps({"Version": "2012-10-17", "Statement": list(statements)}, indent=2),
+            permissions_boundary=expr(p.permissions_boundary_arn))
+
+    def _inline(self, id: str, for_each: str, name: str, document: str) -> None:
+        IamRolePolicy(self, id, for_each=TerraformIterator.from_map(expr_map(for_each)), name=name,
+                      role=expr(self._role_name), policy=document)
+
+
+def _list(expression: str) -> str:
+    """A placeholder for a list Terraform computes: ``_policy`` writes it as ``${jsonencode(...)}``."""
+    return f"__LIST__{expression}__END__"
+
+
+def _trust(sid: str, actions, principal: dict, condition: Optional[dict] = None) -> dict:
+    statement = {"Sid": sid, "Effect": "Allow", "Principal": principal, "Action": sorted(actions)}
+    if condition:
+        statement["Condition"] = condition
+    return statement
+
+
+def _policy(*statements: dict) -> str:
+    """modules/iam.py's policy document, each ``_list`` placeholder written as ``${jsonencode(...)}``."""
+    return re.sub(r'"__LIST__(.*?)__END__"', lambda m: "${jsonencode(" + json.loads(f'"{m.group(1)}"') + ")}",
+                  iam_policy(*statements))
