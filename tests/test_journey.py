@@ -42,6 +42,34 @@ def _journey(outdir, capsys):
     return code, out, err
 
 
+def _journey_with_policy(emu, outdir, capsys, policy: str, change):
+    """The journey with the Studio role's inline policy ``policy`` changed by ``change`` (a function of each
+    statement), put back afterwards."""
+    iam = emu.client("iam", REGION)
+    original = iam.get_role_policy(RoleName=ROLE, PolicyName=policy)["PolicyDocument"]
+    changed = json.loads(json.dumps(original))
+    for statement in changed["Statement"]:
+        change(statement)
+    iam.put_role_policy(RoleName=ROLE, PolicyName=policy, PolicyDocument=json.dumps(changed))
+    try:
+        return _journey(outdir, capsys)
+    finally:
+        iam.put_role_policy(RoleName=ROLE, PolicyName=policy, PolicyDocument=json.dumps(original))
+
+
+def _without(action: str):
+    def change(statement):
+        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        statement["Action"] = [a for a in actions if a != action]
+    return change
+
+
+def _without_source_identity(users: list):
+    def change(statement):
+        assert statement["Condition"]["StringEquals"].pop("aws:SourceIdentity") == users
+    return change
+
+
 def _no_cluster_left(emu):
     emr = emu.client("emr", REGION)
     assert [c["Id"] for c in emr.list_clusters(ClusterStates=["STARTING", "BOOTSTRAPPING", "RUNNING", "WAITING"])[
@@ -83,18 +111,8 @@ def test_the_journey_passes_with_aws_studio_clients(applied_prod, capsys):
 
 def test_the_journey_fails_when_the_role_loses_a_permission_the_clients_need(applied_prod, capsys):
     emu, outdir = applied_prod
-    iam = emu.client("iam", REGION)
-    role = "ml-prod-eu-west-1-studio-execution"
-    original = iam.get_role_policy(RoleName=role, PolicyName="emr-discovery")["PolicyDocument"]
-    reduced = json.loads(json.dumps(original))
-    for statement in reduced["Statement"]:
-        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
-        statement["Action"] = [a for a in actions if a != "elasticmapreduce:DescribeSecurityConfiguration"]
-    iam.put_role_policy(RoleName=role, PolicyName="emr-discovery", PolicyDocument=json.dumps(reduced))
-    try:
-        code, out, err = _journey(outdir, capsys)
-    finally:
-        iam.put_role_policy(RoleName=role, PolicyName="emr-discovery", PolicyDocument=json.dumps(original))
+    code, out, err = _journey_with_policy(emu, outdir, capsys, "emr-discovery",
+                                          _without("elasticmapreduce:DescribeSecurityConfiguration"))
     assert code == 1
     assert ("journey step 'check the role's permissions' failed at elasticmapreduce:DescribeSecurityConfiguration"
             in err)
@@ -140,18 +158,9 @@ def test_the_journey_fails_when_the_livy_rule_is_removed(applied_prod, capsys):
 
 def test_the_journey_fails_when_a_user_may_get_credentials_of_a_role_not_given_them(applied_prod, capsys):
     emu, outdir = applied_prod
-    iam = emu.client("iam", REGION)
-    role = "ml-prod-eu-west-1-studio-execution"
-    policy = "emr-runtime-role-team-b"  # team-b's role, for carol's sessions only
-    original = iam.get_role_policy(RoleName=role, PolicyName=policy)["PolicyDocument"]
-    loosened = json.loads(json.dumps(original))
-    for statement in loosened["Statement"]:
-        assert statement["Condition"]["StringEquals"].pop("aws:SourceIdentity") == ["carol"]
-    iam.put_role_policy(RoleName=role, PolicyName=policy, PolicyDocument=json.dumps(loosened))
-    try:
-        code, out, err = _journey(outdir, capsys)
-    finally:
-        iam.put_role_policy(RoleName=role, PolicyName=policy, PolicyDocument=json.dumps(original))
+    # team-b's role, for carol's sessions only
+    code, out, err = _journey_with_policy(emu, outdir, capsys, "emr-runtime-role-team-b",
+                                          _without_source_identity(["carol"]))
     assert code == 1
     assert ("journey step 'check the role's permissions' failed at elasticmapreduce:GetClusterSessionCredentials: "
             "alice's session may get the cluster's credentials for runtime role team-b") in err
@@ -206,18 +215,9 @@ def test_the_serverless_journey_passes_with_aws_studio_clients(applied_prod, cap
 
 def test_the_journey_fails_when_the_role_loses_the_livy_endpoint(applied_prod, capsys):
     emu, outdir = applied_prod
-    iam = emu.client("iam", REGION)
-    policy = "emr-serverless-team-a"  # the application's runtime role, for alice's and bob's sessions
-    original = iam.get_role_policy(RoleName=ROLE, PolicyName=policy)["PolicyDocument"]
-    reduced = json.loads(json.dumps(original))
-    for statement in reduced["Statement"]:
-        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
-        statement["Action"] = [a for a in actions if a != "emr-serverless:AccessLivyEndpoints"]
-    iam.put_role_policy(RoleName=ROLE, PolicyName=policy, PolicyDocument=json.dumps(reduced))
-    try:
-        code, out, err = _journey(outdir, capsys)
-    finally:
-        iam.put_role_policy(RoleName=ROLE, PolicyName=policy, PolicyDocument=json.dumps(original))
+    # The application's runtime role, for alice's and bob's sessions.
+    code, out, err = _journey_with_policy(emu, outdir, capsys, "emr-serverless-team-a",
+                                          _without("emr-serverless:AccessLivyEndpoints"))
     assert code == 1
     assert "journey step 'check the EMR Serverless permissions' failed at emr-serverless:AccessLivyEndpoints" in err
     assert "Next: modules/iam.py grant_emr_serverless" in err
@@ -245,20 +245,12 @@ def test_the_journey_fails_when_the_application_has_no_livy_endpoint(applied_pro
 def test_the_journey_fails_when_a_user_not_given_the_applications_runtime_role_may_use_it(
         applied_prod, capsys, repo_root):
     emu, outdir = applied_prod
-    iam = emu.client("iam", REGION)
-    policy = "emr-serverless-team-a"
-    original = iam.get_role_policy(RoleName=ROLE, PolicyName=policy)["PolicyDocument"]
-    loosened = json.loads(json.dumps(original))
-    for statement in loosened["Statement"]:
-        assert statement["Condition"]["StringEquals"].pop("aws:SourceIdentity") == ["alice", "bob"]
-    iam.put_role_policy(RoleName=ROLE, PolicyName=policy, PolicyDocument=json.dumps(loosened))
-    try:
-        code, out, err = _journey(outdir, capsys)
-    finally:
-        iam.put_role_policy(RoleName=ROLE, PolicyName=policy, PolicyDocument=json.dumps(original))
+    code, out, err = _journey_with_policy(emu, outdir, capsys, "emr-serverless-team-a",
+                                          _without_source_identity(["alice", "bob"]))
     assert code == 1
-    assert ("journey step 'check the EMR Serverless permissions' failed at emr-serverless:AccessLivyEndpoints: "
-            "carol's session may emr-serverless:AccessLivyEndpoints on arn:aws:emr-serverless:") in err
+    # The connect's first call that runs as the role, in carol's session.
+    assert ("journey step 'check the EMR Serverless permissions' failed at emr-serverless:StartApplication: "
+            "carol's session may emr-serverless:StartApplication on arn:aws:emr-serverless:") in err
     assert f"but Studio does not offer carol the application's runtime role {_runtime_role(repo_root)}" in err
     assert "after the failure: terminated pp-" in err
 

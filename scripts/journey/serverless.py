@@ -30,7 +30,10 @@ from modules.input_rules import SERVERLESS_INTERFACE_ENDPOINTS as ENDPOINTS
 from scripts.journey.steps import Journey, JourneyFailure, close_jupyterlab, open_jupyterlab, studio_clients_python
 
 SERVICE = "emr-serverless.amazonaws.com"
-READ_ONLY = ("emr-serverless:ListApplications", "emr-serverless:GetApplication")
+# What the Studio role may do only in the sessions of the users given the application's runtime role
+# (modules/emr_runtime_roles.py grant_serverless).
+PER_RUNTIME_ROLE = ("emr-serverless:StartApplication", "emr-serverless:AccessLivyEndpoints",
+                    "emr-serverless:GetDashboardForJobRun", "iam:PassRole")
 HTTPS_PORT = 443
 
 
@@ -173,7 +176,7 @@ def check_permissions(j: Journey) -> list[str]:
     as_user = f" as {user}" if user else ""
     lines = [f"allowed  {v['action']}  on {v['resource']}{as_user}" for v in results]
     # What runs as the runtime role (listing and describing the domain's applications is every user's).
-    per_role = livy + [c for c in sent if c["iam_action"] not in READ_ONLY]
+    per_role = [c for c in sent + livy if c["iam_action"] in PER_RUNTIME_ROLE]
     return lines + _not_given_denied(j, step, per_role, app, role_arn, others) + _other_application_denied(j, app, user)
 
 
