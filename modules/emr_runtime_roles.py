@@ -23,12 +23,16 @@ for a notebook's session instead of its instance role
   ExecutionRoleIdentityConfig is USER_PROFILE_NAME
   (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_DomainSettings.html;
   modules/studio.py sets it), which IAM checks as ``aws:SourceIdentity``.
+  One managed policy per runtime role (``<prefix>-studio-rt-<name>``), attached
+  to the Studio role: the users it lists take none of the Studio role's inline
+  room (IAM's 10,240 characters for all of a role's inline policies).
   Users with an execution role of their own get nothing here: the platform
   grants nothing on a role it does not own (README, EMR runtime roles);
 - for a role EMR Serverless applications run as (``grant_serverless``), the
   Studio role may start those applications, open their Livy endpoint, see their
   job runs' Spark UI and pass the role to EMR Serverless in the same sessions
-  only: a user not given the role cannot run as it there either.
+  only (in the role's same managed policy): a user not given the role cannot
+  run as it there either.
 
 Each policy is a JSON template whose lists Terraform computes (``${jsonencode(...)}``): they list
 each role's entries and users, which the inputs' rules bound (modules/input_rules.py).
@@ -36,12 +40,14 @@ each role's entries and users, which the inputs' rules bound (modules/input_rule
 import json
 import re
 from dataclasses import dataclass
-from typing import Callable, Optional, Tuple
+from typing import Callable, Optional, Sequence, Tuple
 
 from constructs import Construct
 from cdktf import TerraformIterator
 from cdktf_cdktf_provider_aws.iam_role import IamRole
+from cdktf_cdktf_provider_aws.iam_policy import IamPolicy
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
+from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
 
 from modules.iam import _policy as iam_policy, _statement
 from modules.tf import address, checked, count_when, expr, expr_map, local
@@ -80,10 +86,10 @@ class EmrRuntimeRolesProps:
     """The platform's Studio execution role, which users without a role of their own share."""
     permissions_boundary_arn: str
     """Null: no boundary."""
-    grant_rule: Optional[Callable[[str], Tuple[str, str]]] = None
+    grant_rule: Optional[Callable[[str], Sequence[Tuple[str, str]]]] = None
     """Given the map of runtime role => the users of the platform's Studio role given it (an expression), the
-    (condition, error message) that must hold whenever runtime roles exist: a precondition of the instance
-    role's grant (modules/input_limits.py: the Studio role's grants fit IAM's quota). Default: none."""
+    (condition, error message) pairs that must hold whenever runtime roles exist: preconditions of the instance
+    role's grant (modules/input_limits.py: the Studio role's grants fit IAM's quotas). Default: none."""
     serverless_role_names: str = "[]"
     """List expression of runtime role names that EMR Serverless applications use: their trust policy also
     admits emr-serverless.amazonaws.com (with aws:SourceAccount). Default: none."""
@@ -162,24 +168,21 @@ class EmrRuntimeRoles(Construct):
             f"if u.execution_role_arn == null && contains(u.emr_runtime_roles, name)])}}"))
         IamRolePolicy(self, "instance_assume", count=count_when(self.any_role), name="assume-runtime-roles",
                       role=expr(p.instance_role_name),
-                      lifecycle=checked(pre=[p.grant_rule(users)] if p.grant_rule else ()),
+                      lifecycle=checked(pre=p.grant_rule(users) if p.grant_rule else ()),
                       policy=_policy(_statement("AssumeRuntimeRoles", ["sts:AssumeRole", "sts:TagSession"],
                                                 _list(f"values({self.role_arns})"))))
 
         runtime_role_arn = (f"arn:${{{p.partition}}}:iam::${{{p.account_id}}}:role/${{{p.name_prefix}}}"
                             "-rt-${each.key}")
         cluster = f"arn:${{{p.partition}}}:elasticmapreduce:${{{p.region}}}:${{{p.account_id}}}:cluster/*"
-        credentials = ["elasticmapreduce:GetClusterSessionCredentials"]
         self._users, self._runtime_role_arn, self._depends_on = users, runtime_role_arn, [role, serverless_role]
-        for id_, for_each, identity in self._studio_grants():
-            IamRolePolicy(
-                self, f"studio_{id_}", for_each=TerraformIterator.from_map(expr_map(for_each)),
-                # The runtime role's ARN written out from its name; depends_on: granted once the roles exist.
-                name=expr('"emr-runtime-role-${each.key}"'),
-                role=expr(p.studio_role_name), policy=_policy(_statement(
-                    "SessionCredentials", credentials, cluster, {"StringEquals": {
-                        "elasticmapreduce:ExecutionRoleArn": runtime_role_arn, **identity}})),
-                depends_on=[role, serverless_role])
+        # The runtime role's ARN written out from its name; depends_on: granted once the roles exist.
+        self._cluster_grant = lambda identity: _statement(
+            "SessionCredentials", ["elasticmapreduce:GetClusterSessionCredentials"], cluster, {"StringEquals": {
+                "elasticmapreduce:ExecutionRoleArn": runtime_role_arn, **identity}})
+        # The roles of EMR Serverless applications get their policy from grant_serverless.
+        for id_, for_each, identity in self._studio_grants(f"!contains({p.serverless_role_names}, name)"):
+            self._studio_policy(id_, for_each, self._cluster_grant(identity))
 
     def _studio_grants(self, roles: str = ""):
         """(id, for_each, condition keys) of the Studio role's grants of the runtime roles (those for which
@@ -200,20 +203,34 @@ class EmrRuntimeRoles(Construct):
         open its Livy endpoint (``%sm_analytics emr-serverless connect``), its job runs' Spark UI, and pass
         the role to EMR Serverless. A user not given the role may do none of these, so cannot run as it."""
         p = self._p
-        serverless = f"contains({p.serverless_role_names}, name)"
-        for id_, for_each, identity in self._studio_grants(serverless):
+        for id_, for_each, identity in self._studio_grants(f"contains({p.serverless_role_names}, name)"):
             condition = {"StringEquals": identity} if identity else None
-            IamRolePolicy(
-                self, f"studio_serverless_{id_}", for_each=TerraformIterator.from_map(expr_map(for_each)),
-                name=expr('"emr-serverless-${each.key}"'), role=expr(p.studio_role_name), policy=_policy(
-                    _statement("UseApplications", ["emr-serverless:AccessLivyEndpoints",
-                                                   "emr-serverless:StartApplication"],
-                               _list(f"{application_arns}[each.key]"), condition),
-                    _statement("SparkUiOfJobRuns", ["emr-serverless:GetDashboardForJobRun"],
-                               _list(f"{job_run_arns}[each.key]"), condition),
-                    _statement("PassRuntimeRole", ["iam:PassRole"], self._runtime_role_arn, {"StringEquals": {
-                        "iam:PassedToService": "emr-serverless.amazonaws.com", **identity}})),
-                depends_on=self._depends_on)
+            self._studio_policy(
+                f"serverless_{id_}", for_each, self._cluster_grant(identity),
+                # One statement, so the users are listed once for the three: each action applies to one of
+                # the two resource types (StartApplication, AccessLivyEndpoints: application;
+                # GetDashboardForJobRun: jobRun), and IAM matches an action to its own type only.
+                _statement("UseApplications", ["emr-serverless:AccessLivyEndpoints",
+                                               "emr-serverless:GetDashboardForJobRun",
+                                               "emr-serverless:StartApplication"],
+                           _list(f"concat({application_arns}[each.key], {job_run_arns}[each.key])"), condition),
+                _statement("PassRuntimeRole", ["iam:PassRole"], self._runtime_role_arn, {"StringEquals": {
+                    "iam:PassedToService": "emr-serverless.amazonaws.com", **identity}}))
+
+    def _studio_policy(self, id_: str, for_each: str, *statements: dict) -> None:
+        """The Studio role's grant of each runtime role of ``for_each``: a managed policy of its own, attached to
+        the role, so that the users listed do not take the Studio role's inline room (10,240 characters for all
+        its inline policies; a managed policy holds 6,144, and a role takes 10 by default: the rules of
+        modules/input_limits.py ``runtime_role_grants_fit``)."""
+        p = self._p
+        policy = IamPolicy(
+            self, f"studio_{id_}", for_each=TerraformIterator.from_map(expr_map(for_each)),
+            name=expr(f'"${{{p.name_prefix}}}-studio-rt-${{each.key}}"'),
+            description=expr('"Studio execution role: EMR runtime role ${each.key}, for the users given it"'),
+            policy=_policy(*statements), depends_on=self._depends_on)
+        IamRolePolicyAttachment(
+            self, f"studio_{id_}_attachment", for_each=TerraformIterator.from_map(expr_map(for_each)),
+            role=expr(p.studio_role_name), policy_arn=expr(f"{address(policy)}[each.key].arn"))
 
     def _roles(self, id: str, for_each: str, *statements: dict) -> IamRole:
         p = self._p

@@ -93,19 +93,22 @@ IAM_INLINE_PER_ROLE = 10240
 # EMR runtime roles (modules/emr_runtime_roles.py), at their largest. Each runtime role is a key user
 # (named twice in the key policy): its ARN with a 64-character name.
 RUNTIME_ROLE_ARN = len(f"arn:{LONGEST_PARTITION}:iam::123456789012:role/") + 64
-# The fixed text of a runtime role's three data policies and of the Studio role's grant of one runtime
-# role (its policy without the lists Terraform computes), and the Studio role's own inline policies with
-# every interpolation at 256 characters: measured by tests/test_input_limits.py.
+# IAM: a customer managed policy holds 6,144 characters, white space not counted; a role takes 10 managed
+# policies by default, up to 20 when the account's quota is raised (same page).
+IAM_MANAGED_POLICY = 6144
+IAM_MANAGED_PER_ROLE_DEFAULT, IAM_MANAGED_PER_ROLE_MAX = 10, 20
+# The managed policies the Studio execution role has besides the runtime roles' (AmazonSageMakerFullAccess).
+STUDIO_OWN_MANAGED_POLICIES = 1
+# The fixed text of a runtime role's three data policies, and of the Studio role's managed policy of one
+# runtime role (its policy without the lists Terraform computes): measured by tests/test_input_limits.py.
 RUNTIME_ROLE_POLICIES_FIXED = 1039
 STUDIO_GRANT_FIXED = 302
-# The Studio role's grant of a runtime role EMR Serverless applications run as (``emr-serverless-<role>``):
-# its fixed text; it names each such application twice (application, job runs) and the role's users in
-# each of its three statements.
-SERVERLESS_GRANT_FIXED = 596
+# The Studio role's policy of a runtime role EMR Serverless applications run as: its fixed text (the cluster
+# grant and the serverless statements); it names each such application twice (application, job runs), the
+# runtime role's ARN twice and the role's users in each of its three statements.
+SERVERLESS_GRANT_FIXED = 740
 SERVERLESS_APPLICATION_ARN = len(f'"arn:{LONGEST_PARTITION}:emr-serverless:{max(KNOWN_REGIONS, key=len)}:'
                                  '123456789012:/applications/",') + 20
-# With emr-serverless at SERVERLESS_MAX_APPLICATIONS and emr-assumable-roles at MAX_ASSUMABLE_ROLES.
-STUDIO_OWN_POLICIES = 8327
 # Interpolated parts, at their longest (a JSON string's quotes and comma counted where it is a list member).
 _REGION = max(KNOWN_REGIONS, key=len)
 S3_BUCKET_ARN = len(f'"arn:{LONGEST_PARTITION}:s3:::",') + 63
@@ -183,26 +186,45 @@ def document_rules() -> dict:
     }
 
 
-def runtime_role_grants_fit(users: str) -> Rule:
-    """The Studio role's grants of the runtime roles fit IAM's quota beside its own policies: a precondition
-    (modules/emr_runtime_roles.py), ``users`` the map of runtime role => the users of the platform's role given
-    it. A default role is one grant naming no user; any other given to some user names them (in the serverless
-    grant of a role EMR Serverless applications run as, three times more)."""
+def studio_grant_sizes(users: str) -> str:
+    """Runtime role => characters of the Studio role's managed policy of it, at most (roles with a policy only:
+    a default role, or one given to some user). ``users``: map of runtime role => the users of the platform's
+    role given it. A default role's policy names no user; any other's names them once, or, when EMR
+    Serverless applications run as it, in each of its three statements."""
     apps = "var.emr_serverless_applications"
-    # Per runtime role: its cluster grant, and, when applications run as it, its serverless grant.
-    serverless = (f"(length([for a in values({apps}) : a if try(a.runtime_role, null) == role]) == 0 ? 0 : "
-                  f"{SERVERLESS_GRANT_FIXED + STUDIO_GRANT_INTERPOLATED} + 2 * {SERVERLESS_APPLICATION_ARN} * "
-                  f"length([for a in values({apps}) : a if try(a.runtime_role, null) == role]))")
-    grant = f"({STUDIO_GRANT_FIXED + STUDIO_GRANT_INTERPOLATED} + {serverless})"
-    users_text = "sum(concat([0], [for name in names : length(name) + 3]))"
-    grants = (f"sum(concat([0], [for role, names in {users} : contains(var.emr_default_runtime_roles, role) ? {grant} "
-              f": (length(names) == 0 ? 0 : {grant} + {users_text} * ({serverless} == 0 ? 1 : 4))]))")
-    studio_room = IAM_INLINE_PER_ROLE - STUDIO_OWN_POLICIES
-    return (f"{grants} <= {studio_room}",
-            f"emr_runtime_roles and the users given them take up to ${{{grants}}} characters of the Studio "
-            f"execution role's policies, which have {studio_room:,} left of IAM's {IAM_INLINE_PER_ROLE:,} per role "
-            "(each runtime role is a grant naming the users given it; emr_default_runtime_roles name no user). "
-            "Give fewer runtime roles per user, or make a role every user has a default one.")
+    count = f"length([for a in values({apps}) : a if try(a.runtime_role, null) == role])"
+    names = "sum(concat([0], [for name in names : length(name) + 3]))"
+    return (f"{{for role, names in {users} : role => ({count} == 0 ? "
+            f"{STUDIO_GRANT_FIXED + STUDIO_GRANT_INTERPOLATED} : "
+            f"{SERVERLESS_GRANT_FIXED + 2 * STUDIO_GRANT_INTERPOLATED} + 2 * {SERVERLESS_APPLICATION_ARN} * {count}) + "
+            f"(contains(var.emr_default_runtime_roles, role) ? 0 : {names} * ({count} == 0 ? 1 : 3)) "
+            f"if contains(var.emr_default_runtime_roles, role) || length(names) > 0}}")
+
+
+def runtime_role_grants_fit(users: str) -> list:
+    """The Studio role's managed policies of the runtime roles fit IAM's quotas (preconditions,
+    modules/emr_runtime_roles.py; ``users`` as for ``studio_grant_sizes``): each policy its 6,144 characters,
+    and the role its managed policies per role (``iam_managed_policies_per_role``)."""
+    sizes = studio_grant_sizes(users)
+    too_large = f"{{for role, size in {sizes} : role => size if size > {IAM_MANAGED_POLICY}}}"
+    attached = f"{STUDIO_OWN_MANAGED_POLICIES} + length({sizes})"
+    return [
+        (f"length({too_large}) == 0",
+         "emr_runtime_roles has roles whose policy on the Studio execution role would take more than IAM's "
+         f"{IAM_MANAGED_POLICY:,} characters per managed policy (characters, at most): ${{jsonencode({too_large})}}. "
+         "The policy names each user given the role (name length + 3 characters; 3 times when EMR Serverless "
+         "applications run as the role): give the role to fewer users, split it, or make it one of "
+         "emr_default_runtime_roles (no user named)."),
+        (f"{attached} <= var.iam_managed_policies_per_role",
+         f"emr_runtime_roles gives the Studio execution role ${{{attached}}} managed policies "
+         f"(AmazonSageMakerFullAccess and one per runtime role given to some user: "
+         f"${{jsonencode(keys({sizes}))}}), more than iam_managed_policies_per_role = "
+         "${var.iam_managed_policies_per_role}, IAM's quota of managed policies per role (10 by default). "
+         f"The quota can be raised to {IAM_MANAGED_PER_ROLE_MAX}: Service Quotas, AWS Identity and Access "
+         "Management (IAM), \"Managed policies per role\" (aws service-quotas request-service-quota-increase "
+         "--service-code iam --quota-code L-0DA4ABF3 --desired-value 20); then set iam_managed_policies_per_role "
+         "to the new quota. Or use fewer runtime roles."),
+    ]
 
 
 def network_rules() -> dict:

@@ -276,6 +276,17 @@ INPUTS: Tuple[InputSpec, ...] = (
         "emr_runtime_roles.",
         default=[], rules=emr_default_runtime_role_rules()),
     InputSpec(
+        "iam_managed_policies_per_role", "number",
+        "IAM's quota of managed policies per role in this account (10 unless raised, at most 20: Service Quotas, "
+        "IAM, \"Managed policies per role\"). The Studio execution role takes AmazonSageMakerFullAccess and one "
+        "per EMR runtime role given to some user; the plan refuses more than this.",
+        default=10,
+        rules=[("var.iam_managed_policies_per_role >= 10 && var.iam_managed_policies_per_role <= 20 && "
+                "floor(var.iam_managed_policies_per_role) == var.iam_managed_policies_per_role",
+                "iam_managed_policies_per_role = ${var.iam_managed_policies_per_role} is invalid: IAM's quota of "
+                "managed policies per role is a whole number from 10 (its default) to 20 (the most it can be "
+                "raised to).")]),
+    InputSpec(
         "permissions_boundary_arn", "string",
         "IAM permissions boundary attached to every role this stack creates (null: none).",
         default=None,

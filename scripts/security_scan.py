@@ -237,6 +237,7 @@ def _addresses(config: dict) -> List[str]:
 POLICY_ARGUMENTS = {
     "aws_iam_role": "assume_role_policy",
     "aws_iam_role_policy": "policy",
+    "aws_iam_policy": "policy",
     "aws_s3_bucket_policy": "policy",
     "aws_kms_key_policy": "policy",
     "aws_kms_key": "policy",

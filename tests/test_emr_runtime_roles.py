@@ -56,24 +56,44 @@ def test_instance_role_may_assume_exactly_the_runtime_roles(stack: SynthesizedSt
     assert statement["Resource"].startswith("${jsonencode(values(merge({for name, r in aws_iam_role.emr_runtime_roles")
 
 
+def _studio_policy(stack, name):
+    """The Studio role's managed policy of a runtime role (resource ``name``) and its attachment."""
+    body = stack.resource("aws_iam_policy", f"emr_runtime_roles/{name}")
+    attachment = stack.resource("aws_iam_role_policy_attachment", f"emr_runtime_roles/{name}_attachment")
+    assert body["name"] == '${"${local.global_name_prefix}-studio-rt-${each.key}"}'
+    assert attachment["for_each"] == body["for_each"]
+    assert "aws_iam_role.iam_studio_execution" in attachment["role"]
+    assert re.fullmatch(r"\$\{aws_iam_policy\.emr_runtime_roles_" + name + r"_[0-9A-F]{8}\[each\.key\]\.arn\}",
+                        attachment["policy_arn"]), attachment["policy_arn"]
+    return body, policy(body)
+
+
 def test_studio_role_gets_session_credentials_per_role_and_only_for_the_users_given_it(stack: SynthesizedStack):
     arn = ("arn:${data.aws_partition.account_partition_32ACE770.partition}:iam::"
            "${data.aws_caller_identity.account_caller_1C5BE04F.account_id}:role/${local.global_name_prefix}-rt-"
            "${each.key}")
+    serverless = runtime_role_names("var.emr_serverless_applications")
     for name, identity in (("studio_default_role", {}),
                            ("studio_user_role",
+                            {"aws:SourceIdentity": "${jsonencode(local.emr_runtime_role_users[each.key])}"}),
+                           ("studio_serverless_default_role", {}),
+                           ("studio_serverless_user_role",
                             {"aws:SourceIdentity": "${jsonencode(local.emr_runtime_role_users[each.key])}"})):
-        body, document = _policy(stack, name)
-        assert body["name"] == '${"emr-runtime-role-${each.key}"}'
-        assert "aws_iam_role.iam_studio_execution" in body["role"]
-        [statement] = document["Statement"]
+        body, document = _studio_policy(stack, name)
+        statement = document["Statement"][0]
+        assert statement["Sid"] == "SessionCredentials"
         assert statement["Action"] == ["elasticmapreduce:GetClusterSessionCredentials"]
         assert statement["Resource"].endswith(":cluster/*")
         assert statement["Condition"] == {"StringEquals": {"elasticmapreduce:ExecutionRoleArn": arn, **identity}}
+        # Each runtime role has one policy: those of EMR Serverless applications' roles hold both grants.
+        assert (f"!contains({serverless}, name)" in body["for_each"]) == ("serverless" not in name), body["for_each"]
     users = stack.local("emr_runtime_role_users")
     assert "if u.execution_role_arn == null && contains(u.emr_runtime_roles, name)" in users
     assert "if !contains(var.emr_default_runtime_roles, name) && length(names) > 0" in (
-        stack.resource("aws_iam_role_policy", "emr_runtime_roles/studio_user_role")["for_each"])
+        stack.resource("aws_iam_policy", "emr_runtime_roles/studio_user_role")["for_each"])
+    # No grant of a runtime role is inline on the Studio role (IAM's 10,240 characters for all of them).
+    assert not [a for a, p in stack.resources("aws_iam_role_policy").items()
+                if a.startswith("emr_runtime_roles/") and "iam_studio_execution" in p["role"]]
 
 
 def test_studio_uses_an_applications_runtime_role_only_in_the_sessions_of_its_users(stack: SynthesizedStack):
@@ -86,20 +106,18 @@ def test_studio_uses_an_applications_runtime_role_only_in_the_sessions_of_its_us
     for name, identity in (("studio_serverless_default_role", {}),
                            ("studio_serverless_user_role",
                             {"aws:SourceIdentity": "${jsonencode(local.emr_runtime_role_users[each.key])}"})):
-        body, document = _policy(stack, name)
-        assert body["name"] == '${"emr-serverless-${each.key}"}'
-        assert "aws_iam_role.iam_studio_execution" in body["role"]
+        body, document = _studio_policy(stack, name)
         assert body["for_each"].endswith(f" && contains({serverless}, name)}}}}") or body["for_each"].endswith(
             f" if contains({serverless}, name)}}}}"), body["for_each"]
         found = {s["Sid"]: s for s in document["Statement"]}
+        assert set(found) == {"SessionCredentials", "UseApplications", "PassRuntimeRole"}
         assert found["UseApplications"]["Action"] == ["emr-serverless:AccessLivyEndpoints",
+                                                      "emr-serverless:GetDashboardForJobRun",
                                                       "emr-serverless:StartApplication"]
         assert found["UseApplications"]["Resource"] == (
-            "${jsonencode(local.emr_serverless_application_arns_by_role[each.key])}")
-        assert found["SparkUiOfJobRuns"]["Resource"] == (
-            "${jsonencode(local.emr_serverless_job_run_arns_by_role[each.key])}")
-        for sid in ("UseApplications", "SparkUiOfJobRuns"):
-            assert found[sid].get("Condition") == ({"StringEquals": identity} if identity else None), sid
+            "${jsonencode(concat(local.emr_serverless_application_arns_by_role[each.key], "
+            "local.emr_serverless_job_run_arns_by_role[each.key]))}")
+        assert found["UseApplications"].get("Condition") == ({"StringEquals": identity} if identity else None)
         assert found["PassRuntimeRole"] == {
             "Sid": "PassRuntimeRole", "Effect": "Allow", "Action": ["iam:PassRole"], "Resource": role_arn,
             "Condition": {"StringEquals": {"iam:PassedToService": "emr-serverless.amazonaws.com", **identity}}}

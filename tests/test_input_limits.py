@@ -19,7 +19,7 @@ from modules.encryption import PlatformKeyPolicyProps, key_policy_document
 from modules.input_limits import (
     IAM_INLINE_PER_ROLE, KEY_POLICY_BASE, KEY_POLICY_LIMIT, KNOWN_REGIONS, LONGEST_PARTITION,
     MAX_ALLOWED_S3_BUCKETS, RUNTIME_ROLE_POLICIES_FIXED, S3_ARN_PER_BUCKET, S3_ENDPOINT_POLICY_BASE,
-    S3_ENDPOINT_POLICY_LIMIT, SERVERLESS_GRANT_FIXED, STUDIO_GRANT_FIXED, STUDIO_OWN_POLICIES)
+    S3_ENDPOINT_POLICY_LIMIT, SERVERLESS_GRANT_FIXED, STUDIO_GRANT_FIXED, IAM_MANAGED_POLICY, studio_grant_sizes)
 from modules.inputs import MAX_ASSUMABLE_ROLES
 from modules.vpc_endpoints import s3_endpoint_policy
 from terraform_runs import plan_many
@@ -106,7 +106,7 @@ def test_each_user_role_adds_what_the_key_policy_rule_counts(sizes):
 
 
 # The inline policies of a role may hold IAM_INLINE_PER_ROLE characters in all (modules/input_limits.py).
-# The stack makes no managed policies (6,144 each).
+# The stack's managed policies (6,144 each) are the Studio role's policies of the EMR runtime roles.
 # An interpolated value (an ARN, a partition, a region) at its largest: ARNs of
 # our roles, buckets, key and log group stay well under this.
 INTERPOLATED_VALUE_AT_MOST = 256
@@ -155,15 +155,18 @@ def test_iam_policies_grow_with_no_input_and_fit_iam_quotas(stack):
         per_role.setdefault(policy["role"], 0)
         per_role[policy["role"]] += fixed + values * INTERPOLATED_VALUE_AT_MOST
     assert per_role and max(per_role.values()) <= IAM_INLINE_PER_ROLE, per_role
-    studio = next(v for role, v in per_role.items() if "iam_studio_execution" in role)
-    assert studio == STUDIO_OWN_POLICIES  # the room the runtime-role grant rule leaves the Studio role
+    # The Studio role's inline policies, at their largest (8,327 of 10,240): none grows with the users given
+    # runtime roles, whose grants are managed policies of their own.
+    assert 0 < next(v for role, v in per_role.items() if "iam_studio_execution" in role) <= IAM_INLINE_PER_ROLE
+    assert not [a for a, p in stack.resources("aws_iam_role_policy").items()
+                if a.startswith("emr_runtime_roles/") and "iam_studio_execution" in p["role"]]
 
 
 def test_runtime_role_policy_constants_are_measured(stack):
     """The fixed text the rules of emr_runtime_roles count (modules/input_limits.py): a runtime role's three
-    data policies, and the Studio role's grant of one runtime role (the larger of its two forms)."""
-    policies = {a.split("/", 1)[1]: p for a, p in stack.resources("aws_iam_role_policy").items()
-                if a.startswith("emr_runtime_roles/")}
+    data policies, and the Studio role's managed policy of one runtime role (the larger of its two forms)."""
+    policies = {a.split("/", 1)[1]: p for kind in ("aws_iam_role_policy", "aws_iam_policy")
+                for a, p in stack.resources(kind).items() if a.startswith("emr_runtime_roles/")}
     assert sum(_fixed(policies[n])[0] for n in ("s3_read", "s3_write", "glue")) == RUNTIME_ROLE_POLICIES_FIXED
     assert max(_fixed(policies[n])[0] for n in ("studio_default_role", "studio_user_role")) == STUDIO_GRANT_FIXED
     assert max(_fixed(policies[n])[0] for n in ("studio_serverless_default_role", "studio_serverless_user_role")
@@ -172,6 +175,39 @@ def test_runtime_role_policy_constants_are_measured(stack):
     # cluster ARN; partition, account, name prefix and role name of the runtime role's ARN.
     _, expressions = _fixed(policies["studio_user_role"])
     assert len(expressions) == 8 and expressions[-1] == "jsonencode(local.emr_runtime_role_users[each.key])"
+
+
+# Users per runtime role (README, EMR runtime roles): 50 users of 20-character names fit a role's policy on
+# the Studio role, with and without an EMR Serverless application running as the role (the rule's bound,
+# computed by Terraform as the plan computes it).
+USERS_PER_ROLE, USER_NAME = 50, 20
+
+
+def test_fifty_users_per_runtime_role_fit_the_studio_roles_managed_policy(tmp_path, terraform_env):
+    users = [f"{i:02d}".rjust(USER_NAME, "u") for i in range(USERS_PER_ROLE)]
+    roles = {"cluster-only": users, "serverless": users, "one-more": users + ["u" * USER_NAME]}
+    (tmp_path / "main.tf").write_text(
+        'variable "emr_serverless_applications" { default = {spark = {runtime_role = "serverless"}} }\n'
+        'variable "emr_default_runtime_roles" { default = [] }\n'
+        f"locals {{\n  users = {json.dumps(roles)}\n}}\n"
+        f'output "sizes" {{ value = {studio_grant_sizes("local.users")} }}\n')
+    subprocess.run(["terraform", "init", "-input=false", "-no-color"], cwd=tmp_path, env=terraform_env, check=True,
+                   capture_output=True, text=True, timeout=300)
+    result = subprocess.run(["terraform", "console"], cwd=tmp_path, env=terraform_env,
+                            input=f"jsonencode({studio_grant_sizes('local.users')})\n",
+                            capture_output=True, text=True, timeout=300, check=True)
+    found = re.search(r'"(\{.*\})"', result.stdout)
+    assert found, result.stdout + result.stderr
+    sizes = json.loads(json.loads(f'"{found.group(1)}"'))
+    assert sizes["serverless"] <= IAM_MANAGED_POLICY and sizes["cluster-only"] <= IAM_MANAGED_POLICY, sizes
+    # Each further user takes their name, quotes and a comma once (3 times with EMR Serverless).
+    assert sizes["one-more"] - sizes["cluster-only"] == USER_NAME + 3, sizes
+    # The figures README gives: users of 20-character names per role, without and with one application.
+    per_user = USER_NAME + 3
+    fit = {"cluster-only": (IAM_MANAGED_POLICY - sizes["cluster-only"]) // per_user + USERS_PER_ROLE,
+           "serverless": (IAM_MANAGED_POLICY - sizes["serverless"]) // (3 * per_user) + USERS_PER_ROLE}
+    print("users of 20-character names per runtime role:", fit)
+    assert fit == {"cluster-only": 248, "serverless": 72}, fit
 
 
 # An existing VPC's subnets, checked against what AWS says of them at plan time
