@@ -217,13 +217,15 @@ def runtime_role_grants_fit(users: str) -> list:
          "emr_default_runtime_roles (no user named)."),
         (f"{attached} <= var.iam_managed_policies_per_role",
          f"emr_runtime_roles gives the Studio execution role ${{{attached}}} managed policies "
-         f"(AmazonSageMakerFullAccess and one per runtime role given to some user: "
+         f"(AmazonSageMakerFullAccess and one per runtime role that is a default or given to some user: "
          f"${{jsonencode(keys({sizes}))}}), more than iam_managed_policies_per_role = "
-         "${var.iam_managed_policies_per_role}, IAM's quota of managed policies per role (10 by default). "
+         "${var.iam_managed_policies_per_role}, IAM's quota of managed policies per role "
+         f"({IAM_MANAGED_PER_ROLE_DEFAULT} by default). "
          f"The quota can be raised to {IAM_MANAGED_PER_ROLE_MAX}: Service Quotas, AWS Identity and Access "
-         "Management (IAM), \"Managed policies per role\" (aws service-quotas request-service-quota-increase "
-         "--service-code iam --quota-code L-0DA4ABF3 --desired-value 20); then set iam_managed_policies_per_role "
-         "to the new quota. Or use fewer runtime roles."),
+         "Management (IAM), \"Managed policies per role\" (or `aws service-quotas request-service-quota-increase "
+         "--service-code iam --quota-code <its code, from aws service-quotas list-service-quotas --service-code "
+         f"iam> --desired-value {IAM_MANAGED_PER_ROLE_MAX}`); then set iam_managed_policies_per_role to the new "
+         "quota. Or use fewer runtime roles."),
     ]
 
 

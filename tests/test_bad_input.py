@@ -13,7 +13,7 @@ import re
 
 import pytest
 
-from modules.input_limits import IAM_INLINE_PER_ROLE, MAX_ALLOWED_S3_BUCKETS, STUDIO_OWN_POLICIES
+from modules.input_limits import IAM_MANAGED_POLICY, MAX_ALLOWED_S3_BUCKETS
 from modules.inputs import INPUT_NAMES
 from modules.input_rules import MAX_SERVICE_CATALOG_TAGS, STACK_TAGS_PER_SERVICE_CATALOG_RESOURCE
 from terraform_runs import plan_many
@@ -193,13 +193,23 @@ CASES = {
         {"emr_runtime_roles": {"big": {"data_prefixes": [f"p{i}/" + "x" * 290 + "/" for i in range(10)]}}},
         ['emr_runtime_roles has roles whose data policies would take more than IAM\'s 10,240 characters per role '
          '(characters, at most): {"big":']),
-    # A precondition (it reads three inputs): 10 roles of 9 long-named users each.
-    "runtime_role_grants_too_large": (
+    # Preconditions (they read three inputs). 100 users of 63-character names: 6,600 characters of names.
+    "runtime_role_grant_too_large": (
+        {"emr_runtime_roles": {"big": {"data_prefixes": ["big/"]}},
+         "user_profiles": {f"{'u' * 60}{j:03d}": {"emr_runtime_roles": ["big"]} for j in range(100)}},
+        ["emr_runtime_roles has roles whose policy on the Studio execution role would take more than IAM's "
+         f"{IAM_MANAGED_POLICY:,} characters per managed policy (characters, at most): {{\"big\":"]),
+    # 10 runtime roles given to users: 11 managed policies with AmazonSageMakerFullAccess.
+    "runtime_roles_beyond_the_managed_policy_quota": (
         {"emr_runtime_roles": {f"t{i}": {"data_prefixes": [f"t{i}/"]} for i in range(10)},
-         "user_profiles": {f"{'u' * 60}{j:03d}": {"emr_runtime_roles": [f"t{(j + k) % 10}" for k in range(5)]}
-                           for j in range(9)}},
-        ["emr_runtime_roles and the users given them take up to", "characters of the Studio execution role's policies, "
-         f"which have {IAM_INLINE_PER_ROLE - STUDIO_OWN_POLICIES:,} left of IAM's {IAM_INLINE_PER_ROLE:,} per role"]),
+         "user_profiles": {"alice": {"emr_runtime_roles": [f"t{i}" for i in range(10)]}}},
+        ["emr_runtime_roles gives the Studio execution role 11 managed policies (AmazonSageMakerFullAccess and one "
+         'per runtime role that is a default or given to some user: ["t0","t1",',
+         "more than iam_managed_policies_per_role = 10", "The quota can be raised to 20"]),
+    "managed_policy_quota_out_of_range": (
+        {"iam_managed_policies_per_role": 21},
+        ["iam_managed_policies_per_role = 21 is invalid: IAM's quota of managed policies per role is a whole "
+         "number from 10 (its default) to 20"]),
     "runtime_roles_old_release": (
         {"emr_runtime_roles": {"team-a": {"data_prefixes": ["team-a/"]}}, "emr_release_labels": ["emr-6.8.0"]},
         ['emr_release_labels has releases before emr-6.9.0 while emr_runtime_roles is set: ["emr-6.8.0"]']),
@@ -280,12 +290,15 @@ CASE_READS = {
     "emr_instance_type_not_in_cluster_zone": PROVIDER_INPUTS | {"enable_emr", "existing_vpc_id", "az_count"},
 }
 # The runtime-role rules read these together (modules/input_rules.py; the Studio role's grants count the
-# runtime roles EMR Serverless applications run as, whose rules read emr_runtime_roles).
+# runtime roles EMR Serverless applications run as, whose rules read emr_runtime_roles, and the managed
+# policies it may take).
 RUNTIME_ROLE_INPUTS = {"user_profiles", "emr_runtime_roles", "emr_default_runtime_roles", "allowed_s3_buckets",
-                       "enable_emr", "emr_release_labels", "emr_serverless_applications"}
+                       "enable_emr", "emr_release_labels", "emr_serverless_applications",
+                       "iam_managed_policies_per_role"}
 CASE_READS.update({name: RUNTIME_ROLE_INPUTS for name in (
     "user_runtime_roles_wrong", "user_runtime_role_undefined", "user_runtime_roles_too_many",
-    "runtime_role_policy_too_large", "runtime_role_grants_too_large", "runtime_roles_wrong",
+    "runtime_role_policy_too_large", "runtime_role_grant_too_large", "runtime_roles_beyond_the_managed_policy_quota",
+    "runtime_roles_wrong",
     "runtime_roles_old_release",
     "runtime_roles_not_an_object", "user_profiles_not_an_object", "serverless_too_many", "serverless_applications")})
 # Cases planned on their own, whose error must be the only one: a missing input that the provider,

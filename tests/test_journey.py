@@ -43,18 +43,33 @@ def _journey(outdir, capsys):
 
 
 def _journey_with_policy(emu, outdir, capsys, policy: str, change):
-    """The journey with the Studio role's inline policy ``policy`` changed by ``change`` (a function of each
-    statement), put back afterwards."""
+    """The journey with the Studio role's policy ``policy`` changed by ``change`` (a function of each
+    statement), put back afterwards: an inline policy by its name, or a managed policy attached to the role
+    (the runtime roles' grants, ``ml-prod-<region>-studio-rt-<name>``) by a new default version."""
     iam = emu.client("iam", REGION)
-    original = iam.get_role_policy(RoleName=ROLE, PolicyName=policy)["PolicyDocument"]
+    attached = {p["PolicyName"]: p["PolicyArn"]
+                for p in iam.list_attached_role_policies(RoleName=ROLE)["AttachedPolicies"]}
+    if policy in attached:
+        arn = attached[policy]
+        version = iam.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"]
+        original = iam.get_policy_version(PolicyArn=arn, VersionId=version)["PolicyVersion"]["Document"]
+    else:
+        original = iam.get_role_policy(RoleName=ROLE, PolicyName=policy)["PolicyDocument"]
     changed = json.loads(json.dumps(original))
     for statement in changed["Statement"]:
         change(statement)
-    iam.put_role_policy(RoleName=ROLE, PolicyName=policy, PolicyDocument=json.dumps(changed))
+    if policy in attached:
+        new = iam.create_policy_version(PolicyArn=arn, PolicyDocument=json.dumps(changed), SetAsDefault=True)
+    else:
+        iam.put_role_policy(RoleName=ROLE, PolicyName=policy, PolicyDocument=json.dumps(changed))
     try:
         return _journey(outdir, capsys)
     finally:
-        iam.put_role_policy(RoleName=ROLE, PolicyName=policy, PolicyDocument=json.dumps(original))
+        if policy in attached:
+            iam.set_default_policy_version(PolicyArn=arn, VersionId=version)
+            iam.delete_policy_version(PolicyArn=arn, VersionId=new["PolicyVersion"]["VersionId"])
+        else:
+            iam.put_role_policy(RoleName=ROLE, PolicyName=policy, PolicyDocument=json.dumps(original))
 
 
 def _without(action: str):
@@ -64,9 +79,11 @@ def _without(action: str):
     return change
 
 
-def _without_source_identity(users: list):
+def _without_source_identity(users: list, sids=None):
+    """Drops the users' condition from each statement (of those whose Sid is in ``sids``: default, all)."""
     def change(statement):
-        assert statement["Condition"]["StringEquals"].pop("aws:SourceIdentity") == users
+        if sids is None or statement["Sid"] in sids:
+            assert statement["Condition"]["StringEquals"].pop("aws:SourceIdentity") == users
     return change
 
 
@@ -159,7 +176,7 @@ def test_the_journey_fails_when_the_livy_rule_is_removed(applied_prod, capsys):
 def test_the_journey_fails_when_a_user_may_get_credentials_of_a_role_not_given_them(applied_prod, capsys):
     emu, outdir = applied_prod
     # team-b's role, for carol's sessions only
-    code, out, err = _journey_with_policy(emu, outdir, capsys, "emr-runtime-role-team-b",
+    code, out, err = _journey_with_policy(emu, outdir, capsys, f"ml-prod-{REGION}-studio-rt-team-b",
                                           _without_source_identity(["carol"]))
     assert code == 1
     assert ("journey step 'check the role's permissions' failed at elasticmapreduce:GetClusterSessionCredentials: "
@@ -216,7 +233,7 @@ def test_the_serverless_journey_passes_with_aws_studio_clients(applied_prod, cap
 def test_the_journey_fails_when_the_role_loses_the_livy_endpoint(applied_prod, capsys):
     emu, outdir = applied_prod
     # The application's runtime role, for alice's and bob's sessions.
-    code, out, err = _journey_with_policy(emu, outdir, capsys, "emr-serverless-team-a",
+    code, out, err = _journey_with_policy(emu, outdir, capsys, f"ml-prod-{REGION}-studio-rt-team-a",
                                           _without("emr-serverless:AccessLivyEndpoints"))
     assert code == 1
     assert "journey step 'check the EMR Serverless permissions' failed at emr-serverless:AccessLivyEndpoints" in err
@@ -245,8 +262,10 @@ def test_the_journey_fails_when_the_application_has_no_livy_endpoint(applied_pro
 def test_the_journey_fails_when_a_user_not_given_the_applications_runtime_role_may_use_it(
         applied_prod, capsys, repo_root):
     emu, outdir = applied_prod
-    code, out, err = _journey_with_policy(emu, outdir, capsys, "emr-serverless-team-a",
-                                          _without_source_identity(["alice", "bob"]))
+    code, out, err = _journey_with_policy(emu, outdir, capsys, f"ml-prod-{REGION}-studio-rt-team-a",
+                                          # the role's EMR Serverless statements only, not its clusters'
+                                          _without_source_identity(["alice", "bob"],
+                                                                   sids=("UseApplications", "PassRuntimeRole")))
     assert code == 1
     # The connect's first call that runs as the role, in carol's session.
     assert ("journey step 'check the EMR Serverless permissions' failed at emr-serverless:StartApplication: "

@@ -126,8 +126,8 @@ def test_every_policy_document_of_the_stack_is_linted(policy_documents, stack):
     linted = {d.label.split(" ", 1)[0] for d in policy_documents}
     assert linted == expected
     kinds = {address.split(".", 1)[0] for address in linted}
-    assert kinds == {"aws_iam_role", "aws_iam_role_policy", "aws_s3_bucket_policy", "aws_kms_key_policy",
-                     "aws_vpc_endpoint"}
+    assert kinds == {"aws_iam_role", "aws_iam_role_policy", "aws_iam_policy", "aws_s3_bucket_policy",
+                     "aws_kms_key_policy", "aws_vpc_endpoint"}
     assert any(d.label.endswith("(plan)") for d in policy_documents)  # trust policies are known at plan time
     for document in policy_documents:
         assert "${" not in document.text, document.label
@@ -170,17 +170,18 @@ def test_a_for_over_a_resource_resolves_through_its_iterator(stack):
     """Policies name the runtime roles through ``for`` expressions over for_each resources (each iterator's
     attribute stands for the resource's), and the EMR Serverless applications and their job runs through
     templates of an indexed resource: each resolves to a plausible ARN of its own type."""
-    def statements(path: str) -> dict:
-        text = stack.resource("aws_iam_role_policy", path)["policy"]
+    def statements(path: str, kind: str = "aws_iam_role_policy") -> dict:
+        text = stack.resource(kind, path)["policy"]
         return {s["Sid"]: s for s in json.loads(scan.resolve_placeholders(text, stack.config))["Statement"]}
 
     roles = statements("emr_runtime_roles/instance_assume")["AssumeRuntimeRoles"]["Resource"]
     assert roles and all(re.fullmatch(r"arn:aws:iam::123456789012:role/[a-z0-9-]+", r) for r in roles), roles
-    grant = statements("emr_runtime_roles/studio_serverless_user_role")
+    grant = statements("emr_runtime_roles/studio_serverless_user_role", "aws_iam_policy")
     application = r"arn:aws:emr-serverless:eu-west-1:123456789012:/applications/00f[a-z0-9-]+"
-    (app,) = grant["UseApplications"]["Resource"]
+    # The applications and their job runs, in one statement (each action applies to its own resource type).
+    (app,) = [r for r in grant["UseApplications"]["Resource"] if not r.endswith("/jobruns/*")]
+    (job_runs,) = [r for r in grant["UseApplications"]["Resource"] if r.endswith("/jobruns/*")]
     assert re.fullmatch(application, app)
-    (job_runs,) = grant["SparkUiOfJobRuns"]["Resource"]
     assert re.fullmatch(application + r"/jobruns/\*", job_runs)
 
 

@@ -242,8 +242,8 @@ def other_runtime_roles_denied(j, results: list[dict]) -> list[str]:
                 "check the role's permissions", made["action"],
                 f"{user}'s session may get the cluster's credentials for runtime role {name} ({arn}), which "
                 "Studio does not offer them",
-                "the Studio role's emr-runtime-role-<name> policies must condition each role on the users given it "
-                "(modules/emr_runtime_roles.py)")
+                "the Studio role's managed policy of each runtime role (<prefix>-studio-rt-<name>) must condition "
+                "it on the users given it (modules/emr_runtime_roles.py)")
         lines.append(f"denied   {made['action']}  on {made['resource']} for runtime role {arn} "
                      f"(not offered to {user}), as expected")
     return lines

@@ -204,8 +204,9 @@ def _not_given_denied(j: Journey, step: str, calls: list[dict], app: dict, role_
             raise JourneyFailure(step, allowed[0]["action"], f"{user}'s session may {allowed[0]['action']} on "
                                  f"{allowed[0]['resource']}, but Studio does not offer {user} the application's "
                                  f"runtime role {role_arn}",
-                                 "the Studio role's emr-serverless-<role> policies must condition each runtime role on "
-                                 "the users given it (modules/emr_runtime_roles.py grant_serverless)")
+                                 "the Studio role's managed policy of each runtime role (<prefix>-studio-rt-<role>) "
+                                 "must condition its EMR Serverless statements on the users given it "
+                                 "(modules/emr_runtime_roles.py grant_serverless)")
         lines += [f"denied   {v['action']}  on {v['resource']} as {user} (not given runtime role {role_arn}), "
                   "as expected" for v in results]
     return lines
