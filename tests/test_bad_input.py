@@ -202,7 +202,8 @@ CASES = {
     # 10 runtime roles given to users: 11 managed policies with AmazonSageMakerFullAccess.
     "runtime_roles_beyond_the_managed_policy_quota": (
         {"emr_runtime_roles": {f"t{i}": {"data_prefixes": [f"t{i}/"]} for i in range(10)},
-         "user_profiles": {"alice": {"emr_runtime_roles": [f"t{i}" for i in range(10)]}}},
+         "user_profiles": {"alice": {"emr_runtime_roles": [f"t{i}" for i in range(5)]},
+                           "bob": {"emr_runtime_roles": [f"t{i}" for i in range(5, 10)]}}},
         ["emr_runtime_roles gives the Studio execution role 11 managed policies (AmazonSageMakerFullAccess and one "
          'per runtime role that is a default or given to some user: ["t0","t1",',
          "more than iam_managed_policies_per_role = 10", "The quota can be raised to 20"]),
