@@ -57,4 +57,18 @@ def test_unknown_outputs_read_known_after_apply_in_the_summary(run):
     assert "| `private_subnet_ids` | add |  | `[(known after apply), (known after apply)]` |" in summary
     assert "| `product_ids` | add |  | `{\"spark-livy-cluster\": (known after apply)}` |" in summary
     outputs = summary[summary.index("**Outputs changing:**"):]
-    assert "null" not in outputs and "{}" not in outputs
+
+    def unknown(mirror) -> bool:
+        if isinstance(mirror, dict):
+            return any(unknown(v) for v in mirror.values())
+        if isinstance(mirror, list):
+            return any(unknown(v) for v in mirror)
+        return mirror is True
+
+    # An output with an unknown part never reads as null or {} (dev's known-empty maps, such as
+    # emr_serverless_application_ids without applications, rightly do).
+    partly_unknown = [name for name, change in shown.items() if unknown(change.get("after_unknown"))]
+    assert "private_subnet_ids" in partly_unknown and "product_ids" in partly_unknown
+    for name in partly_unknown:
+        (row,) = [line for line in outputs.splitlines() if line.startswith(f"| `{name}` |")]
+        assert "null" not in row and "`{}`" not in row, row
