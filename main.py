@@ -39,7 +39,7 @@ from modules.state_backend import (
 from modules.security_groups import SecurityGroups, SecurityGroupsProps
 from modules.storage import Storage, StorageProps
 from modules.studio import StudioDomain, StudioDomainProps
-from modules.tf import expr, expr_map
+from modules.tf import declare_outputs, expr, expr_map
 from modules.vpc_endpoints import VpcEndpoints, VpcEndpointsProps
 
 REPO_ROOT = os.path.dirname(os.path.abspath(__file__))
@@ -187,9 +187,7 @@ class PlatformStack(TerraformStack):
             "private_subnet_ids": (network.private_subnet_ids, "Private subnets of Studio, EMR and the endpoints"),
             "studio_security_group_id": (groups.studio, "Security group of the Studio apps"),
             "emr_security_group_ids": (
-                f"{{master = {groups.emr_master}, core = {groups.emr_core}, "
-                f"service_access = {groups.emr_service_access}}}",
-                "EMR-managed security groups: master, core, service_access (null without EMR)"),
+                groups.emr_group_ids, "EMR-managed security groups: master, core, service_access (null without EMR)"),
             "portfolio_id": (catalog.portfolio_id, "Service Catalog portfolio of the EMR products"),
             "product_ids": (catalog.product_ids, "Service Catalog product id per template in emr_templates/ "
                                                  "(the next plan reads it back: modules/previous_state.py)"),
@@ -212,8 +210,7 @@ class PlatformStack(TerraformStack):
                 f'{{for n, a in var.emr_serverless_applications : n => {runtime.role_arns}[a.runtime_role]}}',
                 "Runtime role per EMR Serverless application: the --emr-execution-role-arn of its connect"),
         }
-        for name, (value, description) in outputs.items():
-            TerraformOutput(self, name, value=expr(value), description=description)
+        declare_outputs(self, outputs)
 
 
 class EmrAccountStack(TerraformStack):

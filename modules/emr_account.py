@@ -26,7 +26,6 @@ Deploy the platform stack first (the trust names its roles), then this one.
 from dataclasses import dataclass
 
 from constructs import Construct
-from cdktf import TerraformOutput
 
 from modules.account import AccountContext
 from modules.emr_account_inputs import EMR_ACCOUNT_INPUTS, EMR_ACCOUNT_SPECS
@@ -39,7 +38,7 @@ from modules.network import FlowLogs, FlowLogsProps, Network, NetworkProps
 from modules.previous_state import previous_output
 from modules.security_groups import SecurityGroups, SecurityGroupsProps
 from modules.storage import Storage, StorageProps
-from modules.tf import expr, local
+from modules.tf import declare_outputs, local
 
 
 def var(name: str) -> str:
@@ -122,9 +121,7 @@ class EmrAccount(Construct):
             "vpc_id": (network.vpc_id, "VPC of this account's EMR clusters (peer or share it with the domain's)"),
             "private_subnet_ids": (network.private_subnet_ids, "Private subnets of the EMR clusters"),
             "emr_security_group_ids": (
-                f"{{master = {groups.emr_master}, core = {groups.emr_core}, "
-                f"service_access = {groups.emr_service_access}}}",
-                "EMR-managed security groups: master, core, service_access (null without EMR)"),
+                groups.emr_group_ids, "EMR-managed security groups: master, core, service_access (null without EMR)"),
             "portfolio_id": (catalog.portfolio_id, "Service Catalog portfolio of this account's EMR products"),
             "product_ids": (catalog.product_ids, "Service Catalog product id per template in emr_templates/ "
                                                  "(the next plan reads it back: modules/previous_state.py)"),
@@ -132,5 +129,4 @@ class EmrAccount(Construct):
             "emr_instance_role_arn": (iam.emr_instance_role_arn, "EMR instance role"),
             "kms_key_arn": (key.key_arn, "This account's key: buckets, EMR disks, flow logs"),
         }
-        for output, (value, description) in outputs.items():
-            TerraformOutput(scope, output, value=expr(value), description=description)
+        declare_outputs(scope, outputs)

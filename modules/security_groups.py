@@ -93,6 +93,9 @@ class SecurityGroups(Construct):
         self.studio, self.endpoints = (one(studio, "id"), one(endpoints, "id")) if local_studio else ("null", "null")
         self.emr_master, self.emr_core = one(master, "id"), one(core, "id")
         self.emr_service_access = one(service, "id")
+        # The three EMR-managed groups as one map expression (an output of both stacks).
+        self.emr_group_ids = (f"{{master = {self.emr_master}, core = {self.emr_core}, "
+                              f"service_access = {self.emr_service_access}}}")
         # A stack that never has applications (the emr-account stack) gets neither the group nor its rules.
         has_serverless = props.emr_serverless_enabled != "false"
         with_serverless = count_when(props.emr_serverless_enabled)

@@ -11,8 +11,8 @@ from CDKTF to CDK Terrain a small change.
 """
 from constructs import Construct
 from cdktf import (
-    Postcondition, Precondition, TerraformDataSource, TerraformLocal, TerraformResource, TerraformResourceLifecycle,
-    Token)
+    Postcondition, Precondition, TerraformDataSource, TerraformLocal, TerraformOutput, TerraformResource,
+    TerraformResourceLifecycle, Token)
 
 
 def address(resource: TerraformResource) -> str:
@@ -69,6 +69,12 @@ def local(scope: Construct, name: str, expression: str) -> str:
     value = TerraformLocal(scope, name, expr(expression))
     value.override_logical_id(name)
     return f"local.{name}"
+
+
+def declare_outputs(scope: Construct, outputs: dict) -> None:
+    """Declares a stack's outputs: name => (bare expression, description)."""
+    for name, (value, description) in outputs.items():
+        TerraformOutput(scope, name, value=expr(value), description=description)
 
 
 def checked(pre=(), post=()):
