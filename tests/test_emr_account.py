@@ -157,23 +157,7 @@ def test_plan_summary_marks_the_stacks_required_inputs(emr_plans):
         assert row.endswith("| *(required)* |"), row
 
 
-@pytest.mark.applies
-def test_prod_applies_replans_without_changes_and_destroys_in_the_second_account(emr_plans, emulator, repo_root):
-    from scripts.platform_cmd import emulator_scope
-
-    stack_dir = emr_plans["dir"]
-    var_file = f"-var-file={repo_root / 'workspaces' / EMR_ACCOUNT_STACK / 'prod.tfvars.json'}"
-    emulator.write_drift_override(stack_dir)
-    terraform = Terraform(stack_dir, emr_plans["env"])
-    _, left_out = emulator_scope(stack_dir)
-    assert left_out == []  # no SageMaker domain here: the emulator creates all of it
-    applied = terraform.run(["apply", "-input=false", "-auto-approve", var_file], workspace="prod")
-    assert "Apply complete! Resources: 98 added" in applied.stdout
-    replan = terraform.run(["plan", "-input=false", "-detailed-exitcode", var_file], workspace="prod", check=False)
-    assert replan.returncode == 0, replan.stdout[-3000:]
-    terraform.run(["destroy", "-input=false", "-auto-approve", var_file], workspace="prod")
-    left = terraform.run(["state", "list"], workspace="prod", check=False).stdout.split()
-    assert [a for a in left if not a.startswith("data.")] == []
+# Its apply, second plan and destroy: tests/test_journey.py, on the prod the journeys apply.
 
 
 def test_the_cli_plans_the_emr_account_stack_from_its_own_variable_files(synthesized_dir, capsys):
