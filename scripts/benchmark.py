@@ -46,10 +46,11 @@ if __package__ in (None, ""):
 
 from scripts.benchmark_report import (  # noqa: E402
     LABELS, SUITE_ROWS, THIS_TREE_ONLY, Revision, newcomer_breakdown, render, run_header)
+from scripts.errors import ScriptError, run_main  # noqa: E402
+from scripts.repo import DEFAULT_WORKSPACE, REPO_ROOT  # noqa: E402
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
 RESULT = REPO_ROOT / "docs" / "benchmarks.md"
-WORKSPACE = "dev"
+WORKSPACE = DEFAULT_WORKSPACE
 
 # argv: stdout file, stderr file, command...: runs the command and prints the peak
 # RSS (KiB) of the largest process it waited for (jsii's node, terraform's plugins).
@@ -98,7 +99,7 @@ with Emulator(region=region, log_dir=work / "emulator") as emu:
 """
 
 
-class RowFailed(Exception):
+class RowFailed(ScriptError):
     """A command of a row failed; the message says which and how (the row shows it)."""
 
 
@@ -384,6 +385,10 @@ def parse_args(argv=None) -> argparse.Namespace:
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     args = parse_args(argv)
+    return run_main("scripts/benchmark", lambda: _run(args, argv))
+
+
+def _run(args: argparse.Namespace, argv: list) -> int:
     head = git("rev-parse", "HEAD")
     dirty = [line for line in git("status", "--porcelain", "--untracked-files=no").splitlines() if line.strip()]
     plan = [(ref, git("rev-parse", f"{ref}^{{commit}}"), False) for ref in args.baseline] + [("this tree", head, True)]

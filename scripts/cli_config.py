@@ -32,6 +32,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
 
+from scripts.errors import ScriptError
+
 HEADER = "# Written by scripts/terraform_env.py: do not edit, it is rewritten on every run.\n"
 SOURCE_LINE = "# User configuration merged in: "  # followed by a path, or "none"
 INSTALL_METHODS = ("filesystem_mirror", "network_mirror", "direct")
@@ -227,7 +229,7 @@ def _tokens(text: str) -> list[tuple[str, int, int]]:
     return out
 
 
-class CliConfigError(ValueError):
+class CliConfigError(ScriptError):
     """The user's CLI configuration could not be read; the message says where."""
 
 

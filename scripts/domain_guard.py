@@ -27,6 +27,7 @@ from typing import Any, Mapping, Sequence
 from modules.domain_replacement import (
     ALLOW_FLAG, ALLOW_VARIABLE, ATTRIBUTE_WORDS, DOMAIN_TYPE, FORCING_INPUTS, LOSS_SENTENCE, OUTPUT,
     PRECONDITION_MARK, USER_PROFILE_TYPE, inputs_for)
+from scripts.errors import CommandError
 
 _ARN_REGION = re.compile(r"^arn:[^:]+:sagemaker:([^:]+):")
 
@@ -254,8 +255,6 @@ def refusal_of(plan: Mapping[str, Any], workspace: str, command: str) -> str | N
 
 def refuse(plan: Mapping[str, Any], workspace: str, command: str) -> None:
     """Raises the CLI's CommandError with :func:`refusal_of`, if any."""
-    from scripts.platform_cmd import CommandError
-
     text = refusal_of(plan, workspace, command)
     if text is not None:
         raise CommandError(text)
@@ -269,8 +268,6 @@ def run_plan(tf, workspace: str, plan_args: Sequence[str], plan_file, check: boo
     users: modules/domain_replacement.py), it plans again with the switch, only to show
     what the plan would do: that plan says ``allow_domain_replacement = false`` again (so
     the guard refuses it with its full message) and its file is deleted (nobody applies it)."""
-    from scripts.platform_cmd import CommandError
-
     proc = tf.run(list(plan_args), workspace=workspace, check=False)
     refused = proc.returncode != 0 and PRECONDITION_MARK in proc.stdout + proc.stderr
     if refused:
@@ -316,8 +313,6 @@ def check_plan(tf, workspace: str, var_file, command: str, progress, targets: Se
 def check_destroy(tf, workspace: str, state: Sequence[str], var_values: Mapping[str, Any], flag: bool) -> None:
     """Refuses (CommandError) ``destroy`` of a workspace whose ``state`` (addresses) has
     user profiles, without the switch."""
-    from scripts.platform_cmd import CommandError
-
     users = sorted(m.group(1) for a in state if a.split(".")[0] == USER_PROFILE_TYPE
                    for m in [re.search(r'\["([^"]+)"\]$', a)] if m)
     if not users or destroy_allowed(var_values, flag or tf.env.get(f"TF_VAR_{ALLOW_VARIABLE}") == "true"):

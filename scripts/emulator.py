@@ -35,7 +35,9 @@ import urllib.request
 from pathlib import Path
 from typing import Mapping
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+from scripts.errors import ScriptError
+from scripts.repo import CACHE_DIR, REPO_ROOT, TLS_DIR
+
 HOST = "127.0.0.1"  # loopback only, never anything else
 FAKE_ACCOUNT_ID = "123456789012"  # moto's default account
 OVERRIDE_FILE = "emulator_override.tf.json"
@@ -85,7 +87,6 @@ EMULATOR_DRIFT = {
 }
 DRIFT_OVERRIDE_FILE = "emulator_drift_override.tf.json"
 # The emulator's certificate and key (made once, kept: outside persistent/, which `down` removes).
-TLS_DIR = REPO_ROOT / ".cache" / "emulator" / "tls"
 TLS_CERT_FILE = "emulator-cert.pem"  # as scripts/moto_ext/tls.py names it
 
 # Variables that could make a client reach a real account or another endpoint.
@@ -122,7 +123,7 @@ def previous_outputs_override(stack_dir: Path | str, backend_type: str, config: 
     return override_document(backend_type, dict(config))
 
 
-class EmulatorError(RuntimeError):
+class EmulatorError(ScriptError):
     """The emulator could not start; ``str(err)`` is a complete, user-facing message."""
 
 
@@ -154,7 +155,7 @@ class Emulator:
     ) -> None:
         self.region = region
         self.python = python or sys.executable
-        self.log_dir = Path(log_dir) if log_dir else REPO_ROOT / ".cache" / "emulator"
+        self.log_dir = Path(log_dir) if log_dir else CACHE_DIR / "emulator"
         self.start_timeout = start_timeout
         self.port: int | None = None
         self.log_path: Path | None = None

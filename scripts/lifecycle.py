@@ -18,9 +18,12 @@ from pathlib import Path
 from typing import Sequence
 
 from scripts import emulator_persistent, teardown
+from scripts.errors import CommandError
 from scripts.platform_cmd import (
-    PLATFORM_STACK, CommandError, Progress, Target, Terraform, _plan_args, bootstrap_state, check_workspace,
-    emulator_scope, open_target, read_region, read_var_file, say_left_out, use_emulator_state_backend)
+    Progress, Target, Terraform, _plan_args, bootstrap_state, emulator_scope, open_target, say_left_out,
+    use_emulator_state_backend)
+from scripts.repo import PLATFORM_STACK
+from scripts.workspaces import check_workspace, read_region, read_var_file
 
 DOMAIN_TYPE = "aws_sagemaker_domain"
 _COUNTS = re.compile(r"(\d+) (added|changed|destroyed|to add|to change|to destroy)")

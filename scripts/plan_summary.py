@@ -51,6 +51,8 @@ from typing import Any, Iterable, Mapping, Sequence
 from modules.emr_account_inputs import EMR_ACCOUNT_SPECS
 from modules.inputs import INPUT_SPECS
 from scripts import plan_values
+from scripts.errors import ScriptError, UsageError, run_main
+from scripts.workspaces import workspace_name_problem
 from scripts.plan_values import code
 
 MARKER = "<!-- sagemaker-emr-platform-plan -->"
@@ -59,7 +61,7 @@ GITHUB_COMMENT_LIMIT = 65536
 
 ACTIONS = ("add", "change", "replace", "destroy")
 DESTRUCTIVE = ("replace", "destroy")
-WORKSPACE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+PROG = "plan_summary"
 ERROR_MAX_LINES = 80
 ERROR_MAX_CHARS = 6000
 ERROR_MIN_CHARS = 200  # per failed workspace, however many failed
@@ -80,7 +82,7 @@ ACTION_REASONS = {
 }
 
 
-class SummaryError(ValueError):
+class SummaryError(ScriptError):
     """The input is not a plan we can read; ``str(err)`` says what and where."""
 
 
@@ -837,12 +839,12 @@ def _pairs(items: Sequence[str], option: str) -> list[tuple[str, str]]:
     for item in items:
         ws, sep, path = item.partition("=")
         if not sep or not path:
-            raise SummaryError(f"{option}: expected WORKSPACE=PATH, got {item!r}")
-        if not WORKSPACE_NAME.match(ws):
-            raise SummaryError(f"{option}: invalid workspace name {ws!r} in {item!r} "
-                               "(letters, digits, '.', '_' and '-', not starting with a symbol)")
+            raise UsageError(f"{option}: expected WORKSPACE=PATH, got {item!r}")
+        problem = workspace_name_problem(ws)
+        if problem:
+            raise UsageError(f"{option}: invalid workspace name {ws!r} in {item!r} ({problem})")
         if ws in seen:
-            raise SummaryError(f"{option}: workspace {ws!r} given twice")
+            raise UsageError(f"{option}: workspace {ws!r} given twice")
         seen.add(ws)
         out.append((ws, path))
     return out
@@ -868,25 +870,32 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    prog = "plan_summary"
+    return run_main(PROG, lambda: _run(args))
+
+
+def _inputs(args: argparse.Namespace):
+    """(plans, failed, bases, base variables) of the command line; a UsageError when they do not fit."""
+    plans = _pairs(args.plans, "WS=PLAN_JSON")
+    failed = _pairs(args.failed, "--failed")
+    bases = dict(_pairs(args.base, "--base"))
+    both = {w for w, _ in plans} & {w for w, _ in failed}
+    if both:
+        raise UsageError(f"workspace(s) {', '.join(sorted(both))} given both as planned and as failed")
+    if not plans and not failed:
+        raise UsageError("no workspace given: pass WS=PLAN_JSON and/or --failed WS=ERROR_TEXT_FILE")
+    unknown_bases = set(bases) - {w for w, _ in plans} - {w for w, _ in failed}
+    if unknown_bases:
+        raise UsageError(f"--base for workspace(s) not planned: {', '.join(sorted(unknown_bases))}")
     try:
-        plans = _pairs(args.plans, "WS=PLAN_JSON")
-        failed = _pairs(args.failed, "--failed")
-        bases = dict(_pairs(args.base, "--base"))
-        both = {w for w, _ in plans} & {w for w, _ in failed}
-        if both:
-            raise SummaryError(f"workspace(s) {', '.join(sorted(both))} given both as planned and as failed")
-        if not plans and not failed:
-            raise SummaryError("no workspace given: pass WS=PLAN_JSON and/or --failed WS=ERROR_TEXT_FILE")
-        unknown_bases = set(bases) - {w for w, _ in plans} - {w for w, _ in failed}
-        if unknown_bases:
-            raise SummaryError(f"--base for workspace(s) not planned: {', '.join(sorted(unknown_bases))}")
         base_vars = {ws: base_variables_from(load_json(path, f"--base {ws}"), f"--base {ws}={path}")
                      for ws, path in bases.items()}
-    except SummaryError as exc:
-        print(f"{prog}: error: {exc}", file=sys.stderr)
-        return 2
+    except SummaryError as exc:  # a file the command was given
+        raise UsageError(exc.message, exc.next_step) from None
+    return plans, failed, bases, base_vars
 
+
+def _run(args: argparse.Namespace) -> int:
+    plans, failed, bases, base_vars = _inputs(args)
     out = Path(args.out)
     hint = args.artifact_hint or default_artifact_hint(out, artifact_name=args.artifact_name)
     plan_docs: dict[str, Any] = {}
@@ -904,11 +913,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     labels = {ws: f"`{path}`" for ws, path in bases.items()}
     summaries, failures = write_summaries(out, plan_docs, errors, hint, base_vars, labels)
     for s in summaries:
-        print(f"{prog}: {s.workspace}: {headline_counts(s.totals)}"
+        print(f"{PROG}: {s.workspace}: {headline_counts(s.totals)}"
               + (f"; {len(s.hazards)} data-loss warning(s)" if s.hazards else ""), file=sys.stderr)
     for f in failures:
-        print(f"{prog}: {f.workspace}: FAILED", file=sys.stderr)
-    print(f"{prog}: wrote {out / 'comment.md'}", file=sys.stderr)
+        print(f"{PROG}: {f.workspace}: FAILED", file=sys.stderr)
+    print(f"{PROG}: wrote {out / 'comment.md'}", file=sys.stderr)
     return 1 if failures else 0
 
 

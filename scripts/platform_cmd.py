@@ -44,23 +44,15 @@ if __package__ in (None, ""):  # run as a file: make `scripts.*` importable
 
 from scripts import emulator_persistent, terraform_env  # noqa: E402
 from scripts.emulator import (  # noqa: E402
-    BACKEND_OVERRIDE_FILE, TLS_DIR, UNSUPPORTED_TYPES, Emulator, EmulatorError, previous_outputs_override)
+    BACKEND_OVERRIDE_FILE, UNSUPPORTED_TYPES, Emulator, previous_outputs_override)
+from scripts.errors import CommandError, ScriptError, run_main  # noqa: E402
+from scripts.repo import (  # noqa: E402
+    DEFAULT_OUTDIR, DEFAULT_WORKSPACE, PLATFORM_STACK, REPO_ROOT, STATE_STACK, TLS_DIR, WORKSPACE_STACKS)
+from scripts.workspaces import (  # noqa: E402
+    available_workspaces, check_workspace, new_workspace, read_region)
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-PLATFORM_STACK = "platform"
-STATE_STACK = "state-backend"
-# EMR in another account (modules/emr_account.py): variables in workspaces/emr-account/W.tfvars.json.
-EMR_ACCOUNT_STACK = "emr-account"
-WORKSPACE_STACKS = (PLATFORM_STACK, EMR_ACCOUNT_STACK)
-DEFAULT_WORKSPACE = "dev"
-DEFAULT_OUTDIR = "cdktf.out"
 TARGETS = ("emulator", "aws")
-WORKSPACE_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")
 HEARTBEAT_SECONDS = 15
-
-
-class CommandError(RuntimeError):
-    """A user-facing failure: printed as-is (it ends with what to do next), exit 1."""
 
 
 # -- progress --------------------------------------------------------------------
@@ -95,78 +87,6 @@ class Progress:
         finally:
             done.set()
             self.say(f"{name} {status} in {time.monotonic() - start:.1f}s (total {time.monotonic() - self.t0:.1f}s)")
-
-
-# -- workspaces ------------------------------------------------------------------
-def workspaces_dir(root: Path) -> Path:
-    return Path(root) / "workspaces"
-
-
-def available_workspaces(root: Path) -> list[str]:
-    d = workspaces_dir(root)
-    return sorted(p.name[: -len(".tfvars.json")] for p in d.glob("*.tfvars.json")) if d.is_dir() else []
-
-
-def check_workspace_name(workspace: str) -> None:
-    if workspace == "default":
-        raise CommandError("the Terraform workspace 'default' is not used by this project: every environment "
-                           "has a named workspace and its own variable file.\n"
-                           "Next: name the workspace, e.g. scripts/platform plan dev.")
-    if not WORKSPACE_NAME.fullmatch(workspace or ""):
-        raise CommandError(f"invalid workspace name {workspace!r}: use 1 to 40 lowercase letters, digits, '-' "
-                           "or '_', starting with a letter or digit.\nNext: pick a plain name such as 'dev'.")
-
-
-def stack_workspaces_dir(root: Path, stack: str) -> Path:
-    """Where ``stack``'s variable files are: workspaces/ (platform), workspaces/<stack>/ (others)."""
-    return workspaces_dir(root) if stack == PLATFORM_STACK else workspaces_dir(root) / stack
-
-
-def check_workspace(root: Path | str, workspace: str, stack: str = PLATFORM_STACK) -> Path:
-    """The absolute path of ``stack``'s ``<workspace>.tfvars.json``, or a CommandError."""
-    check_workspace_name(workspace)
-    folder = stack_workspaces_dir(Path(root), stack)
-    path = folder / f"{workspace}.tfvars.json"
-    if path.is_file():
-        return path.resolve()
-    names = sorted(p.name[: -len(".tfvars.json")] for p in folder.glob("*.tfvars.json")) if folder.is_dir() else []
-    listing = ", ".join(names) if names else f"none (no *.tfvars.json in {folder})"
-    raise CommandError(
-        f"unknown workspace {workspace!r}: {path} does not exist.\n"
-        f"Available workspaces: {listing}\n"
-        f"Next: use one of those, or create it with scripts/platform new-workspace {workspace}.")
-
-
-def read_var_file(var_file: Path) -> dict:
-    try:
-        data = json.loads(Path(var_file).read_text())
-    except ValueError as exc:
-        raise CommandError(f"{var_file} is not valid JSON: {exc}\nNext: fix the file and re-run.") from None
-    if not isinstance(data, dict):
-        raise CommandError(f"{var_file} must hold a JSON object of variable values.\nNext: fix the file.")
-    return data
-
-
-def read_region(var_file: Path) -> str:
-    region = read_var_file(var_file).get("region")
-    if not isinstance(region, str) or not region:
-        raise CommandError(f'{var_file} has no "region".\nNext: add "region": "<aws region>" to it.')
-    return region
-
-
-def new_workspace(root: Path, name: str, source: str, domain_name: str | None, region: str | None) -> Path:
-    """Creates ``workspaces/<name>.tfvars.json`` from ``workspaces/<source>.tfvars.json``."""
-    check_workspace_name(name)
-    target = workspaces_dir(root) / f"{name}.tfvars.json"
-    if target.exists():
-        raise CommandError(f"{target} already exists.\nNext: edit it, or pick another name.")
-    values = read_var_file(check_workspace(root, source))
-    values["workspace"] = name
-    values["domain_name"] = domain_name or f"ml-{name}"
-    if region:
-        values["region"] = region
-    target.write_text(json.dumps(values, indent=2) + "\n")
-    return target
 
 
 # -- credentials -----------------------------------------------------------------
@@ -310,18 +230,12 @@ class Terraform:
                 raise CommandError(f"`terraform {terraform_env.describe(args)}` failed (exit {result.returncode}).\n"
                                    "Next: read Terraform's error above, fix it and re-run.")
             return result
-        try:
-            return terraform_env.run_terraform(list(args), self.dir, env=env, check=check, timeout=timeout)
-        except terraform_env.TerraformError as exc:
-            raise CommandError(str(exc)) from None
+        return terraform_env.run_terraform(list(args), self.dir, env=env, check=check, timeout=timeout)
 
     def init(self) -> None:
         # -reconfigure: the same directory is used with different backends.
         env = {k: v for k, v in self.env.items() if k != "TF_WORKSPACE"}
-        try:
-            terraform_env.init(self.dir, env=env, extra_args=["-reconfigure"], timeout=3600)
-        except terraform_env.TerraformError as exc:
-            raise CommandError(str(exc)) from None
+        terraform_env.init(self.dir, env=env, extra_args=["-reconfigure"], timeout=3600)
 
     def workspaces(self) -> list[str]:
         out = self.run(["workspace", "list"]).stdout
@@ -648,7 +562,7 @@ def cmd_pr_plan(args, progress: Progress) -> int:
                 try:
                     proc, shown = domain_guard.run_plan(tf, ws, _plan_args(var_files[ws], plan_file), plan_file,
                                                         check=False)
-                except CommandError as exc:  # `terraform show` failed
+                except ScriptError as exc:  # `terraform show` failed
                     return ws, None, str(exc)
             (out / f"{ws}.plan.txt").write_text(proc.stdout + proc.stderr)
             if shown is None:
@@ -764,19 +678,8 @@ def main(argv: Sequence[str] | None = None, cli_process: bool = False) -> int:
     args = parse_args(argv)
     args.cli_process = cli_process
     progress = Progress()
-    try:
-        return COMMANDS[args.command](args, progress)
-    except (CommandError, terraform_env.TerraformError, EmulatorError) as exc:
-        print(f"scripts/platform {args.command}: error: {exc}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print(f"scripts/platform {args.command}: interrupted", file=sys.stderr)
-        return 130
+    return run_main(f"scripts/platform {args.command}", lambda: COMMANDS[args.command](args, progress))
 
 
 if __name__ == "__main__":
-    # Through the package module, so that the command modules (scripts.lifecycle,
-    # scripts.journey) and this entry share one CommandError class.
-    from scripts.platform_cmd import main as package_main
-
-    sys.exit(package_main(cli_process=True))
+    sys.exit(main(cli_process=True))

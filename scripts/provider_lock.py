@@ -23,6 +23,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from scripts.errors import ScriptError
+
 # Under .cache/terraform/, beside the CLI configuration the scripts write.
 LOCAL_LOCK_NAME = "machine.lock.hcl"
 
@@ -33,7 +35,7 @@ _HASH_LIST = re.compile(r'^([ \t]*)hashes\s*=\s*\[(.*?)\]', re.M | re.S)
 _HASH = re.compile(r'"([a-z0-9]+:[^"]+)"')
 
 
-class LockError(ValueError):
+class LockError(ScriptError):
     """A lock file Terraform wrote does not belong to the committed one; the message says how."""
 
 

@@ -51,13 +51,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, Iterable, List, Mapping, Optional, Tuple
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+from scripts.errors import ScriptError, run_main
+from scripts.repo import REPO_ROOT
+
 CUSTOM_CHECKS_DIR = REPO_ROOT / "scripts" / "checkov_checks"
 BLACKHOLE_PROXY = "http://127.0.0.1:9"  # nothing listens: any request that tries to leave fails
 SEVERITIES = ("MUTE", "INFO", "LOW", "MEDIUM", "HIGH", "CRITICAL")
 
 
-class ScanError(RuntimeError):
+class ScanError(ScriptError):
     """A scanner could not run; ``str(err)`` says what and what to do."""
 
 
@@ -590,6 +592,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--plan-json", type=Path, help="terraform show -json of a plan of that stack")
     parser.add_argument("--templates-dir", type=Path, help="directory of rendered product templates")
     args = parser.parse_args(argv)
+    return run_main("scripts.security_scan", lambda: _scan(args))
+
+
+def _scan(args: argparse.Namespace) -> int:
     config = json.loads((args.stack / "cdk.tf.json").read_text())
     plan = json.loads(args.plan_json.read_text()) if args.plan_json else None
     with tempfile.TemporaryDirectory() as work:

@@ -41,14 +41,13 @@ from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
 from scripts import cli_config, provider_lock
-
-REPO_ROOT = Path(__file__).resolve().parent.parent
+from scripts.errors import ScriptError
+from scripts.repo import REPO_ROOT, TERRAFORM_LOCK_FILE_NAME
 
 # The dependency lock file: hashicorp/aws's hashes for every platform the registry
 # publishes (zh:) and the unpacked package for linux_amd64 (h1:). README "Needs" says
 # where they come from and how to add a platform.
-LOCK_FILE_NAME = ".terraform.lock.hcl"
-LOCK_FILE = REPO_ROOT / LOCK_FILE_NAME
+LOCK_FILE = REPO_ROOT / TERRAFORM_LOCK_FILE_NAME
 
 AWS_PROVIDER_SOURCE = "registry.terraform.io/hashicorp/aws"
 AWS_PROVIDER_VERSION = "5.100.0"
@@ -78,7 +77,7 @@ _NO_COLOR_COMMANDS = frozenset(
 )
 
 
-class TerraformError(RuntimeError):
+class TerraformError(ScriptError):
     """A Terraform step failed; ``str(err)`` is a complete, user-facing message."""
 
 
@@ -233,7 +232,8 @@ def _first_install(rc: Path, environ: Mapping[str, str]) -> None:
             init(work, env={**environ, "TF_CLI_CONFIG_FILE": str(rc), "CHECKPOINT_DISABLE": "1"}, backend=False,
                  record_hashes=True)
             try:
-                derived = provider_lock.derive(LOCK_FILE.read_text(), (Path(work) / LOCK_FILE_NAME).read_text())
+                written = (Path(work) / TERRAFORM_LOCK_FILE_NAME).read_text()
+                derived = provider_lock.derive(LOCK_FILE.read_text(), written)
             except provider_lock.LockError as exc:
                 raise TerraformError(f"{exc}.\nNext: check that {LOCK_FILE} pins hashicorp/aws "
                                      f"{AWS_PROVIDER_VERSION}, then re-run.") from None
@@ -371,7 +371,7 @@ def init(
     args += list(extra_args)
     rc = Path((env or {}).get("TF_CLI_CONFIG_FILE") or cache_dir() / "cli.tfrc")  # the machine lock is beside it
     shutil.copyfile(provider_lock.lock_to_use(LOCK_FILE, rc.with_name(provider_lock.LOCAL_LOCK_NAME)),
-                    Path(cwd) / LOCK_FILE_NAME)
+                    Path(cwd) / TERRAFORM_LOCK_FILE_NAME)
     proc = run_terraform(args, cwd, env=env, check=False, timeout=timeout)
     if proc.returncode != 0:
         raise TerraformError(explain_init_failure(proc.stderr or proc.stdout, cwd, args, env or os.environ))
@@ -389,7 +389,7 @@ def explain_init_failure(output: str, cwd: Path | str, args: Sequence[str], env:
     add_platform = (f"add it to {LOCK_FILE} from a synthesized stack on a machine that reaches the registry: "
                     f"`cd cdktf.out/stacks/platform && terraform providers lock -platform={plat} "
                     "-platform=linux_amd64` (keep the platforms already listed), then copy its "
-                    f"{LOCK_FILE_NAME} over the repository's and commit it (README, \"Needs\")")
+                    f"{TERRAFORM_LOCK_FILE_NAME} over the repository's and commit it (README, \"Needs\")")
     if re.search(r"(doesn't|does not) match any of the checksums", flat):
         meaning = (f"hashicorp/aws {AWS_PROVIDER_VERSION} for {plat} matches none of the hashes in the lock file "
                    f"{LOCK_FILE}.\nEither {plat} is not among the platforms the lock file covers, or the package "
