@@ -44,10 +44,10 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from scripts.benchmark_report import (  # noqa: E402
+from scripts.benchmark_report import (
     LABELS, SUITE_ROWS, THIS_TREE_ONLY, Revision, newcomer_breakdown, render, run_header)
-from scripts.errors import ScriptError, run_main  # noqa: E402
-from scripts.repo import DEFAULT_WORKSPACE, REPO_ROOT  # noqa: E402
+from scripts.errors import ScriptError, run_main
+from scripts.repo import DEFAULT_WORKSPACE, REPO_ROOT
 
 RESULT = REPO_ROOT / "docs" / "benchmarks.md"
 WORKSPACE = DEFAULT_WORKSPACE

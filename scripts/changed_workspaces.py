@@ -107,7 +107,7 @@ def changed_workspaces(base: str | None, head: str, root: Path | str = REPO_ROOT
     out = _git(root, "diff", "--name-status", "--no-renames", "-z", base, head).stdout
     fields = [f for f in out.split("\0") if f]
     changed, deleted, other = set(), set(), []
-    for status, path in zip(fields[0::2], fields[1::2]):
+    for status, path in zip(fields[0::2], fields[1::2], strict=True):
         name = _workspace_name(path)
         if name is None:
             other.append(path)

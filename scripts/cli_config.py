@@ -159,7 +159,8 @@ def _load_json(text: str, path: Path | None = None):
     try:
         return json.loads(text, object_pairs_hook=_Obj)
     except ValueError as exc:
-        raise CliConfigError(f"the Terraform CLI configuration{f' {path}' if path else ''} is not valid JSON: {exc}")
+        where = f" {path}" if path else ""
+        raise CliConfigError(f"the Terraform CLI configuration{where} is not valid JSON: {exc}") from None
 
 
 def _render_json(pairs: _Obj, ours: Ours, environ: Mapping[str, str], source: str) -> str:

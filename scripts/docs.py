@@ -91,7 +91,8 @@ def render(readme: str, config: dict, tables=TABLES) -> str:
         if not pattern.search(readme):
             raise ScriptError(f"README.md has no '{begin}' ... '{end}' section",
                               f"put the two marker lines back where the {section} table belongs, then re-run.")
-        readme = pattern.sub(lambda _: f"{begin}\n{table(config)}\n{end}", readme)
+        section_text = f"{begin}\n{table(config)}\n{end}"
+        readme = pattern.sub(lambda _, text=section_text: text, readme)
     return readme
 
 

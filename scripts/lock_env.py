@@ -39,7 +39,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a file (bootstrap.sh): make `scripts.*` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from scripts.errors import ScriptError, run_main  # noqa: E402
+from scripts.errors import ScriptError, run_main
 
 AWS_BINDINGS = "cdktf_cdktf_provider_aws"
 _BINDING_IMPORT = re.compile(AWS_BINDINGS + r"\.([a-z0-9_]+)")

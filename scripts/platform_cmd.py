@@ -42,13 +42,13 @@ from typing import Iterator, Mapping, Sequence
 if __package__ in (None, ""):  # run as a file: make `scripts.*` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from scripts import emulator_persistent, terraform_env  # noqa: E402
-from scripts.emulator import (  # noqa: E402
+from scripts import emulator_persistent, terraform_env
+from scripts.emulator import (
     BACKEND_OVERRIDE_FILE, UNSUPPORTED_TYPES, Emulator, previous_outputs_override)
-from scripts.errors import CommandError, ScriptError, run_main  # noqa: E402
-from scripts.repo import (  # noqa: E402
+from scripts.errors import CommandError, ScriptError, run_main
+from scripts.repo import (
     DEFAULT_OUTDIR, DEFAULT_WORKSPACE, PLATFORM_STACK, REPO_ROOT, STATE_STACK, TLS_DIR, WORKSPACE_STACKS)
-from scripts.workspaces import (  # noqa: E402
+from scripts.workspaces import (
     available_workspaces, check_workspace, new_workspace, read_region)
 
 TARGETS = ("emulator", "aws")

@@ -605,7 +605,7 @@ def _scan(args: argparse.Namespace) -> int:
         if args.templates_dir:
             jobs["emr_templates"] = lambda: scan_templates(args.templates_dir)
         with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
-            results = dict(zip(jobs, pool.map(lambda job: job(), jobs.values())))
+            results = dict(zip(jobs, pool.map(lambda job: job(), jobs.values()), strict=True))
     bad = 0
     for name, result in results.items():
         print(f"checkov {name}: {result.counts()}")

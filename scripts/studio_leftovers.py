@@ -108,7 +108,7 @@ def delete_apps(sagemaker, apps: list[dict], timeout: float = DELETE_TIMEOUT_SEC
         if app["Status"] != "Deleting":
             sagemaker.delete_app(**_app_key(app))
     for app in apps:
-        wait_until(lambda: sagemaker.describe_app(**_app_key(app))["Status"] in APP_ENDED,
+        wait_until(lambda app=app: sagemaker.describe_app(**_app_key(app))["Status"] in APP_ENDED,
                    f"{_app_name(app)} is not Deleted", timeout)
     return [f"deleted {_app_name(app)} (was {app['Status']})" for app in apps]
 
@@ -131,7 +131,7 @@ def delete_spaces(sagemaker, domain_id: str, spaces: list[dict], timeout: float 
         if space.get("Status") != "Deleting":
             sagemaker.delete_space(DomainId=domain_id, SpaceName=space["SpaceName"])
     for space in spaces:
-        wait_until(lambda: _space_gone(sagemaker, domain_id, space["SpaceName"]),
+        wait_until(lambda space=space: _space_gone(sagemaker, domain_id, space["SpaceName"]),
                    f"space {space['SpaceName']} of domain {domain_id} is not deleted", timeout)
         sharing = (space.get("SpaceSharingSettingsSummary") or {}).get("SharingType", "Private").lower()
         owner = (space.get("OwnershipSettingsSummary") or {}).get("OwnerUserProfileName")
@@ -222,7 +222,7 @@ def terminate_products(catalog, products: list[dict], timeout: float = RECORD_TI
         records.append(catalog.terminate_provisioned_product(
             ProvisionedProductId=pp["Id"], TerminateToken=uuid.uuid4().hex)["RecordDetail"]["RecordId"])
     lines = []
-    for pp, record_id in zip(products, records):
+    for pp, record_id in zip(products, records, strict=True):
         reply = record_outcome(catalog, record_id, timeout)
         what = f"provisioned product {pp['Name']} ({pp['Id']}, product {pp['ProductId']})"
         if reply is None or reply["RecordDetail"]["Status"] != "SUCCEEDED":

@@ -319,9 +319,10 @@ def run_terraform(
             timeout=timeout,
         )
     except subprocess.TimeoutExpired as exc:
+        stderr = exc.stderr.decode(errors="replace") if isinstance(exc.stderr, bytes) else (exc.stderr or "")
         raise TerraformError(
             f"`terraform {describe(args)}` in {cwd} did not finish within {timeout:.0f}s.\n"
-            f"{_tail((exc.stderr or b'').decode(errors='replace') if isinstance(exc.stderr, bytes) else (exc.stderr or ''))}\n"
+            f"{_tail(stderr)}\n"
             "Next: look for a hung provider call (is the emulator up?) and re-run."
         ) from None
     except FileNotFoundError as exc:

@@ -215,7 +215,8 @@ def test_mirror_mode_init_verifies_against_the_lock_file(terraform_env, tmp_path
     tfe.init(d, env=env, backend=False)
     # The committed lock or, on a platform it has no h1: for, this machine's extension of it; not rewritten.
     machine_lock = Path(env["TF_CLI_CONFIG_FILE"]).with_name(provider_lock.LOCAL_LOCK_NAME)
-    assert (d / TERRAFORM_LOCK_FILE_NAME).read_text() == provider_lock.lock_to_use(tfe.LOCK_FILE, machine_lock).read_text()
+    expected = provider_lock.lock_to_use(tfe.LOCK_FILE, machine_lock).read_text()
+    assert (d / TERRAFORM_LOCK_FILE_NAME).read_text() == expected
     assert provider_lock.extends((d / TERRAFORM_LOCK_FILE_NAME).read_text(), committed)
     assert tfe.LOCK_FILE.read_text() == committed
     assert (d / ".terraform" / "providers" / AWS / tfe.AWS_PROVIDER_VERSION / tfe.platform_id()).exists()

@@ -96,7 +96,7 @@ def _created_service(node: ast.AST) -> str | None:
         if isinstance(first, ast.Constant) and isinstance(first.value, str):
             return first.value
     if isinstance(node, ast.Dict):
-        for key, value in zip(node.keys, node.values):
+        for key, value in zip(node.keys, node.values, strict=True):
             if isinstance(key, ast.Constant) and key.value == "service_name" \
                     and isinstance(value, ast.Constant) and isinstance(value.value, str):
                 return value.value
