@@ -238,7 +238,7 @@ def terraform_args(flag: bool) -> list[str]:
     return [f"-var={ALLOW_VARIABLE}=true"] if flag else []
 
 
-# -- the CLI's side (scripts/platform_cmd.py, scripts/lifecycle.py) -----------------------
+# -- the CLI's side (scripts/platform_cmd/, scripts/lifecycle.py) -----------------------
 def use_flag(tf, flag: bool) -> None:
     """``--allow-domain-replacement``: every terraform run of this command sees the
     variable true (through the environment, so runs made by other steps see it too;
@@ -292,12 +292,12 @@ def check_plan(tf, workspace: str, var_file, command: str, progress, targets: Se
     """Plans ``workspace`` and refuses (CommandError) a plan the guard stops: before an apply.
     Returns the plan (``terraform show -json``) for the apply's other checks. The
     saved plan stays in ``plan_file`` (for the apply to apply) only when given and not refused."""
-    from scripts.platform_cmd import _plan_args
+    from scripts.platform_cmd.terraform import plan_args
 
     keep, plan_file = plan_file is not None, plan_file or tf.dir / f"{workspace}.guard.tfplan"
     try:
         with progress.step(f"terraform plan ({workspace}: the domain guard)"):
-            _, plan = run_plan(tf, workspace, _plan_args(var_file, plan_file, targets=list(targets)), plan_file)
+            _, plan = run_plan(tf, workspace, plan_args(var_file, plan_file, targets=list(targets)), plan_file)
         refuse(plan, workspace, command)
     except BaseException:
         plan_file.unlink(missing_ok=True)

@@ -91,7 +91,7 @@ class EarlyInit:
 
 @contextmanager
 def own_emulator(root: Path, outdir: Path, region: str, progress, prepare: Callable[[], None]) -> Iterator:
-    """The Target of an emulator of this command's own (scripts/platform_cmd.py's
+    """The Target of an emulator of this command's own (scripts/platform_cmd/'s
     emulator_target), with ``prepare`` (the synthesis) run meanwhile; the emulator
     is stopped and its scratch directory removed on exit."""
     from scripts.platform_cmd import Target, Terraform, emulator_copies, write_local_backend_override

@@ -51,7 +51,7 @@ class UsageError(ScriptError):
 
 
 class CommandError(ScriptError):
-    """A ``scripts/platform`` command failed (scripts/platform_cmd.py and the modules of its commands)."""
+    """A ``scripts/platform`` command failed (scripts/platform_cmd/ and the modules of its commands)."""
 
 
 def run_main(prog: str, body: Callable[[], int], stream=None) -> int:

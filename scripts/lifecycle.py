@@ -20,7 +20,7 @@ from typing import Sequence
 from scripts import emulator_persistent, teardown
 from scripts.errors import CommandError
 from scripts.platform_cmd import (
-    Progress, Target, Terraform, _plan_args, bootstrap_state, emulator_scope, open_target, say_left_out,
+    Progress, Target, Terraform, plan_args, bootstrap_state, emulator_scope, open_target, say_left_out,
     use_emulator_state_backend)
 from scripts.repo import PLATFORM_STACK
 from scripts.workspaces import check_workspace, read_region, read_var_file
@@ -197,7 +197,7 @@ def cmd_loop(args, progress: Progress) -> int:
         with progress.step("terraform init (S3 backend in the emulator)"):
             tf.init()
         with progress.step(f"terraform plan ({ws}, everything)"):
-            proc = tf.run(_plan_args(var_file), workspace=ws)
+            proc = tf.run(plan_args(var_file), workspace=ws)
         planned = counts(proc.stdout).get("to add", 0)
         print(closing_line(proc.stdout, "plan"))
         targets, left_out = emulator_scope(tf.dir)
@@ -216,7 +216,7 @@ def cmd_loop(args, progress: Progress) -> int:
                 raise CommandError(f"{failure}\n(The loop stopped before its re-plan and destroy.)") from None
             print(result.summary_line())
         with progress.step(f"terraform plan again ({ws}, -detailed-exitcode)"):
-            proc = tf.run([*_plan_args(var_file, targets=targets), "-detailed-exitcode"], workspace=ws, check=False)
+            proc = tf.run([*plan_args(var_file, targets=targets), "-detailed-exitcode"], workspace=ws, check=False)
         if proc.returncode != 0:
             raise CommandError(f"the plan after apply is not empty (exit {proc.returncode}): a perpetual diff.\n"
                                f"{proc.stdout[-4000:]}{proc.stderr[-2000:]}\n"

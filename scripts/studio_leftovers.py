@@ -335,10 +335,10 @@ def prepare_apply(target, tf, workspace: str, var_file: Path, progress, auto_app
 def cmd_prepare_apply(args, progress) -> int:
     """``scripts/platform prepare-apply W``: what ``apply`` does before Terraform,
     for a ``cdktf deploy`` that follows."""
-    from scripts.platform_cmd import _refuse_emulator, emulator_scope, workspace_stack
+    from scripts.platform_cmd import emulator_scope, refuse_emulator, workspace_stack
 
     if args.target == "emulator":
-        _refuse_emulator("prepare-apply", args.workspace, Path(args.root).resolve())
+        refuse_emulator("prepare-apply", args.workspace, Path(args.root).resolve())
     with workspace_stack(args, progress) as (target, tf, var_file):
         before_apply(args, target, tf, var_file, progress, emulator_scope(tf.dir)[0] if target.name == "emulator"
                      else ())
