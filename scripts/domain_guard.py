@@ -8,13 +8,13 @@ replaces or destroys the domain, or re-creates it in another region, unless
 ``allow_domain_replacement = true`` (the workspace variable, or the CLI flag
 ``--allow-domain-replacement``, which sets it for one command).
 ``scripts/platform destroy`` of a workspace whose state has user profiles
-asks for the same switch (:func:`destroy_refusal`). ``scripts/plan_summary.py``
+asks for the same switch (:func:`destroy_refusal`). ``scripts/plan_summary/``
 shows a guarded replacement at the top of its warning block (:func:`markdown`).
 
 Which input is to blame comes from ``modules/domain_replacement.py`` (the
 measured list) and the output ``domain_replacement_inputs``, whose before and
 after values the plan carries. Reading and rendering use the standard library
-only (``scripts/plan_summary.py`` imports them); the CLI's functions at the end
+only (``scripts/plan_summary/`` imports them); the CLI's functions at the end
 import ``scripts.platform_cmd`` when they run.
 """
 from __future__ import annotations

@@ -4,7 +4,7 @@ Workspace W is ``workspaces/W.tfvars.json`` *and* Terraform workspace W (the
 emr-account stack's variables: ``workspaces/emr-account/W.tfvars.json``). The
 name rule is shared by the CLI (scripts/platform), the deploy workflow's change
 detection (scripts/changed_workspaces.py) and the plan summary
-(scripts/plan_summary.py): a name one of them accepts, all of them accept.
+(scripts/plan_summary/): a name one of them accepts, all of them accept.
 """
 
 from __future__ import annotations
