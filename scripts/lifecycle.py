@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
-from scripts import emulator_persistent, teardown
+from scripts import teardown
+from scripts.emulator import persistent as emulator_persistent
 from scripts.errors import CommandError
 from scripts.platform_cmd import (
     Progress, Target, Terraform, plan_args, bootstrap_state, emulator_scope, open_target, say_left_out,
@@ -247,7 +248,7 @@ def cmd_loop(args, progress: Progress) -> int:
 
 
 def cmd_emulator(args, progress: Progress) -> int:
-    """``emulator up|down|status``: the persistent emulator (scripts/emulator_persistent.py)."""
+    """``emulator up|down|status``: the persistent emulator (scripts/emulator/persistent.py)."""
     root = Path(args.root).resolve()
     if args.action == "up":
         region = args.region or read_region(check_workspace(root, "dev"))

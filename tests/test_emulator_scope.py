@@ -30,7 +30,7 @@ def test_an_apply_says_once_what_it_leaves_out(tmp_path, monkeypatch):
     platform_cmd.say_left_out(left_out, platform_cmd.Progress(stream))
     assert stream.getvalue() == ("[platform] the emulator applies all but 2 planned resource(s) "
                                  "(aws_cloudwatch_log_group, aws_flow_log): UNSUPPORTED_TYPES in "
-                                 "scripts/emulator.py says why\n")
+                                 "scripts/emulator/overrides.py says why\n")
 
 
 def test_nothing_left_out_nothing_said(tmp_path):

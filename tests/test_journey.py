@@ -15,7 +15,8 @@ import json
 
 import pytest
 
-from scripts import emulator_persistent, platform_cmd
+from scripts import platform_cmd
+from scripts.emulator import persistent as emulator_persistent
 from scripts.journey.steps import VISIBILITY_TAG
 
 pytestmark = [pytest.mark.emulator, pytest.mark.applies]

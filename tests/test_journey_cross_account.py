@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from scripts import emulator_persistent, platform_cmd
+from scripts import platform_cmd
+from scripts.emulator import persistent as emulator_persistent
 
 pytestmark = [pytest.mark.emulator, pytest.mark.applies]
 REGION = "eu-west-1"  # workspaces/prod.tfvars.json

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from scripts import emulator_persistent
+from scripts.emulator import persistent as emulator_persistent
 from scripts.errors import CommandError, ScriptError
 from scripts.repo import (
     DEFAULT_WORKSPACE, PLATFORM_STACK)

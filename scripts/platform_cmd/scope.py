@@ -49,4 +49,4 @@ def say_left_out(left_out: Sequence[tuple[str, str]], progress: Progress) -> Non
     if left_out:
         types = sorted({address.split(".")[0] for address, _ in left_out})
         progress.say(f"the emulator applies all but {len(left_out)} planned resource(s) ({', '.join(types)}): "
-                     "UNSUPPORTED_TYPES in scripts/emulator.py says why")
+                     "UNSUPPORTED_TYPES in scripts/emulator/overrides.py says why")

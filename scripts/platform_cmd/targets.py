@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, Mapping, Sequence
 
-from scripts import emulator_persistent, terraform_env
+from scripts import terraform_env
+from scripts.emulator import persistent as emulator_persistent
 from scripts.emulator import BACKEND_OVERRIDE_FILE, Emulator, previous_outputs_override
 from scripts.errors import CommandError
 from scripts.repo import (
@@ -100,7 +101,7 @@ class Target:
     env: dict
     emulator: Emulator | None = None
     initialized: frozenset = frozenset()
-    """Stacks already initialized (scripts/emulator_run.py): no ``terraform init`` again."""
+    """Stacks already initialized (scripts/emulator/run.py): no ``terraform init`` again."""
 
     def terraform(self, stack: str) -> Terraform:
         return Terraform(self.stacks[stack], self.env)
@@ -139,7 +140,7 @@ def emulator_target(root: Path, outdir: Path, region: str, progress: Progress,
     command); else one of this command's own, stopped and removed on exit:
     nothing of an emulator run lingers in cdktf.out or .state. ``prepare``
     (the synthesis) runs while this command's own emulator gets ready
-    (scripts/emulator_run.py)."""
+    (scripts/emulator/run.py)."""
     persistent = emulator_persistent.find(root)
     if persistent is not None:
         prepare()
@@ -147,7 +148,7 @@ def emulator_target(root: Path, outdir: Path, region: str, progress: Progress,
         stacks = emulator_copies(Path(outdir) / "stacks", emulator_persistent.persistent_dir(root), persistent)
         yield Target("emulator", stacks, persistent.env(terraform_env.build_env(root), region=region), persistent)
         return
-    from scripts.emulator_run import own_emulator
+    from scripts.emulator.run import own_emulator
 
     with own_emulator(root, outdir, region, progress, prepare) as target:
         yield target
