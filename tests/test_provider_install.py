@@ -1,6 +1,6 @@
 """How hashicorp/aws is installed: registry mode (the default) and mirror mode, both pinned
 by the repository's .terraform.lock.hcl, with the user's own Terraform CLI configuration
-merged in (scripts/terraform_env.py, scripts/cli_config.py).
+merged in (scripts/terraform_env/, its cli_config.py).
 
 Nothing here leaves the machine: registry mode's init goes through HTTPS_PROXY to a closed
 loopback port, and Terraform's own error names that port.
@@ -19,10 +19,10 @@ from pathlib import Path
 
 import pytest
 
-from scripts import cli_config, provider_lock
+from scripts.terraform_env import cli_config, provider_lock, providers
 from scripts import terraform_env as tfe
 from scripts.emulator import free_loopback_port
-from scripts.repo import TERRAFORM_LOCK_FILE_NAME
+from scripts.repo import REPO_ROOT, TERRAFORM_LOCK_FILE_NAME
 
 AWS = tfe.AWS_PROVIDER_SOURCE
 STACK = {"terraform": {"required_providers": {"aws": {"source": "hashicorp/aws",
@@ -200,10 +200,10 @@ def test_the_lock_file_pins_the_provider_and_the_stack_pins_terraform():
     assert f'provider "{AWS}" {{\n  version     = "{tfe.AWS_PROVIDER_VERSION}"' in lock
     assert len(re.findall(r'"zh:[0-9a-f]{64}"', lock)) == 15  # 14 platforms and the release manifest
     assert len(re.findall(r'"h1:[A-Za-z0-9+/]{43}="', lock)) >= 1
-    tracked = subprocess.run(["git", "ls-files", "--error-unmatch", TERRAFORM_LOCK_FILE_NAME], cwd=tfe.REPO_ROOT,
+    tracked = subprocess.run(["git", "ls-files", "--error-unmatch", TERRAFORM_LOCK_FILE_NAME], cwd=REPO_ROOT,
                              capture_output=True, text=True)
     assert tracked.returncode == 0, "the lock file must be committed"
-    main = (tfe.REPO_ROOT / "main.py").read_text()
+    main = (REPO_ROOT / "main.py").read_text()
     assert re.search(r'^TERRAFORM_VERSION = ">= 1\.10, < 2\.0\.0"$', main, re.M)
 
 
@@ -225,7 +225,7 @@ def test_mirror_mode_init_verifies_against_the_lock_file(terraform_env, tmp_path
 def test_a_tampered_hash_fails_with_what_to_do(terraform_env, tmp_path, monkeypatch):
     tampered = tmp_path / "tampered.lock.hcl"
     tampered.write_text(re.sub(r'"h1:[^"]+"', '"h1:' + "A" * 43 + '="', tfe.LOCK_FILE.read_text()))
-    monkeypatch.setattr(tfe, "LOCK_FILE", tampered)
+    monkeypatch.setattr(providers, "LOCK_FILE", tampered)
     env, _ = closed_port_proxy(terraform_env)
     with pytest.raises(tfe.TerraformError) as err:
         tfe.init(stack(tmp_path), env=env, backend=False)
@@ -260,7 +260,7 @@ def test_registry_mode_fills_the_plugin_cache_or_says_why_not(tmp_path):
     assert "could not reach the provider registry" in msg and f"127.0.0.1:{port}" in msg and "Traceback" not in msg
 
 
-# -- the machine's lock file: the h1: of the first install, kept (scripts/provider_lock.py) ------
+# -- the machine's lock file: the h1: of the first install, kept (scripts/terraform_env/provider_lock.py)
 # A stand-in for the registry on another platform: a release zip of a fake hashicorp/aws in a
 # packed filesystem mirror. Terraform checks a zip against zh: hashes, as it does the registry's
 # download, and records the h1: of what it unpacked, which the committed lock lacks.
@@ -290,7 +290,7 @@ def committed_stand_in(tmp_path: Path, monkeypatch, *added: str) -> Path:
     text = text.replace("  hashes = [\n", "  hashes = [\n" + "".join(f'    "{h}",\n' for h in sorted(added)))
     lock = tmp_path / "committed.lock.hcl"
     lock.write_text(text)
-    monkeypatch.setattr(tfe, "LOCK_FILE", lock)
+    monkeypatch.setattr(providers, "LOCK_FILE", lock)
     return lock
 
 

@@ -1,4 +1,4 @@
-"""Terraform in one synthesized stack directory, with one environment (scripts/terraform_env.py runs it)."""
+"""Terraform in one synthesized stack directory, with one environment (scripts/terraform_env/ runs it)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """The Terraform CLI configuration the scripts run with: the user's own, merged with ours.
 
 Standard library only. :func:`render` returns the text of ``.cache/terraform/cli-<hash>.tfrc``
-(``scripts/terraform_env.py`` writes it and points ``TF_CLI_CONFIG_FILE`` at it); the
+(``scripts/terraform_env/env.py`` writes it and points ``TF_CLI_CONFIG_FILE`` at it); the
 user's file is read, never written.
 
 * The user's file is ``$TF_CLI_CONFIG_FILE`` when that names an existing file, else
