@@ -41,9 +41,6 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-if __package__ in (None, ""):
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
 from scripts.benchmark_report import (
     LABELS, SUITE_ROWS, THIS_TREE_ONLY, Revision, newcomer_breakdown, render, run_header)
 from scripts.errors import ScriptError, run_main

@@ -233,11 +233,6 @@ def destroy_allowed(var_values: Mapping[str, Any], flag: bool) -> bool:
     return flag or var_values.get(ALLOW_VARIABLE) is True
 
 
-def terraform_args(flag: bool) -> list[str]:
-    """Extra terraform arguments for the CLI flag (it sets the variable for one command)."""
-    return [f"-var={ALLOW_VARIABLE}=true"] if flag else []
-
-
 # -- the CLI's side (scripts/platform_cmd/, scripts/lifecycle.py) -----------------------
 def use_flag(tf, flag: bool) -> None:
     """``--allow-domain-replacement``: every terraform run of this command sees the

@@ -232,7 +232,3 @@ def static_calls(packages=CLIENT_PACKAGES) -> list[StaticCall]:
             visitor.visit(tree)
             found.extend(visitor.found)
     return sorted(found, key=lambda c: (c.package, c.file, c.line))
-
-
-def iam_actions(calls) -> list[str]:
-    return sorted({c.iam_action for c in calls})
