@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from scripts import plan_summary as ps
+from scripts.repo import REPO_ROOT
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
 PLANS = REPO_ROOT / "tests" / "data" / "plans"
 FIXTURES = ("add_only", "in_place_change", "replace_domain", "destroy_emr", "teardown")
 DOMAIN = "aws_sagemaker_domain.studio_domain_F1B3BB3C"

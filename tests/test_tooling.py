@@ -24,8 +24,8 @@ import pytest
 from scripts import platform_cmd
 from scripts import terraform_env as tfe
 from scripts.emulator import ENDPOINT_SERVICES, HOST, OVERRIDE_FILE, Emulator, EmulatorError, free_loopback_port
+from scripts.repo import REPO_ROOT
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
 REQUIRED_ENDPOINTS = {
     "ec2", "iam", "s3", "sts", "sagemaker", "servicecatalog", "kms", "efs", "logs", "cloudwatch", "ssm", "dynamodb",
 }
