@@ -66,10 +66,20 @@ def test_run_main_prints_prog_error_and_next_and_returns_the_code():
         run_main("scripts/thing", lambda: int("x"), io.StringIO())
 
 
-def test_entry_points_print_the_same_error_line():
-    proc = subprocess.run([sys.executable, "-m", "scripts.plan_summary", "--out", "/nonexistent", "dev"],
-                          cwd=REPO_ROOT, capture_output=True, text=True, timeout=60)
-    assert proc.returncode == 2 and "plan_summary: error: WS=PLAN_JSON: expected WORKSPACE=PATH" in proc.stderr
+@pytest.mark.parametrize("argv,line", [
+    (["scripts.plan_summary", "--out", "/nonexistent", "dev"],
+     "plan_summary: error: WS=PLAN_JSON: expected WORKSPACE=PATH, got 'dev'\n"),
+    (["scripts.security_scan", "--stack", "/nonexistent"],
+     "scripts.security_scan: error: --stack /nonexistent/cdk.tf.json: [Errno 2] No such file or directory"),
+    (["scripts.changed_workspaces", "--head", "no-such-rev"],
+     "changed_workspaces: error: --head 'no-such-rev' is not a commit in "),
+    (["scripts.platform_cmd", "plan", "Dev"],
+     "scripts/platform plan: error: invalid workspace name 'Dev': use 1 to 40 lowercase letters"),
+])
+def test_entry_points_print_one_error_line_and_the_next_step_and_exit_non_zero(argv, line):
+    proc = subprocess.run([sys.executable, "-m", *argv], cwd=REPO_ROOT, capture_output=True, text=True, timeout=60)
+    assert proc.returncode in (1, 2) and proc.stderr.startswith(line), proc.stderr
+    assert "\nNext: " in proc.stderr and "Traceback" not in proc.stderr
 
 
 # -- one place for paths and constants ------------------------------------------------------

@@ -52,12 +52,14 @@ def _pairs(items: Sequence[str], option: str) -> list[tuple[str, str]]:
     for item in items:
         ws, sep, path = item.partition("=")
         if not sep or not path:
-            raise UsageError(f"{option}: expected WORKSPACE=PATH, got {item!r}")
+            raise UsageError(f"{option}: expected WORKSPACE=PATH, got {item!r}",
+                             "write it as dev=plan-out/dev.plan.json.")
         problem = workspace_name_problem(ws)
         if problem:
-            raise UsageError(f"{option}: invalid workspace name {ws!r} in {item!r} ({problem})")
+            raise UsageError(f"{option}: invalid workspace name {ws!r} in {item!r} ({problem})",
+                             "use the name of the workspace's file, workspaces/<name>.tfvars.json.")
         if ws in seen:
-            raise UsageError(f"{option}: workspace {ws!r} given twice")
+            raise UsageError(f"{option}: workspace {ws!r} given twice", "give each workspace once.")
         seen.add(ws)
         out.append((ws, path))
     return out
@@ -93,17 +95,19 @@ def _inputs(args: argparse.Namespace):
     bases = dict(_pairs(args.base, "--base"))
     both = {w for w, _ in plans} & {w for w, _ in failed}
     if both:
-        raise UsageError(f"workspace(s) {', '.join(sorted(both))} given both as planned and as failed")
+        raise UsageError(f"workspace(s) {', '.join(sorted(both))} given both as planned and as failed",
+                         "give each workspace either its plan or, when its plan failed, --failed.")
     if not plans and not failed:
-        raise UsageError("no workspace given: pass WS=PLAN_JSON and/or --failed WS=ERROR_TEXT_FILE")
+        raise UsageError("no workspace given", "pass WS=PLAN_JSON and/or --failed WS=ERROR_TEXT_FILE.")
     unknown_bases = set(bases) - {w for w, _ in plans} - {w for w, _ in failed}
     if unknown_bases:
-        raise UsageError(f"--base for workspace(s) not planned: {', '.join(sorted(unknown_bases))}")
+        raise UsageError(f"--base for workspace(s) not planned: {', '.join(sorted(unknown_bases))}",
+                         "give --base only for the workspaces you pass.")
     try:
         base_vars = {ws: base_variables_from(load_json(path, f"--base {ws}"), f"--base {ws}={path}")
                      for ws, path in bases.items()}
     except SummaryError as exc:  # a file the command was given
-        raise UsageError(exc.message, exc.next_step) from None
+        raise UsageError(exc.message, exc.next_step or "pass a plan JSON or a .tfvars.json that can be read.") from None
     return plans, failed, bases, base_vars
 
 

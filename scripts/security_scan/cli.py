@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import List, Optional
 
-from scripts.errors import run_main
+from scripts.errors import UsageError, run_main
 from scripts.security_scan.checkov import (
     _addresses, declared_skips, scan_plan, scan_stack, scan_templates, stale_skips)
 from scripts.security_scan.policies import lint_policy, policy_documents
@@ -24,9 +24,18 @@ def main(argv: Optional[List[str]] = None) -> int:
     return run_main("scripts.security_scan", lambda: _scan(args))
 
 
+def _read_json(path: Path, option: str, next_step: str):
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"{option} {path}: {exc}", next_step) from None
+
+
 def _scan(args: argparse.Namespace) -> int:
-    config = json.loads((args.stack / "cdk.tf.json").read_text())
-    plan = json.loads(args.plan_json.read_text()) if args.plan_json else None
+    config = _read_json(args.stack / "cdk.tf.json", "--stack",
+                        "point --stack at a synthesized stack (cdktf.out/stacks/platform after scripts/plan).")
+    plan = _read_json(args.plan_json, "--plan-json", "pass the output of `terraform show -json PLANFILE`.") \
+        if args.plan_json else None
     with tempfile.TemporaryDirectory() as work:
         jobs = {"cdk.tf.json": lambda: scan_stack(config, Path(work))}
         if plan is not None:
