@@ -1,6 +1,6 @@
 """What `scripts/benchmark` reports: the rows, the targets, the newcomer's
 breakdown and the Markdown of ``docs/benchmarks.md``. No measuring here (that
-is ``scripts/benchmark.py``), so that the report is tested on made-up figures.
+is ``measure.py`` and ``rows.py`` beside it), so that the report is tested on made-up figures.
 
 A *row* is one command's figure: ``{"median", "min", "max", "runs",
 "peak_mib"}`` in seconds and MiB, with an optional ``"note"`` (a test run
