@@ -151,3 +151,21 @@ def test_the_committed_workspaces_follow_the_rule():
 def test_the_workspace_file_layout_is_the_clis():
     assert workspaces.stack_workspaces_dir(Path("/r"), repo.PLATFORM_STACK) == Path("/r/workspaces")
     assert workspaces.stack_workspaces_dir(Path("/r"), repo.EMR_ACCOUNT_STACK) == Path("/r/workspaces/emr-account")
+
+
+# -- a package whose layout shows its parts ----------------------------------------------------
+MAX_MODULE_LINES = 400  # the developers' guide: no module much over 400 lines
+
+
+def test_no_module_of_scripts_is_over_400_lines():
+    long = {p.relative_to(REPO_ROOT).as_posix(): n for p in SCRIPTS.rglob("*.py")
+            if (n := len(p.read_text().splitlines())) > MAX_MODULE_LINES}
+    assert not long, f"split these along their concerns: {long}"
+
+
+def test_the_commands_people_type_run_their_package():
+    entries = {"platform": "scripts.platform_cmd", "benchmark": "scripts.benchmarks"}
+    for entry, module in entries.items():
+        assert f"-m {module} " in (SCRIPTS / entry).read_text()
+        assert (SCRIPTS / Path(*module.split(".")[1:]) / "__main__.py").is_file()
+    assert "exec \"$(dirname \"${BASH_SOURCE[0]}\")/platform\" plan" in (SCRIPTS / "plan").read_text()
