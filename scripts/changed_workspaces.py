@@ -18,7 +18,8 @@ Prints one JSON object on stdout, e.g.
 In GitHub Actions it also writes ``workspaces``, ``deleted`` and ``all``
 (JSON) to ``$GITHUB_OUTPUT`` and a short report to ``$GITHUB_STEP_SUMMARY``.
 Exit 0, or 2 with a message when HEAD is not a commit, git fails, or a
-workspace file has a name that cannot be a workspace.
+workspace file has a name that cannot be a workspace's (the rule of
+scripts/workspaces.py, which the CLI and the plan summary use too).
 """
 
 from __future__ import annotations
@@ -33,14 +34,19 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Mapping, Sequence
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-WORKSPACE_FILE = re.compile(r"^workspaces/([^/]+)\.tfvars\.json$")
-WORKSPACE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+from scripts.errors import ScriptError, run_main
+from scripts.repo import REPO_ROOT, WORKSPACES_DIR_NAME
+from scripts.workspaces import VAR_FILE_SUFFIX, workspace_name_problem
+
+WORKSPACE_FILE = re.compile(rf"^{WORKSPACES_DIR_NAME}/([^/]+){re.escape(VAR_FILE_SUFFIX)}$")
 NULL_SHA = re.compile(r"^0+$")
 
 
-class ChangedError(RuntimeError):
-    """A user-facing failure; ``str(err)`` says what and what to do."""
+class ChangedError(ScriptError):
+    """The change detection could not run (git, the commits given, a workspace file's name): exit 2,
+    the deploy workflow's job fails before it deploys anything."""
+
+    exit_code = 2
 
 
 @dataclass(frozen=True)
@@ -75,9 +81,9 @@ def _workspace_name(path: str) -> str | None:
     if not m:
         return None
     name = m.group(1)
-    if not WORKSPACE_NAME.match(name):
-        raise ChangedError(f"{path}: {name!r} cannot be a workspace name (letters, digits, '-' and '_', "
-                           "starting with a letter or digit).\nNext: rename the file.")
+    problem = workspace_name_problem(name)
+    if problem:
+        raise ChangedError(f"{path}: {name!r} cannot be a workspace name ({problem}).", "rename the file.")
     return name
 
 
@@ -101,7 +107,7 @@ def changed_workspaces(base: str | None, head: str, root: Path | str = REPO_ROOT
     out = _git(root, "diff", "--name-status", "--no-renames", "-z", base, head).stdout
     fields = [f for f in out.split("\0") if f]
     changed, deleted, other = set(), set(), []
-    for status, path in zip(fields[0::2], fields[1::2]):
+    for status, path in zip(fields[0::2], fields[1::2], strict=True):
         name = _workspace_name(path)
         if name is None:
             other.append(path)
@@ -146,11 +152,11 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     p.add_argument("--head", required=True, help="the pushed commit (github.sha)")
     p.add_argument("--root", default=str(REPO_ROOT), help="the git work tree (default: this repository)")
     args = p.parse_args(argv)
-    try:
-        changes = changed_workspaces(args.base, args.head, args.root)
-    except ChangedError as exc:
-        print(f"changed_workspaces: error: {exc}", file=sys.stderr)
-        return 2
+    return run_main("changed_workspaces", lambda: _report(args, env))
+
+
+def _report(args: argparse.Namespace, env: Mapping[str, str]) -> int:
+    changes = changed_workspaces(args.base, args.head, args.root)
     print(json.dumps(asdict(changes), sort_keys=True))
     if env.get("GITHUB_OUTPUT"):
         with open(env["GITHUB_OUTPUT"], "a") as fh:

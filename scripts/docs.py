@@ -12,11 +12,11 @@ import sys
 import tempfile
 from pathlib import Path
 
-from modules.emr_account_inputs import EMR_ACCOUNT_SPECS, EMR_ACCOUNT_STACK
+from modules.emr_account_inputs import EMR_ACCOUNT_SPECS
 from modules.inputs import INPUT_SPECS
+from scripts.errors import ScriptError, run_main
+from scripts.repo import EMR_ACCOUNT_STACK, PLATFORM_STACK, README, REPO_ROOT
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-README = REPO_ROOT / "README.md"
 BEGIN, END = "<!-- BEGIN GENERATED: {} -->", "<!-- END GENERATED: {} -->"
 
 
@@ -89,18 +89,24 @@ def render(readme: str, config: dict, tables=TABLES) -> str:
         begin, end = BEGIN.format(section), END.format(section)
         pattern = re.compile(re.escape(begin) + ".*?" + re.escape(end), re.S)
         if not pattern.search(readme):
-            raise SystemExit(f"README.md has no '{begin}' ... '{end}' section")
-        readme = pattern.sub(lambda _: f"{begin}\n{table(config)}\n{end}", readme)
+            raise ScriptError(f"README.md has no '{begin}' ... '{end}' section",
+                              f"put the two marker lines back where the {section} table belongs, then re-run.")
+        section_text = f"{begin}\n{table(config)}\n{end}"
+        readme = pattern.sub(lambda _, text=section_text: text, readme)
     return readme
 
 
 def main() -> int:
+    return run_main("scripts.docs", _regenerate)
+
+
+def _regenerate() -> int:
     sys.path.insert(0, str(REPO_ROOT))
     import main as app
 
     with tempfile.TemporaryDirectory() as outdir:
         app.build_app(outdir).synth()
-        config = json.loads((Path(outdir) / "stacks" / app.PLATFORM_STACK / "cdk.tf.json").read_text())
+        config = json.loads((Path(outdir) / "stacks" / PLATFORM_STACK / "cdk.tf.json").read_text())
         emr_config = json.loads((Path(outdir) / "stacks" / EMR_ACCOUNT_STACK / "cdk.tf.json").read_text())
     README.write_text(render(render(README.read_text(), config), emr_config, EMR_ACCOUNT_TABLES))
     print(f"updated {README.relative_to(REPO_ROOT)}")

@@ -8,13 +8,13 @@ replaces or destroys the domain, or re-creates it in another region, unless
 ``allow_domain_replacement = true`` (the workspace variable, or the CLI flag
 ``--allow-domain-replacement``, which sets it for one command).
 ``scripts/platform destroy`` of a workspace whose state has user profiles
-asks for the same switch (:func:`destroy_refusal`). ``scripts/plan_summary.py``
+asks for the same switch (:func:`destroy_refusal`). ``scripts/plan_summary/``
 shows a guarded replacement at the top of its warning block (:func:`markdown`).
 
 Which input is to blame comes from ``modules/domain_replacement.py`` (the
 measured list) and the output ``domain_replacement_inputs``, whose before and
 after values the plan carries. Reading and rendering use the standard library
-only (``scripts/plan_summary.py`` imports them); the CLI's functions at the end
+only (``scripts/plan_summary/`` imports them); the CLI's functions at the end
 import ``scripts.platform_cmd`` when they run.
 """
 from __future__ import annotations
@@ -27,6 +27,7 @@ from typing import Any, Mapping, Sequence
 from modules.domain_replacement import (
     ALLOW_FLAG, ALLOW_VARIABLE, ATTRIBUTE_WORDS, DOMAIN_TYPE, FORCING_INPUTS, LOSS_SENTENCE, OUTPUT,
     PRECONDITION_MARK, USER_PROFILE_TYPE, inputs_for)
+from scripts.errors import CommandError
 
 _ARN_REGION = re.compile(r"^arn:[^:]+:sagemaker:([^:]+):")
 
@@ -232,12 +233,7 @@ def destroy_allowed(var_values: Mapping[str, Any], flag: bool) -> bool:
     return flag or var_values.get(ALLOW_VARIABLE) is True
 
 
-def terraform_args(flag: bool) -> list[str]:
-    """Extra terraform arguments for the CLI flag (it sets the variable for one command)."""
-    return [f"-var={ALLOW_VARIABLE}=true"] if flag else []
-
-
-# -- the CLI's side (scripts/platform_cmd.py, scripts/lifecycle.py) -----------------------
+# -- the CLI's side (scripts/platform_cmd/, scripts/lifecycle.py) -----------------------
 def use_flag(tf, flag: bool) -> None:
     """``--allow-domain-replacement``: every terraform run of this command sees the
     variable true (through the environment, so runs made by other steps see it too;
@@ -254,8 +250,6 @@ def refusal_of(plan: Mapping[str, Any], workspace: str, command: str) -> str | N
 
 def refuse(plan: Mapping[str, Any], workspace: str, command: str) -> None:
     """Raises the CLI's CommandError with :func:`refusal_of`, if any."""
-    from scripts.platform_cmd import CommandError
-
     text = refusal_of(plan, workspace, command)
     if text is not None:
         raise CommandError(text)
@@ -269,8 +263,6 @@ def run_plan(tf, workspace: str, plan_args: Sequence[str], plan_file, check: boo
     users: modules/domain_replacement.py), it plans again with the switch, only to show
     what the plan would do: that plan says ``allow_domain_replacement = false`` again (so
     the guard refuses it with its full message) and its file is deleted (nobody applies it)."""
-    from scripts.platform_cmd import CommandError
-
     proc = tf.run(list(plan_args), workspace=workspace, check=False)
     refused = proc.returncode != 0 and PRECONDITION_MARK in proc.stdout + proc.stderr
     if refused:
@@ -295,12 +287,12 @@ def check_plan(tf, workspace: str, var_file, command: str, progress, targets: Se
     """Plans ``workspace`` and refuses (CommandError) a plan the guard stops: before an apply.
     Returns the plan (``terraform show -json``) for the apply's other checks. The
     saved plan stays in ``plan_file`` (for the apply to apply) only when given and not refused."""
-    from scripts.platform_cmd import _plan_args
+    from scripts.platform_cmd.terraform import plan_args
 
     keep, plan_file = plan_file is not None, plan_file or tf.dir / f"{workspace}.guard.tfplan"
     try:
         with progress.step(f"terraform plan ({workspace}: the domain guard)"):
-            _, plan = run_plan(tf, workspace, _plan_args(var_file, plan_file, targets=list(targets)), plan_file)
+            _, plan = run_plan(tf, workspace, plan_args(var_file, plan_file, targets=list(targets)), plan_file)
         refuse(plan, workspace, command)
     except BaseException:
         plan_file.unlink(missing_ok=True)
@@ -316,8 +308,6 @@ def check_plan(tf, workspace: str, var_file, command: str, progress, targets: Se
 def check_destroy(tf, workspace: str, state: Sequence[str], var_values: Mapping[str, Any], flag: bool) -> None:
     """Refuses (CommandError) ``destroy`` of a workspace whose ``state`` (addresses) has
     user profiles, without the switch."""
-    from scripts.platform_cmd import CommandError
-
     users = sorted(m.group(1) for a in state if a.split(".")[0] == USER_PROFILE_TYPE
                    for m in [re.search(r'\["([^"]+)"\]$', a)] if m)
     if not users or destroy_allowed(var_values, flag or tf.env.get(f"TF_VAR_{ALLOW_VARIABLE}") == "true"):

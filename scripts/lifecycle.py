@@ -17,10 +17,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
-from scripts import emulator_persistent, teardown
+from scripts import teardown
+from scripts.emulator import persistent as emulator_persistent
+from scripts.errors import CommandError
 from scripts.platform_cmd import (
-    PLATFORM_STACK, CommandError, Progress, Target, Terraform, _plan_args, bootstrap_state, check_workspace,
-    emulator_scope, open_target, read_region, read_var_file, say_left_out, use_emulator_state_backend)
+    Progress, Target, Terraform, plan_args, bootstrap_state, emulator_scope, open_target, say_left_out,
+    use_emulator_state_backend)
+from scripts.repo import PLATFORM_STACK
+from scripts.workspaces import check_workspace, read_region, read_var_file
 
 DOMAIN_TYPE = "aws_sagemaker_domain"
 _COUNTS = re.compile(r"(\d+) (added|changed|destroyed|to add|to change|to destroy)")
@@ -194,7 +198,7 @@ def cmd_loop(args, progress: Progress) -> int:
         with progress.step("terraform init (S3 backend in the emulator)"):
             tf.init()
         with progress.step(f"terraform plan ({ws}, everything)"):
-            proc = tf.run(_plan_args(var_file), workspace=ws)
+            proc = tf.run(plan_args(var_file), workspace=ws)
         planned = counts(proc.stdout).get("to add", 0)
         print(closing_line(proc.stdout, "plan"))
         targets, left_out = emulator_scope(tf.dir)
@@ -213,7 +217,7 @@ def cmd_loop(args, progress: Progress) -> int:
                 raise CommandError(f"{failure}\n(The loop stopped before its re-plan and destroy.)") from None
             print(result.summary_line())
         with progress.step(f"terraform plan again ({ws}, -detailed-exitcode)"):
-            proc = tf.run([*_plan_args(var_file, targets=targets), "-detailed-exitcode"], workspace=ws, check=False)
+            proc = tf.run([*plan_args(var_file, targets=targets), "-detailed-exitcode"], workspace=ws, check=False)
         if proc.returncode != 0:
             raise CommandError(f"the plan after apply is not empty (exit {proc.returncode}): a perpetual diff.\n"
                                f"{proc.stdout[-4000:]}{proc.stderr[-2000:]}\n"
@@ -244,7 +248,7 @@ def cmd_loop(args, progress: Progress) -> int:
 
 
 def cmd_emulator(args, progress: Progress) -> int:
-    """``emulator up|down|status``: the persistent emulator (scripts/emulator_persistent.py)."""
+    """``emulator up|down|status``: the persistent emulator (scripts/emulator/persistent.py)."""
     root = Path(args.root).resolve()
     if args.action == "up":
         region = args.region or read_region(check_workspace(root, "dev"))

@@ -36,13 +36,18 @@ import sys
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+if __package__ in (None, ""):  # run as a file (bootstrap.sh): make `scripts.*` importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from scripts.errors import ScriptError, run_main
+
 AWS_BINDINGS = "cdktf_cdktf_provider_aws"
 _BINDING_IMPORT = re.compile(AWS_BINDINGS + r"\.([a-z0-9_]+)")
 # Package and code directories of the repository that import the bindings.
 _REPO_CODE = ("main.py", "modules", "scripts", "tests")
 
 
-class LockError(RuntimeError):
+class LockError(ScriptError):
     """The lock cannot be installed as it is; the message says why."""
 
 
@@ -167,15 +172,18 @@ def main(argv: list[str] | None = None) -> int:
     comp.add_argument("--repo", type=Path, default=None,
                       help="leave out the AWS bindings' modules that this repository's code does not import")
     args = parser.parse_args(argv)
+    return run_main("bootstrap", lambda: _run(args))
+
+
+def _run(args: argparse.Namespace) -> int:
     if args.command == "names":
         print("\n".join(sorted(json.loads(Path(args.lock).read_text()).get(args.section, {}))))
         return 0
     if args.command == "requirements":
         try:
             print("\n".join(requirement_lines(args.lock, args.sections)))
-        except (LockError, OSError, ValueError) as exc:
-            print(f"bootstrap: {exc}", file=sys.stderr)
-            return 1
+        except (OSError, ValueError) as exc:
+            raise LockError(str(exc)) from None
         return 0
     total, failed = compile_env(args.roots, args.repo)
     print(f"compiled {total - failed} of {total} files"

@@ -29,18 +29,14 @@ import uuid
 from pathlib import Path
 from typing import Callable, Iterable
 
+from scripts.errors import CommandError
+
 USER_PROFILE_TYPE = "aws_sagemaker_user_profile"
 APP_ENDED = ("Deleted", "Failed")  # AppStatus values that hold nothing
 RECORD_DONE = ("SUCCEEDED", "FAILED")  # RecordStatus values after which nothing changes
 DELETE_TIMEOUT_SECONDS = 1200  # apps and spaces take minutes on AWS
 RECORD_TIMEOUT_SECONDS = 1800  # a cluster's stack deletion takes several minutes
 POLL_SECONDS = 1.0
-
-
-def _error():
-    from scripts.platform_cmd import CommandError
-
-    return CommandError
 
 
 # -- the plan ----------------------------------------------------------------------
@@ -61,7 +57,7 @@ def wait_until(done: Callable[[], bool], what: str, timeout: float, poll: float 
     deadline = time.monotonic() + timeout
     while not done():
         if time.monotonic() > deadline:
-            raise _error()(f"{what} after {timeout:.0f}s.\nNext: look at it in the AWS console (or describe it "
+            raise CommandError(f"{what} after {timeout:.0f}s.\nNext: look at it in the AWS console (or describe it "
                            "with the AWS CLI), then re-run the command.")
         time.sleep(poll)
 
@@ -112,7 +108,7 @@ def delete_apps(sagemaker, apps: list[dict], timeout: float = DELETE_TIMEOUT_SEC
         if app["Status"] != "Deleting":
             sagemaker.delete_app(**_app_key(app))
     for app in apps:
-        wait_until(lambda: sagemaker.describe_app(**_app_key(app))["Status"] in APP_ENDED,
+        wait_until(lambda app=app: sagemaker.describe_app(**_app_key(app))["Status"] in APP_ENDED,
                    f"{_app_name(app)} is not Deleted", timeout)
     return [f"deleted {_app_name(app)} (was {app['Status']})" for app in apps]
 
@@ -135,7 +131,7 @@ def delete_spaces(sagemaker, domain_id: str, spaces: list[dict], timeout: float 
         if space.get("Status") != "Deleting":
             sagemaker.delete_space(DomainId=domain_id, SpaceName=space["SpaceName"])
     for space in spaces:
-        wait_until(lambda: _space_gone(sagemaker, domain_id, space["SpaceName"]),
+        wait_until(lambda space=space: _space_gone(sagemaker, domain_id, space["SpaceName"]),
                    f"space {space['SpaceName']} of domain {domain_id} is not deleted", timeout)
         sharing = (space.get("SpaceSharingSettingsSummary") or {}).get("SharingType", "Private").lower()
         owner = (space.get("OwnershipSettingsSummary") or {}).get("OwnerUserProfileName")
@@ -153,7 +149,7 @@ def user_leftovers(sagemaker, domain_id: str, user: str) -> tuple[list[dict], li
     shared = [s["SpaceName"] for s in spaces
               if (s.get("SpaceSharingSettingsSummary") or {}).get("SharingType") == "Shared"]
     if shared:
-        raise _error()(
+        raise CommandError(
             f"user profile {user} of domain {domain_id} owns the shared space(s) {', '.join(shared)}: AWS will not "
             "delete the profile while it owns a space, and deleting a shared space deletes what the other users "
             "keep in it (a space's owner cannot be changed).\nNext: have its users move what they need, then "
@@ -226,13 +222,13 @@ def terminate_products(catalog, products: list[dict], timeout: float = RECORD_TI
         records.append(catalog.terminate_provisioned_product(
             ProvisionedProductId=pp["Id"], TerminateToken=uuid.uuid4().hex)["RecordDetail"]["RecordId"])
     lines = []
-    for pp, record_id in zip(products, records):
+    for pp, record_id in zip(products, records, strict=True):
         reply = record_outcome(catalog, record_id, timeout)
         what = f"provisioned product {pp['Name']} ({pp['Id']}, product {pp['ProductId']})"
         if reply is None or reply["RecordDetail"]["Status"] != "SUCCEEDED":
             errors = "; ".join(f"{e.get('Code')}: {e.get('Description')}"
                                for e in (reply or {}).get("RecordDetail", {}).get("RecordErrors", []))
-            raise _error()(f"terminating {what} did not succeed: record {record_id} "
+            raise CommandError(f"terminating {what} did not succeed: record {record_id} "
                            f"{reply['RecordDetail']['Status'] if reply else 'still running'}"
                            f"{': ' + errors if errors else ''}.\nNext: read the stack's events in CloudFormation "
                            f"(aws servicecatalog describe-record --id {record_id}), fix what stops it, and destroy "
@@ -274,7 +270,7 @@ def confirm(found: list[str], auto_approve: bool, question: str, say: Callable[[
         return
     answer = input(f"{question} Only 'yes' will be accepted: ").strip()
     if answer != "yes":
-        raise _error()(f"stopped: you answered {answer!r}, nothing was deleted.\n"
+        raise CommandError(f"stopped: you answered {answer!r}, nothing was deleted.\n"
                        "Next: re-run and answer yes, or change the workspace file.")
 
 
@@ -300,7 +296,7 @@ def before_apply(args, target, tf, var_file: Path, progress, scope: Iterable[str
 
     if serverless_apps.changed_applications(plan):
         from scripts.lifecycle import target_clients
-        from scripts.platform_cmd import read_region
+        from scripts.workspaces import read_region
 
         (client,) = target_clients(target, read_region(var_file), ("emr-serverless",))
         stopped = serverless_apps.stop_for_plan(client, plan, args.auto_approve, progress.say)
@@ -314,7 +310,7 @@ def prepare_apply(target, tf, workspace: str, var_file: Path, progress, auto_app
     """Clears the apps and spaces of every user profile ``plan`` deletes (see
     :func:`clear_users`); prints and returns what it did."""
     from scripts.lifecycle import target_clients
-    from scripts.platform_cmd import read_region
+    from scripts.workspaces import read_region
 
     removed = removed_user_profiles(plan)
     if not removed:
@@ -339,10 +335,10 @@ def prepare_apply(target, tf, workspace: str, var_file: Path, progress, auto_app
 def cmd_prepare_apply(args, progress) -> int:
     """``scripts/platform prepare-apply W``: what ``apply`` does before Terraform,
     for a ``cdktf deploy`` that follows."""
-    from scripts.platform_cmd import _refuse_emulator, emulator_scope, workspace_stack
+    from scripts.platform_cmd import emulator_scope, refuse_emulator, workspace_stack
 
     if args.target == "emulator":
-        _refuse_emulator("prepare-apply", args.workspace, Path(args.root).resolve())
+        refuse_emulator("prepare-apply", args.workspace, Path(args.root).resolve())
     with workspace_stack(args, progress) as (target, tf, var_file):
         before_apply(args, target, tf, var_file, progress, emulator_scope(tf.dir)[0] if target.name == "emulator"
                      else ())

@@ -110,9 +110,11 @@ def teardown_blockers_message(outputs: Mapping[str, Any], region: Optional[str] 
         f"       for n in {groups[0]} {groups[1]}; do",
         f"         g=$({find})",
         f"         in=$({rules}')",
-        f"         [ \"$in\" = \"[]\" ] || aws ec2 revoke-security-group-ingress{r} --group-id $g --ip-permissions \"$in\"",
+        f"         [ \"$in\" = \"[]\" ] || aws ec2 revoke-security-group-ingress{r} --group-id $g "
+        "--ip-permissions \"$in\"",
         f"         out=$({rules}Egress')",
-        f"         [ \"$out\" = \"[]\" ] || aws ec2 revoke-security-group-egress{r} --group-id $g --ip-permissions \"$out\"",
+        f"         [ \"$out\" = \"[]\" ] || aws ec2 revoke-security-group-egress{r} --group-id $g "
+        "--ip-permissions \"$out\"",
         "       done",
         f"       for n in {groups[0]} {groups[1]}; do aws ec2 delete-security-group{r} --group-id $({find}); done",
     ]

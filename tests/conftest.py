@@ -32,7 +32,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:  # make `scripts.*` (and main.py) importable
     sys.path.insert(0, str(REPO_ROOT))
 
-from scripts import emulator_persistent  # noqa: E402
+from scripts.emulator import persistent as emulator_persistent  # noqa: E402
 from scripts import terraform_env as _terraform_env  # noqa: E402
 from scripts.emulator import Emulator  # noqa: E402
 from scripts.platform_cmd import PLATFORM_STACK, Terraform, available_workspaces  # noqa: E402

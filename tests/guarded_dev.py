@@ -9,7 +9,8 @@ import json
 import pytest
 
 import terraform_runs
-from scripts import emulator_persistent, platform_cmd
+from scripts import platform_cmd
+from scripts.emulator import persistent as emulator_persistent
 
 REGION = "eu-west-1"  # workspaces/dev.tfvars.json
 SWITCH = ("scripts/platform apply dev --allow-domain-replacement (or \"allow_domain_replacement\": true in "

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, Iterator, Mapping, Optional, Sequence
 
-from scripts import emulator_persistent, platform_cmd, terraform_env
+from scripts import platform_cmd, terraform_env
+from scripts.emulator import persistent as emulator_persistent
 
 PARALLEL_PLANS = 3
 

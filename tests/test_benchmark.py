@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from scripts import benchmark, benchmark_report
-from scripts.benchmark_report import LABELS, Revision, newcomer_breakdown, render, target_value
+from scripts import benchmarks as benchmark
+from scripts.benchmarks import report as benchmark_report
+from scripts.benchmarks.report import LABELS, Revision, newcomer_breakdown, render, target_value
 
 
 def _row(median: float) -> dict:

@@ -26,7 +26,8 @@ import pytest
 import terraform_runs
 from guarded_dev import REGION, SWITCH, applied, domain_ids, run  # noqa: F401 (applied: a fixture)
 from modules.domain_replacement import FORCING_INPUT_NAMES
-from scripts import emulator_persistent, terraform_env
+from scripts import terraform_env
+from scripts.emulator import persistent as emulator_persistent
 
 pytestmark = [pytest.mark.emulator, pytest.mark.applies]
 # case => (the change, what the refusal says under "Forced by:"). An existing VPC's id and

@@ -7,7 +7,7 @@ apply with the flag replaces the domain. dev is applied once for the module
 import pytest
 
 from guarded_dev import REGION, applied, domain_ids, run  # noqa: F401 (applied: a fixture)
-from scripts import emulator_persistent
+from scripts.emulator import persistent as emulator_persistent
 
 pytestmark = [pytest.mark.emulator, pytest.mark.applies]
 

@@ -9,7 +9,7 @@ import pytest
 from modules.emr_account_inputs import EMR_ACCOUNT_STACK, TRUST_POLICY_CHARACTERS
 from scripts import security_scan as scan
 from scripts.platform_cmd import Terraform
-from synthesized import SynthesizedStack, as_list, policy, statements
+from synthesized import SynthesizedStack, policy, statements
 from terraform_runs import by_type, plan_many
 
 # The account of workspaces/emr-account/prod.tfvars.json's deployment_role_arn; the emulator's

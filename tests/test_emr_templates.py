@@ -24,7 +24,6 @@ import base64
 import json
 import os
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -32,7 +31,8 @@ import pytest
 from cfnlint.api import lint
 from cfnlint.decode.decode import decode_str
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+from scripts.repo import REPO_ROOT
+
 TEMPLATES_DIR = REPO_ROOT / "emr_templates"
 TEMPLATES = sorted(TEMPLATES_DIR.glob("*.yaml"))
 RUNTIME_ROLE_APPLICATIONS = {"Spark", "Hive", "Livy", "JupyterEnterpriseGateway"}

@@ -1,4 +1,4 @@
-"""What an apply on the emulator leaves out (scripts/platform_cmd.py: emulator_scope, say_left_out):
+"""What an apply on the emulator leaves out (scripts/platform_cmd/scope.py: emulator_scope, say_left_out):
 said once, in one line, before an apply; never by a plan, which plans everything."""
 import io
 import json
@@ -6,6 +6,7 @@ import json
 import pytest
 
 from scripts import platform_cmd
+from scripts.platform_cmd import scope
 
 LEFT_OUT = {"aws_flow_log": "(a test's reason)"}
 
@@ -21,7 +22,7 @@ def small_stack(tmp_path):
 
 
 def test_an_apply_says_once_what_it_leaves_out(tmp_path, monkeypatch):
-    monkeypatch.setattr(platform_cmd, "UNSUPPORTED_TYPES", LEFT_OUT)
+    monkeypatch.setattr(scope, "UNSUPPORTED_TYPES", LEFT_OUT)
     targets, left_out = platform_cmd.emulator_scope(small_stack(tmp_path))
     assert targets == ["-target=aws_vpc.main"]
     assert [a for a, _ in left_out] == ["aws_cloudwatch_log_group.flows", "aws_flow_log.vpc"]
@@ -29,7 +30,7 @@ def test_an_apply_says_once_what_it_leaves_out(tmp_path, monkeypatch):
     platform_cmd.say_left_out(left_out, platform_cmd.Progress(stream))
     assert stream.getvalue() == ("[platform] the emulator applies all but 2 planned resource(s) "
                                  "(aws_cloudwatch_log_group, aws_flow_log): UNSUPPORTED_TYPES in "
-                                 "scripts/emulator.py says why\n")
+                                 "scripts/emulator/overrides.py says why\n")
 
 
 def test_nothing_left_out_nothing_said(tmp_path):
@@ -42,7 +43,7 @@ def test_nothing_left_out_nothing_said(tmp_path):
 @pytest.mark.emulator  # the command starts its own
 def test_a_plan_says_nothing_of_it_and_its_summary_shows_unknown_ids(synthesized_dir, monkeypatch, capsys):
     """`scripts/plan dev` (the platform's plan) on the emulator, with a type the emulator would leave out."""
-    monkeypatch.setattr(platform_cmd, "UNSUPPORTED_TYPES", LEFT_OUT)
+    monkeypatch.setattr(scope, "UNSUPPORTED_TYPES", LEFT_OUT)
     code = platform_cmd.main(["plan", "dev", "--outdir", str(synthesized_dir.parent.parent), "--no-synth"])
     out, err = capsys.readouterr()
     assert code == 0, err[-4000:]

@@ -26,7 +26,8 @@ import json
 
 import pytest
 
-from scripts import emulator_persistent, platform_cmd, terraform_env
+from scripts import platform_cmd, terraform_env
+from scripts.emulator import persistent as emulator_persistent
 from scripts.platform_cmd import EMR_ACCOUNT_STACK, Terraform
 from scripts.journey.steps import VISIBILITY_TAG
 

@@ -1,8 +1,9 @@
-"""scripts/lifecycle.py, scripts/emulator_persistent.py and the teardown that
+"""scripts/lifecycle.py, scripts/emulator/persistent.py and the teardown that
 removes what SageMaker leaves in a VPC, on the emulator."""
 import pytest
 
-from scripts import emulator_persistent, lifecycle
+from scripts import lifecycle
+from scripts.emulator import persistent as emulator_persistent
 from scripts.teardown import remove_sagemaker_leftovers
 
 pytestmark = pytest.mark.emulator

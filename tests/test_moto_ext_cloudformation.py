@@ -53,7 +53,8 @@ def test_a_template_that_names_the_network_by_ssm_parameter_launches_into_it(aws
     # A named version resolves that version; a missing parameter or version fails the launch.
     aws["ssm"].put_parameter(Name=f"{prefix}/subnet_id", Value="subnet-00000000000000000", Type="String",
                              Overwrite=True)
-    refused("ValidationError", _product_stack, aws, {**references, "subnet_id": f"{{{{resolve:ssm:{prefix}/nothing}}}}"},
+    refused("ValidationError", _product_stack, aws,
+            {**references, "subnet_id": f"{{{{resolve:ssm:{prefix}/nothing}}}}"},
             message=f"Parameters: [ssm:{prefix}/nothing] cannot be found.")
     refused("ValidationError", _product_stack, aws,
             {**references, "subnet_id": f"{{{{resolve:ssm:{prefix}/subnet_id:7}}}}"},

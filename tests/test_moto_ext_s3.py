@@ -25,10 +25,10 @@ from botocore.exceptions import ClientError, SSLError
 from scripts.emulator import HOST, free_loopback_port
 from scripts.moto_ext import tls
 from scripts.moto_ext.s3 import policy
+from scripts.repo import REPO_ROOT
 
 pytestmark = pytest.mark.emulator
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
 ACCOUNT = "123456789012"  # moto's default account
 
 

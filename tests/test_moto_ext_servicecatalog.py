@@ -87,8 +87,8 @@ def client_as(emulator, clients, role_arn: str, service: str = "servicecatalog")
     """A client holding STS credentials of ``role_arn``, as a Studio user's would."""
     creds = clients["sts"].assume_role(RoleArn=role_arn, RoleSessionName="studio-user")["Credentials"]
     return boto3.client(service, endpoint_url=emulator.url, region_name="us-east-1",
-                        verify=str(emulator.ca_bundle), aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
-                        aws_session_token=creds["SessionToken"])
+                        verify=str(emulator.ca_bundle), aws_access_key_id=creds["AccessKeyId"],
+                        aws_secret_access_key=creds["SecretAccessKey"], aws_session_token=creds["SessionToken"])
 
 
 def launchable(sc, clients, url: str) -> dict:

@@ -1,4 +1,4 @@
-"""scripts/plan_summary.py on recorded plans of our stack (tests/data/plans/, see its README).
+"""scripts/plan_summary/ on recorded plans of our stack (tests/data/plans/, see its README).
 
 No synthesis, no Terraform: the fixtures are `terraform show -json` output
 recorded once against the emulator.
@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from scripts import plan_summary as ps
+from scripts.repo import REPO_ROOT
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
 PLANS = REPO_ROOT / "tests" / "data" / "plans"
 FIXTURES = ("add_only", "in_place_change", "replace_domain", "destroy_emr", "teardown")
 DOMAIN = "aws_sagemaker_domain.studio_domain_F1B3BB3C"
@@ -400,7 +400,7 @@ def test_default_artifact_hint_points_at_the_run():
 
 
 def test_module_uses_the_standard_library_only():
-    """plan_summary (every import in it) and what importing the modules of this repository it
+    """plan_summary (every import in its package) and what importing the modules of this repository it
     uses loads (their module-level imports, transitively: the domain guard and its list): the
     standard library only. (The guard's CLI functions import scripts.platform_cmd when they run;
     plan_summary never calls them.)"""
@@ -412,7 +412,8 @@ def test_module_uses_the_standard_library_only():
         seen.add(name)
         path = REPO_ROOT / Path(*name.split("."))
         tree = ast.parse((path / "__init__.py" if path.is_dir() else path.with_suffix(".py")).read_text())
-        for node in (ast.walk(tree) if name == "scripts.plan_summary" else tree.body):
+        in_package = name == "scripts.plan_summary" or name.startswith("scripts.plan_summary.")
+        for node in (ast.walk(tree) if in_package else tree.body):
             names = ([a.name for a in node.names] if isinstance(node, ast.Import) else
                      [node.module] + [f"{node.module}.{a.name}" for a in node.names]
                      if isinstance(node, ast.ImportFrom) and node.level == 0 else [])

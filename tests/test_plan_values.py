@@ -1,4 +1,4 @@
-"""Unknown and sensitive values in the PR summary (scripts/plan_values.py, through scripts/plan_summary.py).
+"""Unknown and sensitive values in the PR summary (scripts/plan_summary/values.py, through scripts/plan_summary/).
 
 Mostly on the recorded plans of tests/data/plans/ (see its README): `add_only.json` is dev
 planned from scratch, whose outputs `private_subnet_ids` and `product_ids` Terraform shows as
@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from scripts import plan_summary as ps
-from scripts import plan_values as pv
+from scripts.plan_summary import values as pv
 
 PLANS = Path(__file__).resolve().parent / "data" / "plans"
 DOMAIN = "aws_sagemaker_domain.studio_domain_F1B3BB3C"

@@ -15,7 +15,8 @@ import shutil
 import pytest
 
 import terraform_runs
-from scripts import emulator_persistent, platform_cmd
+from scripts import platform_cmd
+from scripts.emulator import persistent as emulator_persistent
 
 pytestmark = [pytest.mark.emulator, pytest.mark.applies]
 REGION = "eu-west-1"  # workspaces/dev.tfvars.json

@@ -1,6 +1,6 @@
 """How hashicorp/aws is installed: registry mode (the default) and mirror mode, both pinned
 by the repository's .terraform.lock.hcl, with the user's own Terraform CLI configuration
-merged in (scripts/terraform_env.py, scripts/cli_config.py).
+merged in (scripts/terraform_env/, its cli_config.py).
 
 Nothing here leaves the machine: registry mode's init goes through HTTPS_PROXY to a closed
 loopback port, and Terraform's own error names that port.
@@ -19,9 +19,10 @@ from pathlib import Path
 
 import pytest
 
-from scripts import cli_config, provider_lock
+from scripts.terraform_env import cli_config, provider_lock, providers
 from scripts import terraform_env as tfe
 from scripts.emulator import free_loopback_port
+from scripts.repo import REPO_ROOT, TERRAFORM_LOCK_FILE_NAME
 
 AWS = tfe.AWS_PROVIDER_SOURCE
 STACK = {"terraform": {"required_providers": {"aws": {"source": "hashicorp/aws",
@@ -199,10 +200,10 @@ def test_the_lock_file_pins_the_provider_and_the_stack_pins_terraform():
     assert f'provider "{AWS}" {{\n  version     = "{tfe.AWS_PROVIDER_VERSION}"' in lock
     assert len(re.findall(r'"zh:[0-9a-f]{64}"', lock)) == 15  # 14 platforms and the release manifest
     assert len(re.findall(r'"h1:[A-Za-z0-9+/]{43}="', lock)) >= 1
-    tracked = subprocess.run(["git", "ls-files", "--error-unmatch", tfe.LOCK_FILE_NAME], cwd=tfe.REPO_ROOT,
+    tracked = subprocess.run(["git", "ls-files", "--error-unmatch", TERRAFORM_LOCK_FILE_NAME], cwd=REPO_ROOT,
                              capture_output=True, text=True)
     assert tracked.returncode == 0, "the lock file must be committed"
-    main = (tfe.REPO_ROOT / "main.py").read_text()
+    main = (REPO_ROOT / "main.py").read_text()
     assert re.search(r'^TERRAFORM_VERSION = ">= 1\.10, < 2\.0\.0"$', main, re.M)
 
 
@@ -214,8 +215,9 @@ def test_mirror_mode_init_verifies_against_the_lock_file(terraform_env, tmp_path
     tfe.init(d, env=env, backend=False)
     # The committed lock or, on a platform it has no h1: for, this machine's extension of it; not rewritten.
     machine_lock = Path(env["TF_CLI_CONFIG_FILE"]).with_name(provider_lock.LOCAL_LOCK_NAME)
-    assert (d / tfe.LOCK_FILE_NAME).read_text() == provider_lock.lock_to_use(tfe.LOCK_FILE, machine_lock).read_text()
-    assert provider_lock.extends((d / tfe.LOCK_FILE_NAME).read_text(), committed)
+    expected = provider_lock.lock_to_use(tfe.LOCK_FILE, machine_lock).read_text()
+    assert (d / TERRAFORM_LOCK_FILE_NAME).read_text() == expected
+    assert provider_lock.extends((d / TERRAFORM_LOCK_FILE_NAME).read_text(), committed)
     assert tfe.LOCK_FILE.read_text() == committed
     assert (d / ".terraform" / "providers" / AWS / tfe.AWS_PROVIDER_VERSION / tfe.platform_id()).exists()
 
@@ -223,7 +225,7 @@ def test_mirror_mode_init_verifies_against_the_lock_file(terraform_env, tmp_path
 def test_a_tampered_hash_fails_with_what_to_do(terraform_env, tmp_path, monkeypatch):
     tampered = tmp_path / "tampered.lock.hcl"
     tampered.write_text(re.sub(r'"h1:[^"]+"', '"h1:' + "A" * 43 + '="', tfe.LOCK_FILE.read_text()))
-    monkeypatch.setattr(tfe, "LOCK_FILE", tampered)
+    monkeypatch.setattr(providers, "LOCK_FILE", tampered)
     env, _ = closed_port_proxy(terraform_env)
     with pytest.raises(tfe.TerraformError) as err:
         tfe.init(stack(tmp_path), env=env, backend=False)
@@ -245,7 +247,7 @@ def test_registry_mode_init_fails_only_for_want_of_network(tmp_path):
     assert "problems with the CLI configuration" not in msg and "lock file" not in msg.split("Next:")[0].lower()
     assert "could not reach the provider registry" in msg and "no network access" in msg
     assert "TF_PROVIDER_MIRROR" in msg and "terraform providers mirror" in msg and "Traceback" not in msg
-    assert (d / tfe.LOCK_FILE_NAME).read_text() == tfe.LOCK_FILE.read_text()
+    assert (d / TERRAFORM_LOCK_FILE_NAME).read_text() == tfe.LOCK_FILE.read_text()
 
 
 def test_registry_mode_fills_the_plugin_cache_or_says_why_not(tmp_path):
@@ -258,7 +260,7 @@ def test_registry_mode_fills_the_plugin_cache_or_says_why_not(tmp_path):
     assert "could not reach the provider registry" in msg and f"127.0.0.1:{port}" in msg and "Traceback" not in msg
 
 
-# -- the machine's lock file: the h1: of the first install, kept (scripts/provider_lock.py) ------
+# -- the machine's lock file: the h1: of the first install, kept (scripts/terraform_env/provider_lock.py)
 # A stand-in for the registry on another platform: a release zip of a fake hashicorp/aws in a
 # packed filesystem mirror. Terraform checks a zip against zh: hashes, as it does the registry's
 # download, and records the h1: of what it unpacked, which the committed lock lacks.
@@ -288,7 +290,7 @@ def committed_stand_in(tmp_path: Path, monkeypatch, *added: str) -> Path:
     text = text.replace("  hashes = [\n", "  hashes = [\n" + "".join(f'    "{h}",\n' for h in sorted(added)))
     lock = tmp_path / "committed.lock.hcl"
     lock.write_text(text)
-    monkeypatch.setattr(tfe, "LOCK_FILE", lock)
+    monkeypatch.setattr(providers, "LOCK_FILE", lock)
     return lock
 
 
@@ -318,7 +320,7 @@ def test_the_first_install_keeps_this_platforms_h1_and_later_inits_reuse_the_cac
     # Later inits use the machine's lock, and so the plugin cache: no second download.
     d = stack(tmp_path)
     assert f"Using hashicorp/aws v{tfe.AWS_PROVIDER_VERSION} from the shared cache directory" in init_output(d, env)
-    assert (d / tfe.LOCK_FILE_NAME).read_text() == machine_lock.read_text()
+    assert (d / TERRAFORM_LOCK_FILE_NAME).read_text() == machine_lock.read_text()
     assert Path(os.readlink(d / ".terraform" / "providers" / AWS / tfe.AWS_PROVIDER_VERSION / tfe.platform_id())) \
         == package
 
@@ -329,7 +331,7 @@ def test_the_first_install_keeps_this_platforms_h1_and_later_inits_reuse_the_cac
     d = stack(tmp_path / "changed")
     out = init_output(d, env)
     assert f"Installing hashicorp/aws v{tfe.AWS_PROVIDER_VERSION}" in out and "shared cache" not in out, out
-    assert (d / tfe.LOCK_FILE_NAME).read_text() == committed.read_text()
+    assert (d / TERRAFORM_LOCK_FILE_NAME).read_text() == committed.read_text()
     # The next command's first install derives the machine's lock again; the cache serves again.
     env = tfe.build_env(tmp_path / "root", base=environ)
     assert provider_hashes(machine_lock.read_text()) == provider_hashes(committed.read_text()) | {h1_of(package)}

@@ -4,7 +4,7 @@ checkov runs once per target per session, the targets in parallel: the
 synthesized ``cdk.tf.json``, the ``dev`` plan (``terraform show -json``), the
 rendered product templates, and deliberately broken copies of them (proof that
 the platform's own template checks can fail). parliament lints every policy
-document. See ``scripts/security_scan.py`` for how skips and placeholders work.
+document. See ``scripts/security_scan/`` for how skips and placeholders work.
 """
 import json
 import re

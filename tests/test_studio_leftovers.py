@@ -15,7 +15,8 @@ import pytest
 import terraform_runs
 from aws_answers import set_transition
 
-from scripts import emulator_persistent, platform_cmd, studio_leftovers, terraform_env
+from scripts import platform_cmd, studio_leftovers, terraform_env
+from scripts.emulator import persistent as emulator_persistent
 from scripts.journey import steps
 from scripts.journey.studio_user import CallRecord, role_credentials, role_session
 from scripts.platform_cmd import PLATFORM_STACK, CommandError, Terraform

@@ -24,8 +24,8 @@ import pytest
 from scripts import platform_cmd
 from scripts import terraform_env as tfe
 from scripts.emulator import ENDPOINT_SERVICES, HOST, OVERRIDE_FILE, Emulator, EmulatorError, free_loopback_port
+from scripts.repo import REPO_ROOT
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
 REQUIRED_ENDPOINTS = {
     "ec2", "iam", "s3", "sts", "sagemaker", "servicecatalog", "kms", "efs", "logs", "cloudwatch", "ssm", "dynamodb",
 }
@@ -572,3 +572,31 @@ def test_platform_sets_up_only_what_it_needs_and_test_all():
     assert "scripts/bootstrap.sh --platform-only" in platform
     test = (REPO_ROOT / "scripts" / "test").read_text()
     assert "scripts/bootstrap.sh --studio-clients" in test and "--platform-only" not in test
+
+
+# -- ruff: pyproject.toml's lint rules over the tree ------------------------------------
+def run_ruff(*args: str) -> subprocess.CompletedProcess:
+    """ruff of this environment (Pipfile [dev-packages] pins it), with pyproject.toml's configuration."""
+    proc = subprocess.run([sys.executable, "-m", "ruff", "check", "--no-cache", "--output-format", "concise",
+                           "--config", str(REPO_ROOT / "pyproject.toml"), *args], cwd=REPO_ROOT,
+                          capture_output=True, text=True, timeout=120)
+    if "No module named ruff" in proc.stderr:
+        pytest.fail("ruff is not installed in this environment: run scripts/bootstrap.sh (Pipfile.lock pins it)",
+                    pytrace=False)
+    return proc
+
+
+def test_ruff_finds_nothing_in_the_tree():
+    proc = run_ruff(".")
+    assert proc.returncode == 0, f"ruff check (fix these, or say why beside them with noqa):\n{proc.stdout}"
+
+
+def test_ruff_rules_catch_the_mistakes_they_are_chosen_for(tmp_path):
+    bad = tmp_path / "bad.py"
+    bad.write_text("import os\n\n"
+                   "callbacks = [lambda: i for i in range(3)]\n"
+                   "pairs = list(zip([1, 2], [3]))\n"
+                   "try:\n    pass\nexcept Exception:\n    pass\n")
+    proc = run_ruff(str(bad))
+    found = set(re.findall(r": ([A-Z]+\d+) ", proc.stdout))
+    assert proc.returncode == 1 and {"F401", "B023", "B905", "BLE001"} <= found, proc.stdout

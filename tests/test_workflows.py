@@ -21,8 +21,8 @@ import yaml  # PyYAML: in the venv through cfn-lint
 
 from scripts import changed_workspaces as cw
 from scripts import plan_summary
+from scripts.repo import REPO_ROOT
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
 WORKFLOWS_DIR = REPO_ROOT / ".github" / "workflows"
 LINT = REPO_ROOT / "scripts" / "lint_workflows.cjs"
 WORKFLOW_FILES = sorted([*WORKFLOWS_DIR.glob("*.yml"), *WORKFLOWS_DIR.glob("*.yaml")])

@@ -61,7 +61,8 @@ def _steps(outputs: dict):
 def run_journey(target, tf, workspace: str, var_file: Path, progress) -> JourneyResult:
     """Runs the steps against ``target``'s emulator with ``workspace`` applied."""
     from scripts.journey.studio_user import CallRecord, role_credentials, role_session
-    from scripts.platform_cmd import CommandError, read_region
+    from scripts.errors import CommandError
+    from scripts.workspaces import read_region
 
     if target.emulator is None:
         raise CommandError("the journey runs on the emulator only (it launches a cluster and runs Studio's "
@@ -134,8 +135,10 @@ def cmd_journey(args, progress) -> int:
     """The journey of workspace W: on the persistent emulator where W is applied,
     or on an emulator of its own after applying W there. ``--stack emr-account``:
     to a cluster of W's EMR account (both stacks applied; scripts/journey/cross_account.py)."""
-    from scripts.platform_cmd import (
-        EMR_ACCOUNT_STACK, PLATFORM_STACK, CommandError, check_workspace, open_target, read_region)
+    from scripts.errors import CommandError
+    from scripts.platform_cmd import open_target
+    from scripts.repo import EMR_ACCOUNT_STACK, PLATFORM_STACK
+    from scripts.workspaces import check_workspace, read_region
 
     if args.target != "emulator":
         raise CommandError("the journey runs on the emulator only.\nNext: leave out --target aws.")
@@ -145,16 +148,13 @@ def cmd_journey(args, progress) -> int:
     emr_var_file = check_workspace(root, args.workspace, EMR_ACCOUNT_STACK) if across else None
     with open_target(args, progress, read_region(var_file)) as target:
         tf = _ensure_applied(target, PLATFORM_STACK, args.workspace, var_file, progress)
-        try:
-            if across:
-                from scripts.journey.cross_account import run_cross_account_journey
+        if across:  # a JourneyFailure is a ScriptError: scripts/platform prints it as it is
+            from scripts.journey.cross_account import run_cross_account_journey
 
-                emr_tf = _ensure_applied(target, EMR_ACCOUNT_STACK, args.workspace, emr_var_file, progress)
-                result = run_cross_account_journey(target, tf, emr_tf, args.workspace, emr_var_file,
-                                                   read_region(var_file), progress)
-            else:
-                result = run_journey(target, tf, args.workspace, var_file, progress)
-        except JourneyFailure as failure:
-            raise CommandError(str(failure)) from None
+            emr_tf = _ensure_applied(target, EMR_ACCOUNT_STACK, args.workspace, emr_var_file, progress)
+            result = run_cross_account_journey(target, tf, emr_tf, args.workspace, emr_var_file,
+                                               read_region(var_file), progress)
+        else:
+            result = run_journey(target, tf, args.workspace, var_file, progress)
         print(result.summary_line())
     return 0

@@ -12,12 +12,14 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from scripts.errors import ScriptError
+
 VISIBILITY_TAG = ("sagemaker:studio-visibility:emr", "true")  # modules/emr_catalog.py STUDIO_VISIBILITY_TAG
 LIVY_PORT, HIVE_PORT = 8998, 10000
 RECORD_TIMEOUT_SECONDS = 120
 
 
-class JourneyFailure(RuntimeError):
+class JourneyFailure(ScriptError):
     """A step failed; ``str()`` is the whole user-facing message."""
 
     def __init__(self, step: str, call: str, what: str, fix: str) -> None:

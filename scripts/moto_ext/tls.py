@@ -96,7 +96,7 @@ def _self_signed() -> tuple[bytes, bytes]:
 if __name__ == "__main__":
     # ``python -m scripts.moto_ext.tls DIR``: prints the certificate's and the
     # key's paths, one a line; for callers that keep to the standard library
-    # (scripts/emulator.py) and so make the pair with the server's interpreter.
+    # (scripts/emulator/server.py) and so make the pair with the server's interpreter.
     import sys
 
     for path in ensure_certificate(sys.argv[1]):

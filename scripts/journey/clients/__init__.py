@@ -29,7 +29,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
+from scripts.repo import REPO_ROOT
+
 
 
 def run(endpoint_url: str, region: str, credentials: dict, cluster_id: str, *, ca_bundle: str | None = None,

@@ -34,7 +34,8 @@ def main(argv=None) -> int:
     target.add_argument("--application-id", help="an EMR Serverless application (emr-serverless connect)")
     r.add_argument("--ca-bundle", help="the emulator's certificate")
     r.add_argument("--credentials-json", required=True,
-                   help="file ('-' for stdin) with AssumeRole's Credentials: AccessKeyId, SecretAccessKey, SessionToken")
+                   help="file ('-' for stdin) with AssumeRole's Credentials: AccessKeyId, SecretAccessKey, "
+                        "SessionToken")
     r.add_argument("--auth-type", default="None")
     r.add_argument("--language", default="python")
     r.add_argument("--assumable-role-arn")

@@ -96,7 +96,7 @@ def _created_service(node: ast.AST) -> str | None:
         if isinstance(first, ast.Constant) and isinstance(first.value, str):
             return first.value
     if isinstance(node, ast.Dict):
-        for key, value in zip(node.keys, node.values):
+        for key, value in zip(node.keys, node.values, strict=True):
             if isinstance(key, ast.Constant) and key.value == "service_name" \
                     and isinstance(value, ast.Constant) and isinstance(value.value, str):
                 return value.value
@@ -232,7 +232,3 @@ def static_calls(packages=CLIENT_PACKAGES) -> list[StaticCall]:
             visitor.visit(tree)
             found.extend(visitor.found)
     return sorted(found, key=lambda c: (c.package, c.file, c.line))
-
-
-def iam_actions(calls) -> list[str]:
-    return sorted({c.iam_action for c in calls})

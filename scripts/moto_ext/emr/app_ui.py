@@ -129,8 +129,9 @@ def session_credentials(backend: Any, cluster: Any, execution_role_arn: str | No
     role_account = execution_role_arn.split(":")[4] if execution_role_arn.count(":") >= 5 else ""
     try:
         iam_backends[role_account][partition].get_role_by_arn(execution_role_arn)
-    except Exception:  # moto's IAMNotFoundException, or an ARN of no account
-        raise InvalidRequestException(f"Runtime role {execution_role_arn} cannot be assumed: it does not exist.")
+    except Exception:  # noqa: BLE001 - moto's IAMNotFoundException, or an ARN of no account: the role is not there
+        raise InvalidRequestException(
+            f"Runtime role {execution_role_arn} cannot be assumed: it does not exist.") from None
     # EMR assumes the runtime role for the session; moto's STS records the
     # session, so its key acts as the role wherever moto checks who calls.
     # The lifetime is not documented: STS's default hour.

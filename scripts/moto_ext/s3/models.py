@@ -81,7 +81,8 @@ class PolicyBucket(FakeBucket):
             return False
         request = policy.Request(
             action="s3:PutObject",
-            resource=f"arn:{target_bucket.partition}:s3:::{target_bucket.name}/{target_prefix or ''}{_SAMPLE_LOG_OBJECT}",
+            resource=(f"arn:{target_bucket.partition}:s3:::{target_bucket.name}/"
+                      f"{target_prefix or ''}{_SAMPLE_LOG_OBJECT}"),
             caller=policy.Caller(service=LOGGING_SERVICE_PRINCIPAL),
             keys={"aws:sourcearn": [self.arn], "aws:sourceaccount": [self.account_id],
                   "aws:securetransport": ["true"]},

@@ -54,7 +54,7 @@ def _arn_like(pattern: str, value: str) -> bool:
     # separately and each can include multi-character match wildcards (*) or
     # single-character match wildcards (?)" (ArnEquals and ArnLike alike).
     p_parts, v_parts = pattern.split(":", 5), value.split(":", 5)
-    return len(p_parts) == len(v_parts) == 6 and all(_glob(p, v) for p, v in zip(p_parts, v_parts))
+    return len(p_parts) == len(v_parts) == 6 and all(_glob(p, v) for p, v in zip(p_parts, v_parts, strict=True))
 
 
 def _number(text: str) -> float | None:

@@ -41,12 +41,12 @@ def check_network(account_id: str, region_name: str, vpc_id: str, subnet_ids: li
     try:
         ec2.get_vpc(vpc_id)
     except InvalidVPCIdError:
-        raise ValidationError(f"VPC {vpc_id} does not exist.")
+        raise ValidationError(f"VPC {vpc_id} does not exist.") from None
     for subnet_id in subnet_ids:
         try:
             subnet = ec2.get_subnet(subnet_id)
         except InvalidSubnetIdError:
-            raise ValidationError(f"Subnet {subnet_id} does not exist.")
+            raise ValidationError(f"Subnet {subnet_id} does not exist.") from None
         if subnet.vpc_id != vpc_id:
             raise ValidationError(f"Subnet {subnet_id} is not in VPC {vpc_id}.")
 

@@ -133,7 +133,8 @@ class SageMakerStudioBackend(SageMakerModelBackend):
         domain.begin("Deleting")
 
     def list_domains(self, **pagination: Any) -> Any:
-        """https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_ListDomains.html (moto's, minus deleted domains)."""
+        """https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_ListDomains.html
+        (moto's, minus deleted domains)."""
         self._live_domains()
         return super().list_domains(**pagination)
 
@@ -295,7 +296,8 @@ class SageMakerStudioBackend(SageMakerModelBackend):
     def list_apps(self, domain_id_equals: str | None = None, user_profile_name_equals: str | None = None,
                   space_name_equals: str | None = None, sort_by: str | None = None,
                   sort_order: str | None = None) -> list[App]:
-        """https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_ListApps.html (Deleted apps included, as on AWS)."""
+        """https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_ListApps.html
+        (Deleted apps included, as on AWS)."""
         found = [a for a in self.apps.values()
                  if domain_id_equals in (None, a.domain_id)
                  and user_profile_name_equals in (None, a.user_profile_name)

@@ -187,7 +187,7 @@ class ProvisioningMixin:
                                "Description": o.get("Description")} for o in stack.outputs or []]
                 pp.outputs.append({"OutputKey": "CloudformationStackARN", "OutputValue": stack.stack_id,
                                    "Description": "The ARN of the launched Cloudformation Stack"})
-            except Exception as exc:  # whatever CloudFormation refused, the record reports it
+            except Exception as exc:  # noqa: BLE001 - whatever CloudFormation refused, the record reports it
                 errors = [f"{type(exc).__name__}: {getattr(exc, 'message', None) or exc}"]
                 self._roll_back(pp)
         record.outputs = pp.outputs
@@ -203,7 +203,7 @@ class ProvisioningMixin:
         """CloudFormation rolls a failed creation back: what it created is deleted."""
         try:
             self.cloudformation.delete_stack(pp.stack_name)
-        except Exception:  # the stack may never have been registered
+        except Exception:  # noqa: BLE001 - the stack may never have been registered
             pass
 
     # https://docs.aws.amazon.com/servicecatalog/latest/dg/API_TerminateProvisionedProduct.html
@@ -219,7 +219,7 @@ class ProvisioningMixin:
         if pp.physical_id and not retain_physical_resources:
             try:
                 self.cloudformation.delete_stack(pp.physical_id)
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - whatever CloudFormation refused, the record reports it
                 errors = [{"Code": "TerminationFailed", "Description": f"{type(exc).__name__}: {exc}"}]
         record.finish(errors)
         if errors and not ignore_errors:

@@ -32,8 +32,7 @@ from typing import Callable, Iterator
 
 from scripts import terraform_env
 from scripts.emulator import BACKEND_OVERRIDE_FILE, Emulator
-
-LOCK_FILE = ".terraform.lock.hcl"
+from scripts.repo import PLATFORM_STACK, TERRAFORM_LOCK_FILE_NAME
 
 
 def init_inputs(stack: Path) -> dict | None:
@@ -43,7 +42,7 @@ def init_inputs(stack: Path) -> dict | None:
         config = json.loads((stack / "cdk.tf.json").read_text())
     except (OSError, ValueError):
         return None
-    if "module" in config or (stack / LOCK_FILE).exists():
+    if "module" in config or (stack / TERRAFORM_LOCK_FILE_NAME).exists():
         return None
     return {k: v for k, v in (config.get("terraform") or {}).items() if k != "backend"}
 
@@ -86,17 +85,16 @@ class EarlyInit:
         if _backend(copy) is None or _backend(copy) != _backend(self.dir):
             return False
         (self.dir / ".terraform").rename(copy / ".terraform")
-        (self.dir / LOCK_FILE).rename(copy / LOCK_FILE)
+        (self.dir / TERRAFORM_LOCK_FILE_NAME).rename(copy / TERRAFORM_LOCK_FILE_NAME)
         return True
 
 
 @contextmanager
 def own_emulator(root: Path, outdir: Path, region: str, progress, prepare: Callable[[], None]) -> Iterator:
-    """The Target of an emulator of this command's own (scripts/platform_cmd.py's
+    """The Target of an emulator of this command's own (scripts/platform_cmd/'s
     emulator_target), with ``prepare`` (the synthesis) run meanwhile; the emulator
     is stopped and its scratch directory removed on exit."""
-    from scripts.platform_cmd import PLATFORM_STACK, Target, Terraform, emulator_copies, \
-        write_local_backend_override
+    from scripts.platform_cmd import Target, Terraform, emulator_copies, write_local_backend_override
 
     emu = Emulator(region=region, log_dir=root / ".cache" / "emulator")
     emu.log_dir.mkdir(parents=True, exist_ok=True)

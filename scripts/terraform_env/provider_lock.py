@@ -7,7 +7,7 @@ configuration docs, "Allowing the Provider Plugin Cache to break the dependency 
 file"), and every ``init`` the scripts run uses ``-lockfile=readonly``, which records no
 new hash. The committed lock has ``zh:`` hashes (the release zips) for every platform but
 the ``h1:`` of linux_amd64 only, so on any other platform each ``init`` would download the
-provider again. So the first install on a machine (scripts/terraform_env.py) runs once
+provider again. So the first install on a machine (scripts/terraform_env/env.py) runs once
 without ``-lockfile=readonly``: Terraform verifies the package against the committed
 hashes and records the ``h1:`` of what it installed; :func:`derive` keeps that as the
 local lock, and later inits use it while it :func:`extends` the committed one (same
@@ -23,6 +23,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from scripts.errors import ScriptError
+
 # Under .cache/terraform/, beside the CLI configuration the scripts write.
 LOCAL_LOCK_NAME = "machine.lock.hcl"
 
@@ -33,7 +35,7 @@ _HASH_LIST = re.compile(r'^([ \t]*)hashes\s*=\s*\[(.*?)\]', re.M | re.S)
 _HASH = re.compile(r'"([a-z0-9]+:[^"]+)"')
 
 
-class LockError(ValueError):
+class LockError(ScriptError):
     """A lock file Terraform wrote does not belong to the committed one; the message says how."""
 
 

@@ -8,7 +8,7 @@ stacks' Terraform state beside it (``.cache/emulator/persistent/state``), so
 an account. ``down`` stops it and forgets its state; ``status`` says what runs.
 Without it, each command starts and stops an emulator of its own.
 
-Loopback only, as every emulator here (``scripts/emulator.py``).
+Loopback only, as every emulator here (``scripts/emulator/``).
 """
 from __future__ import annotations
 

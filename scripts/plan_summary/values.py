@@ -1,6 +1,6 @@
 """How the PR summary shows a planned value: unknown and sensitive parts, and the width of a cell.
 
-Standard library only (``scripts/plan_summary.py`` imports it).
+Standard library only (``scripts/plan_summary/`` imports it).
 
 Terraform's JSON plan (https://developer.hashicorp.com/terraform/internals/json-format,
 "Change Representation") gives a value's unknown and sensitive parts as *mirror*

@@ -1,7 +1,7 @@
 """The Terraform CLI configuration the scripts run with: the user's own, merged with ours.
 
 Standard library only. :func:`render` returns the text of ``.cache/terraform/cli-<hash>.tfrc``
-(``scripts/terraform_env.py`` writes it and points ``TF_CLI_CONFIG_FILE`` at it); the
+(``scripts/terraform_env/env.py`` writes it and points ``TF_CLI_CONFIG_FILE`` at it); the
 user's file is read, never written.
 
 * The user's file is ``$TF_CLI_CONFIG_FILE`` when that names an existing file, else
@@ -31,6 +31,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
+
+from scripts.errors import ScriptError
 
 HEADER = "# Written by scripts/terraform_env.py: do not edit, it is rewritten on every run.\n"
 SOURCE_LINE = "# User configuration merged in: "  # followed by a path, or "none"
@@ -157,7 +159,8 @@ def _load_json(text: str, path: Path | None = None):
     try:
         return json.loads(text, object_pairs_hook=_Obj)
     except ValueError as exc:
-        raise CliConfigError(f"the Terraform CLI configuration{f' {path}' if path else ''} is not valid JSON: {exc}")
+        where = f" {path}" if path else ""
+        raise CliConfigError(f"the Terraform CLI configuration{where} is not valid JSON: {exc}") from None
 
 
 def _render_json(pairs: _Obj, ours: Ours, environ: Mapping[str, str], source: str) -> str:
@@ -227,7 +230,7 @@ def _tokens(text: str) -> list[tuple[str, int, int]]:
     return out
 
 
-class CliConfigError(ValueError):
+class CliConfigError(ScriptError):
     """The user's CLI configuration could not be read; the message says where."""
 
 

@@ -1,6 +1,6 @@
 """What `scripts/benchmark` reports: the rows, the targets, the newcomer's
 breakdown and the Markdown of ``docs/benchmarks.md``. No measuring here (that
-is ``scripts/benchmark.py``), so that the report is tested on made-up figures.
+is ``measure.py`` and ``rows.py`` beside it), so that the report is tested on made-up figures.
 
 A *row* is one command's figure: ``{"median", "min", "max", "runs",
 "peak_mib"}`` in seconds and MiB, with an optional ``"note"`` (a test run
@@ -185,14 +185,15 @@ def render(revisions: list[Revision], header: str) -> str:
             ratio = f"{values[-1] / values[0]:.2f}" if values[0] and values[-1] is not None else "-"
             lines.append(f"| {label} | {cells} | {ratio} |")
     lines += ["", "## A newcomer's first `scripts/plan`: where the time goes", ""]
-    for name, revision in zip(names, revisions):
+    named = list(zip(names, revisions, strict=True))
+    for name, revision in named:
         wall = median(revision.rows, "newcomer")
         if not revision.breakdown or wall is None:
             continue
         lines += [f"{name}: {wall:.1f} s in all.", "", "| step | s |", "| --- | ---: |"]
         lines += [f"| {step} | {seconds:.1f} |" for step, seconds in revision.breakdown] + [""]
-    notes = [f"- {name}: {note}" for name, revision in zip(names, revisions) for note in revision.notes]
-    notes += [f"- {name}: {LABELS[key]}: not measured: {row['skipped']}" for name, revision in zip(names, revisions)
+    notes = [f"- {name}: {note}" for name, revision in named for note in revision.notes]
+    notes += [f"- {name}: {LABELS[key]}: not measured: {row['skipped']}" for name, revision in named
               for key, row in revision.rows.items() if "skipped" in row and revision is not this]
     if notes:
         lines += ["## Notes", "", *notes, ""]

@@ -1,0 +1,75 @@
+"""Terraform in one synthesized stack directory, with one environment (scripts/terraform_env/ runs it)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+from scripts import terraform_env
+from scripts.errors import CommandError
+
+
+@dataclass
+class Terraform:
+    """Terraform in one synthesized stack directory, with one environment."""
+
+    dir: Path
+    env: dict
+
+    def run(self, args: Sequence[str], workspace: str | None = None, check: bool = True,
+            stream: bool = False, timeout: float | None = 3600) -> subprocess.CompletedProcess:
+        env = dict(self.env)
+        env.pop("TF_WORKSPACE", None)
+        if workspace is not None:
+            # Per process, so that plans of several workspaces can run side by side.
+            env["TF_WORKSPACE"] = workspace
+        if stream:
+            # Shown as it comes (approval prompts included) and kept, for the caller to read.
+            proc = subprocess.Popen([terraform_env.terraform_binary(env), *args], cwd=self.dir, env=env,
+                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+            chunks = []
+            while chunk := os.read(proc.stdout.fileno(), 4096):
+                sys.stdout.write(chunk.decode(errors="replace"))
+                sys.stdout.flush()
+                chunks.append(chunk)
+            proc.wait(timeout)
+            result = subprocess.CompletedProcess(args, proc.returncode, b"".join(chunks).decode(errors="replace"), "")
+            if check and result.returncode != 0:
+                raise CommandError(f"`terraform {terraform_env.describe(args)}` failed (exit {result.returncode}).\n"
+                                   "Next: read Terraform's error above, fix it and re-run.")
+            return result
+        return terraform_env.run_terraform(list(args), self.dir, env=env, check=check, timeout=timeout)
+
+    def init(self) -> None:
+        # -reconfigure: the same directory is used with different backends.
+        env = {k: v for k, v in self.env.items() if k != "TF_WORKSPACE"}
+        terraform_env.init(self.dir, env=env, extra_args=["-reconfigure"], timeout=3600)
+
+    def workspaces(self) -> list[str]:
+        out = self.run(["workspace", "list"]).stdout
+        return [line.strip(" *") for line in out.splitlines() if line.strip(" *")]
+
+    def ensure_workspace(self, *workspaces: str) -> None:
+        """Creates those of ``workspaces`` that do not exist yet (one listing for all)."""
+        existing = set(self.workspaces())
+        for workspace in workspaces:
+            if workspace not in existing:
+                self.run(["workspace", "new", workspace])
+
+    def output(self, workspace: str, name: str | None = None):
+        args = ["output", "-json"] + ([name] if name else [])
+        return json.loads(self.run(args, workspace=workspace).stdout)
+
+    def output_values(self, workspace: str) -> dict:
+        """Every output of ``workspace``: name => value (without type and sensitivity)."""
+        return {name: (o or {}).get("value") for name, o in self.output(workspace).items()}
+
+
+def plan_args(var_file: Path, plan_file: Path | None = None, targets: Sequence[str] = ()) -> list[str]:
+    args = ["plan", "-input=false", "-lock-timeout=60s", f"-var-file={var_file}", *targets]
+    return args + ([f"-out={plan_file}"] if plan_file else [])
