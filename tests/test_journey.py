@@ -28,7 +28,8 @@ import pytest
 
 from scripts import platform_cmd, terraform_env
 from scripts.emulator import persistent as emulator_persistent
-from scripts.platform_cmd import EMR_ACCOUNT_STACK, Terraform
+from scripts.platform_cmd import Terraform
+from scripts.repo import EMR_ACCOUNT_STACK
 from scripts.journey.steps import VISIBILITY_TAG
 
 pytestmark = [pytest.mark.emulator, pytest.mark.applies]
