@@ -9,6 +9,7 @@ proxy logic never proxies loopback, so the emulator stays reachable).
 from __future__ import annotations
 
 import json
+import shutil
 import os
 import re
 import subprocess
@@ -327,6 +328,37 @@ def test_init_and_plan_tiny_stack_against_emulator_offline(emulator, terraform_e
 
     # Second init is fast and still offline (plugin cache + mirror).
     tfe.init(stack, env=env)
+
+
+def test_init_is_reused_until_what_it_reads_changes(terraform_env, tmp_path):
+    """init(reuse=True), what every scripts/platform command runs: a second init of an unchanged
+    directory is skipped; another backend, a stamp of another configuration or missing providers
+    run it again; a changed provider block (the emulator's endpoints) or resource does not."""
+    stack = tmp_path / "stack"
+    stack.mkdir()
+    config = tiny_stack()
+    (stack / "cdk.tf.json").write_text(json.dumps(config))
+    env = offline(terraform_env)
+
+    def init():
+        return tfe.init(stack, env=env, extra_args=["-reconfigure"], reuse=True)
+
+    assert init() is not None  # never initialized: runs
+    assert (stack / ".terraform" / tfe.INIT_STAMP).is_file()
+    assert init() is None  # nothing changed: skipped
+    (stack / "provider_override.tf.json").write_text(json.dumps(
+        {"provider": {"aws": {"endpoints": [{"s3": "https://127.0.0.1:1"}]}}}))
+    config["resource"]["aws_vpc"]["other"] = {"cidr_block": "10.1.0.0/16"}
+    (stack / "cdk.tf.json").write_text(json.dumps(config))
+    assert init() is None  # what plan reads changed, not what init reads
+    (stack / "backend_override.tf.json").write_text(json.dumps(
+        {"terraform": {"backend": {"local": {"path": str(tmp_path / "other.tfstate")}}}}))
+    assert init() is not None  # another backend: runs
+    assert init() is None
+    (stack / ".terraform" / tfe.INIT_STAMP).write_text("from an init of another configuration")
+    assert init() is not None
+    shutil.rmtree(stack / ".terraform")
+    assert init() is not None  # providers gone: runs
 
 
 # -- platform_cmd ----------------------------------------------------------------------

@@ -46,9 +46,11 @@ class Terraform:
         return terraform_env.run_terraform(list(args), self.dir, env=env, check=check, timeout=timeout)
 
     def init(self) -> None:
+        """``terraform init``, unless this directory's last init read the same configuration blocks,
+        lock file and CLI configuration (terraform_env.init_fingerprint)."""
         # -reconfigure: the same directory is used with different backends.
         env = {k: v for k, v in self.env.items() if k != "TF_WORKSPACE"}
-        terraform_env.init(self.dir, env=env, extra_args=["-reconfigure"], timeout=3600)
+        terraform_env.init(self.dir, env=env, extra_args=["-reconfigure"], timeout=3600, reuse=True)
 
     def workspaces(self) -> list[str]:
         out = self.run(["workspace", "list"]).stdout

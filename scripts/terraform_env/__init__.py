@@ -30,15 +30,16 @@ as-is (no traceback needed): what failed, the tail of stderr, what to do next.
 # cli_config.py (the user's configuration merged with ours), provider_lock.py (this machine's
 # lock). The names below are its interface, imported from where they are defined.
 from scripts.terraform_env.env import (
-    GO_GC_PERCENT, build_env, cache_dir, init, plugin_cache, write_cli_config)
+    GO_GC_PERCENT, INIT_STAMP, build_env, cache_dir, init, init_fingerprint, plugin_cache, write_cli_config)
 from scripts.terraform_env.providers import (
     AWS_PROVIDER_SOURCE, AWS_PROVIDER_VERSION, KNOWN_MIRRORS, LOCK_FILE, explain_init_failure, find_provider_mirror,
     mirror_candidates, platform_id, provider_mirror)
 from scripts.terraform_env.run import TerraformError, describe, run_terraform, terraform_binary
 
 __all__ = [
-    "AWS_PROVIDER_SOURCE", "AWS_PROVIDER_VERSION", "GO_GC_PERCENT", "KNOWN_MIRRORS", "LOCK_FILE", "TerraformError",
-    "build_env", "cache_dir", "describe", "explain_init_failure", "find_provider_mirror", "init",
+    "AWS_PROVIDER_SOURCE", "AWS_PROVIDER_VERSION", "GO_GC_PERCENT", "INIT_STAMP", "KNOWN_MIRRORS", "LOCK_FILE",
+    "TerraformError",
+    "build_env", "cache_dir", "describe", "explain_init_failure", "find_provider_mirror", "init", "init_fingerprint",
     "mirror_candidates", "platform_id", "plugin_cache", "provider_mirror", "run_terraform", "terraform_binary",
     "write_cli_config",
 ]

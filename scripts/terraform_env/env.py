@@ -17,7 +17,7 @@ from scripts.repo import REPO_ROOT, TERRAFORM_LOCK_FILE_NAME
 from scripts.terraform_env import cli_config, provider_lock, providers
 from scripts.terraform_env.providers import (
     AWS_PROVIDER_SOURCE, AWS_PROVIDER_VERSION, explain_init_failure, platform_id, provider_mirror)
-from scripts.terraform_env.run import TerraformError, run_terraform
+from scripts.terraform_env.run import TerraformError, run_terraform, terraform_binary
 
 # Terraform and the AWS provider are short-lived Go processes that spend much of
 # their CPU collecting garbage while they decode the provider's large schema.
@@ -134,7 +134,8 @@ def init(
     extra_args: Sequence[str] = (),
     timeout: float | None = 600,
     record_hashes: bool = False,
-) -> subprocess.CompletedProcess:
+    reuse: bool = False,
+) -> subprocess.CompletedProcess | None:
     """``terraform init -input=false -lockfile=readonly`` in ``cwd`` with a lock file copied in
     first (the machine's while it extends the committed one, else the committed one: see
     provider_lock.py): whatever it installs from (registry, mirror, plugin cache), the
@@ -143,6 +144,9 @@ def init(
 
     ``backend=False`` adds ``-backend=false`` (enough for ``validate``); ``backend_config``
     (mapping or list of ``key=value``/file paths) becomes ``-backend-config=...`` arguments.
+
+    ``reuse``: skip the init (and return None) when the directory's last successful init read
+    exactly what this one would (``init_fingerprint``): an init costs 1.5 s of every command.
     """
     args = ["init", "-input=false"] + ([] if record_hashes else ["-lockfile=readonly"])
     if not backend:
@@ -160,9 +164,61 @@ def init(
             args.append("-reconfigure")
     args += list(extra_args)
     rc = Path((env or {}).get("TF_CLI_CONFIG_FILE") or cache_dir() / "cli.tfrc")  # the machine lock is beside it
-    shutil.copyfile(provider_lock.lock_to_use(providers.LOCK_FILE, rc.with_name(provider_lock.LOCAL_LOCK_NAME)),
-                    Path(cwd) / TERRAFORM_LOCK_FILE_NAME)
+    lock = provider_lock.lock_to_use(providers.LOCK_FILE, rc.with_name(provider_lock.LOCAL_LOCK_NAME))
+    fingerprint = init_fingerprint(cwd, args, lock, env or os.environ) if reuse else None
+    stamp = Path(cwd) / ".terraform" / INIT_STAMP
+    if fingerprint is not None and stamp.is_file() and stamp.read_text() == fingerprint:
+        return None
+    stamp.unlink(missing_ok=True)  # an init that fails leaves no stamp behind
+    shutil.copyfile(lock, Path(cwd) / TERRAFORM_LOCK_FILE_NAME)
     proc = run_terraform(args, cwd, env=env, check=False, timeout=timeout)
     if proc.returncode != 0:
         raise TerraformError(explain_init_failure(proc.stderr or proc.stdout, cwd, args, env or os.environ))
+    if reuse and (fingerprint := init_fingerprint(cwd, args, lock, env or os.environ)) is not None:
+        stamp.write_text(fingerprint)
     return proc
+
+
+# What `terraform init` read when it last succeeded in a directory (init(reuse=True)).
+INIT_STAMP = "platform-init.sha256"
+# Of a configuration file, what init acts on: the providers it installs, the backend it
+# configures, the modules it fetches. Resources, variables and the provider blocks (the
+# emulator's endpoints and port) are read by plan and apply, not by init.
+_INIT_BLOCKS = ("terraform", "module")
+
+
+def init_fingerprint(cwd: Path | str, args: Sequence[str], lock: Path, env: Mapping[str, str]) -> str | None:
+    """A digest of everything ``terraform init args`` in ``cwd`` depends on: the arguments, the
+    Terraform binary, the lock file it gets, the CLI configuration (mirror, plugin cache), and
+    the ``terraform`` and ``module`` blocks of every configuration file (the synthesized stack
+    and the overrides that switch its backend). None when the directory was never initialized
+    (no installed providers): then init runs."""
+    cwd = Path(cwd)
+    if not (cwd / ".terraform" / "providers").is_dir():
+        return None
+    digest = hashlib.sha256()
+
+    def add(label: str, data: bytes) -> None:
+        digest.update(f"{label}\0{len(data)}\0".encode())
+        digest.update(data)
+
+    add("args", json.dumps(list(args)).encode())
+    binary = Path(terraform_binary(env))
+    add("terraform", f"{binary}:{binary.stat().st_mtime_ns}".encode())
+    add("lock", lock.read_bytes())
+    for variable in ("TF_CLI_CONFIG_FILE", "TF_PLUGIN_CACHE_DIR", "TF_DATA_DIR", "TF_PROVIDER_MIRROR"):
+        value = env.get(variable, "")
+        add(variable, value.encode())
+        if variable == "TF_CLI_CONFIG_FILE" and value and Path(value).is_file():
+            add("cli config", Path(value).read_bytes())
+    for path in sorted(cwd.iterdir()):
+        if path.name.endswith(".tf.json"):
+            try:
+                blocks = {key: value for key, value in json.loads(path.read_text()).items() if key in _INIT_BLOCKS}
+            except ValueError:
+                return None  # unreadable: let terraform say what is wrong
+            if blocks:  # a file of provider blocks only (the emulator's override) is not init's business
+                add(path.name, json.dumps(blocks, sort_keys=True).encode())
+        elif path.name.endswith(".tf"):
+            add(path.name, path.read_bytes())  # HCL: not parsed here, so all of it
+    return digest.hexdigest()
