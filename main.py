@@ -18,7 +18,7 @@ from constructs import Construct
 from cdktf import App, AssetType, TerraformAsset, TerraformOutput, TerraformStack
 from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderAssumeRole, AwsProviderDefaultTags
 
-from modules.account import AccountContext
+from modules.account import StackContext
 from modules import domain_replacement
 from modules.emr_account import EmrAccount, EmrAccountInputs, EmrAccountProps
 from modules.emr_account_inputs import EMR_ACCOUNT_STACK
@@ -65,7 +65,8 @@ class StateBackendStack(TerraformStack):
         for spec in STATE_INPUTS:
             declare_input(self, spec)
         AwsProvider(self, "aws", region=expr("var.region"))
-        state = StateBucket(self, "state", AccountContext(self, "account").account_id)
+        StackContext(self, "account", region="var.region")
+        state = StateBucket(self, "state")
         settings = {"bucket": state.bucket, "region": state.region, "kms_key_id": state.kms_key_arn,
                     "dynamodb_table": state.lock_table}
         TerraformOutput(self, "backend_settings", description="Settings of the platform stack's S3 backend",
@@ -84,10 +85,9 @@ class PlatformStack(TerraformStack):
         AwsProvider(self, "aws", region=expr(var("region")), default_tags=[AwsProviderDefaultTags(
             tags=expr_map(f'merge({var("tags")}, {{"platform:domain" = {var("domain_name")}, '
                           '"managed-by" = "cdktf-sagemaker-emr-platform"})'))])
-        account = AccountContext(self, "account")
+        StackContext(self, "account", region=var("region"))
         templates = TerraformAsset(self, "emr_templates", path=EMR_TEMPLATES_DIR, type=AssetType.DIRECTORY)
         key = PlatformKey(self, "encryption", PlatformKeyProps(name=inputs.name_prefix))
-        regional = dict(partition=account.partition, account_id=account.account_id, region=var("region"))
 
         network = Network(self, "network", NetworkProps(
             name=inputs.name_prefix, create=inputs.create_vpc, vpc_cidr=var("vpc_cidr"), az_count=var("az_count"),
@@ -103,27 +103,24 @@ class PlatformStack(TerraformStack):
         flow_logs = FlowLogs(self, "flow_logs", FlowLogsProps(
             name=inputs.name_prefix, role_name_prefix=inputs.global_name_prefix, create=inputs.create_vpc,
             vpc_id=network.created_vpc_id, kms_key_arn=key.key_arn, retention_days=var("log_retention_days"),
-            permissions_boundary_arn=var("permissions_boundary_arn"), **regional))
+            permissions_boundary_arn=var("permissions_boundary_arn")))
         serverless_enabled = f'length({var("emr_serverless_applications")}) > 0'
         groups = SecurityGroups(self, "security_groups", SecurityGroupsProps(
-            name=inputs.name_prefix, vpc_id=network.vpc_id, region=var("region"), emr_enabled=var("enable_emr"),
+            name=inputs.name_prefix, vpc_id=network.vpc_id, emr_enabled=var("enable_emr"),
             studio_internet_access=var("studio_internet_access"), emr_serverless_enabled=serverless_enabled))
         storage = Storage(self, "storage", StorageProps(
-            name=inputs.name_prefix, partition=account.partition, account_id=account.account_id,
-            region=var("region"), templates_dir=templates.path, kms_key_arn=key.key_arn,
+            name=inputs.name_prefix, templates_dir=templates.path, kms_key_arn=key.key_arn,
             log_retention_days=var("log_retention_days")))
         VpcEndpoints(self, "endpoints", VpcEndpointsProps(
-            name=inputs.name_prefix, region=var("region"), vpc_id=network.vpc_id,
+            name=inputs.name_prefix, vpc_id=network.vpc_id,
             private_subnet_ids=network.private_subnet_ids, private_route_table_ids=network.private_route_table_ids,
             # With EMR Serverless's API and its Livy endpoint while the workspace has applications.
             security_group_id=groups.endpoints,
             interface_services=interface_services(),
-            partition=account.partition, account_id=account.account_id,
             platform_bucket_arns=f"[{storage.artifacts_bucket_arn}, {storage.data_bucket_arn}]",
             allowed_buckets=var("allowed_s3_buckets"), subnet_rules=[limits.existing_subnets_apart]))
         iam = PlatformIam(self, "iam", PlatformIamProps(
-            name_prefix=inputs.global_name_prefix, partition=account.partition, account_id=account.account_id,
-            region=var("region"), artifacts_bucket_arn=storage.artifacts_bucket_arn,
+            name_prefix=inputs.global_name_prefix, artifacts_bucket_arn=storage.artifacts_bucket_arn,
             data_bucket_arn=storage.data_bucket_arn, emr_enabled=var("enable_emr"),
             permissions_boundary_arn=var("permissions_boundary_arn"), kms_key_arn=key.key_arn))
         runtime = EmrRuntimeRoles(self, "emr_runtime_roles", EmrRuntimeRolesProps(
@@ -132,7 +129,7 @@ class PlatformStack(TerraformStack):
             instance_role_arn=iam.emr_instance_role_arn, instance_role_name=iam.emr_instance_role_name,
             studio_role_name=iam.studio_execution_role_name,
             permissions_boundary_arn=var("permissions_boundary_arn"), grant_rule=runtime_role_grants_fit,
-            serverless_role_names=runtime_role_names(var("emr_serverless_applications")), **regional))
+            serverless_role_names=runtime_role_names(var("emr_serverless_applications"))))
         studio = StudioDomain(self, "studio", StudioDomainProps(
             domain_name=var("domain_name"), network_mode=var("network_mode"), vpc_id=network.vpc_id,
             subnet_ids=network.private_subnet_ids, security_group_id=groups.studio,
@@ -169,8 +166,7 @@ class PlatformStack(TerraformStack):
             key_user_role_arns=(f"concat(values({studio.execution_role_arns}), "
                                 f"[{iam.emr_service_role_arn}, {iam.emr_instance_role_arn}], "
                                 f"values({runtime.role_arns}))"),
-            bucket_arn_pattern=storage.bucket_arn_pattern, log_group_arns=f"[{flow_logs.log_group_arn}]",
-            **regional))
+            bucket_arn_pattern=storage.bucket_arn_pattern, log_group_arns=f"[{flow_logs.log_group_arn}]"))
 
         outputs = {
             "domain_id": (studio.domain_id, "SageMaker Studio domain id"),

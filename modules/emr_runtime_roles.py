@@ -49,6 +49,7 @@ from cdktf_cdktf_provider_aws.iam_policy import IamPolicy
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
 
+from modules.account import StackContext
 from modules.iam import _policy as iam_policy, _statement
 from modules.tf import address, checked, count_when, expr, expr_map, local
 
@@ -69,9 +70,6 @@ class EmrRuntimeRolesProps:
 
     name_prefix: str
     """Prefix of every role name: domain and region (IAM is account-wide)."""
-    partition: str
-    account_id: str
-    region: str
     roles: str
     """Map of runtime role name => {data_prefixes, read_locations, write_locations, glue_databases}
     (lists of strings; modules/input_variables.py)."""
@@ -103,11 +101,12 @@ class EmrRuntimeRoles(Construct):
         super().__init__(scope, id)
         p = props
         self._p = p
+        context = StackContext.of(self)
         self.any_role = f"length({p.roles}) > 0"
         instance = _trust("EmrInstanceRole", ["sts:AssumeRole", "sts:TagSession"],
                           principal={"AWS": f"${{{p.instance_role_arn}}}"})
         serverless = _trust("EmrServerless", ["sts:AssumeRole"], principal={"Service": "emr-serverless.amazonaws.com"},
-                            condition={"StringEquals": {"aws:SourceAccount": f"${{{p.account_id}}}"}})
+                            condition={"StringEquals": {"aws:SourceAccount": context.account_id}})
         # Two resources, so that each trust policy is one JSON document: roles EMR Serverless uses too.
         role = self._roles("role", f"{{for name, r in {p.roles} : name => r "
                                    f"if !contains({p.serverless_role_names}, name)}}", instance)
@@ -123,11 +122,11 @@ class EmrRuntimeRoles(Construct):
         locations = local(self, "emr_runtime_role_locations", (
             f"{{for name, r in {p.roles} : name => concat("
             f"[for x in r.data_prefixes : {{bucket = {p.data_bucket_arn}, prefix = x, write = true}}], "
-            f'[for x in r.read_locations : {{bucket = "arn:${{{p.partition}}}:s3:::${{split("/", x)[0]}}", '
+            f'[for x in r.read_locations : {{bucket = "arn:${{{context.partition}}}:s3:::${{split("/", x)[0]}}", '
             'prefix = join("/", slice(split("/", x), 1, length(split("/", x)))), write = false}], '
-            f'[for x in r.write_locations : {{bucket = "arn:${{{p.partition}}}:s3:::${{split("/", x)[0]}}", '
+            f'[for x in r.write_locations : {{bucket = "arn:${{{context.partition}}}:s3:::${{split("/", x)[0]}}", '
             'prefix = join("/", slice(split("/", x), 1, length(split("/", x)))), write = true}])}'))
-        glue = f'"arn:${{{p.partition}}}:glue:${{{p.region}}}:${{{p.account_id}}}'
+        glue = f'"arn:${{{context.partition}}}:glue:${{{context.region}}}:${{{context.account_id}}}'
         grants = local(self, "emr_runtime_role_grants", (
             f"{{for name, r in {p.roles} : name => {{"
             f"buckets = distinct([for l in {locations}[name] : l.bucket]), "
@@ -172,9 +171,9 @@ class EmrRuntimeRoles(Construct):
                       policy=_policy(_statement("AssumeRuntimeRoles", ["sts:AssumeRole", "sts:TagSession"],
                                                 _list(f"values({self.role_arns})"))))
 
-        runtime_role_arn = (f"arn:${{{p.partition}}}:iam::${{{p.account_id}}}:role/${{{p.name_prefix}}}"
+        runtime_role_arn = (f"arn:{context.partition}:iam::{context.account_id}:role/${{{p.name_prefix}}}"
                             "-rt-${each.key}")
-        cluster = f"arn:${{{p.partition}}}:elasticmapreduce:${{{p.region}}}:${{{p.account_id}}}:cluster/*"
+        cluster = f"arn:{context.partition}:elasticmapreduce:{context.region}:{context.account_id}:cluster/*"
         self._users, self._runtime_role_arn, self._depends_on = users, runtime_role_arn, [role, serverless_role]
         # The runtime role's ARN written out from its name; depends_on: granted once the roles exist.
         self._cluster_grant = lambda identity: _statement(

@@ -34,6 +34,7 @@ from cdktf_cdktf_provider_aws.kms_alias import KmsAlias
 from cdktf_cdktf_provider_aws.kms_key import KmsKey
 from cdktf_cdktf_provider_aws.kms_key_policy import KmsKeyPolicy
 
+from modules.account import StackContext
 from modules.tf import address, expr, local
 
 # KMS waits this long before it deletes a key scheduled for deletion (the
@@ -65,9 +66,6 @@ class PlatformKeyProps:
 class PlatformKeyPolicyProps:
     """Every field is a bare Terraform expression (see ``modules.tf``)."""
 
-    partition: str
-    account_id: str
-    region: str
     key_user_role_arns: str
     """List of the roles that use the key directly; nulls (roles not created) are dropped."""
     bucket_arn_pattern: str
@@ -83,24 +81,25 @@ def _statement(sid: str, principal: dict, actions, condition: dict = None) -> di
     return statement
 
 
-def key_policy_document(p: PlatformKeyPolicyProps, key_users: str) -> str:
-    """The key policy (a JSON template Terraform fills in); ``key_users`` is the
-    list expression of the roles that use the key (no nulls)."""
-    root = {"AWS": f"arn:${{{p.partition}}}:iam::${{{p.account_id}}}:root"}
+def key_policy_document(context, p: PlatformKeyPolicyProps, key_users: str) -> str:
+    """The key policy (a JSON template Terraform fills in); ``context``: the stack's
+    (``StackContext``: partition, account_id, region); ``key_users`` is the list
+    expression of the roles that use the key (no nulls)."""
+    root = {"AWS": f"arn:{context.partition}:iam::{context.account_id}:root"}
     users = {"AWS": "__KEY_USERS__"}
-    caller = {"kms:CallerAccount": f"${{{p.account_id}}}"}
+    caller = {"kms:CallerAccount": context.account_id}
     document = {"Version": "2012-10-17", "Statement": [
         _statement("KeyAdministration", root, KEY_ADMIN_ACTIONS),
         _statement("PlatformRolesUseKey", users, KEY_USE_ACTIONS),
         _statement("PlatformRolesGrantToAwsResources", users, GRANT_ACTIONS,
                    {"Bool": {"kms:GrantIsForAWSResource": "true"}}),
         _statement("AccountThroughS3ForDomainBuckets", root, CRYPTO_ACTIONS, {
-            "StringEquals": {**caller, "kms:ViaService": f"s3.${{{p.region}}}.amazonaws.com"},
+            "StringEquals": {**caller, "kms:ViaService": f"s3.{context.region}.amazonaws.com"},
             "StringLike": {"kms:EncryptionContext:aws:s3:arn": f"${{{p.bucket_arn_pattern}}}"}}),
         _statement("AccountThroughSageMakerStorage", root, KEY_USE_ACTIONS + ("kms:CreateGrant",), {
-            "StringEquals": {**caller, "kms:ViaService": [f"{s}.${{{p.region}}}.amazonaws.com"
+            "StringEquals": {**caller, "kms:ViaService": [f"{s}.{context.region}.amazonaws.com"
                                                           for s in STORAGE_SERVICES]}}),
-        _statement("CloudWatchLogsForDomainLogGroups", {"Service": f"logs.${{{p.region}}}.amazonaws.com"},
+        _statement("CloudWatchLogsForDomainLogGroups", {"Service": f"logs.{context.region}.amazonaws.com"},
                    CRYPTO_ACTIONS, {
                        "StringEquals": {"kms:EncryptionContext:aws:logs:arn": "__LOG_GROUPS__"}}),
     ]}
@@ -133,7 +132,7 @@ class PlatformKey(Construct):
         if self._policy is not None:
             raise RuntimeError("the key policy is attached once")
         key_users = local(self, "encryption_key_users", f"compact({props.key_user_role_arns})")
-        text = key_policy_document(props, key_users)
+        text = key_policy_document(StackContext.of(self), props, key_users)
         # The key id, not its ARN: the provider reads the id back (an ARN here is a perpetual diff).
         self._policy = KmsKeyPolicy(self, "policy", key_id=self._key.key_id, policy=text)
         # The key's ARN, read only once the key policy is in place: naming the

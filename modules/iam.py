@@ -27,12 +27,14 @@ from dataclasses import dataclass
 from typing import Optional
 
 from constructs import Construct
+from cdktf import Fn
 from cdktf_cdktf_provider_aws.iam_instance_profile import IamInstanceProfile
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
 
-from modules.tf import checked, count_when, expr, one
+from modules.account import StackContext
+from modules.tf import checked, count_when, expr, one, quoted, string_list, template
 
 
 # Services documented to send aws:SourceAccount when they assume a role; EC2
@@ -46,9 +48,6 @@ class PlatformIamProps:
 
     name_prefix: str
     """Prefix of every role name: domain and region."""
-    partition: str
-    account_id: str
-    region: str
     artifacts_bucket_arn: str
     data_bucket_arn: str
     emr_enabled: str
@@ -86,8 +85,9 @@ class PlatformIam(Construct):
         super().__init__(scope, id)
         self._props = props
         p = props
-        arn = f"arn:${{{p.partition}}}"
-        regional = f"${{{p.region}}}:${{{p.account_id}}}"
+        context = StackContext.of(self)
+        arn = f"arn:{context.partition}"
+        regional = f"{context.region}:{context.account_id}"
         emr_cluster = f"{arn}:elasticmapreduce:{regional}:cluster/*"
         with_emr = count_when(p.emr_enabled)
         artifacts, data = f"${{{p.artifacts_bucket_arn}}}", f"${{{p.data_bucket_arn}}}"
@@ -159,7 +159,7 @@ class PlatformIam(Construct):
                        "*"),
             _statement("ReadProductTemplates", ["s3:GetObject"], [f"{artifacts}/*"]),
             _statement("DecryptProductTemplates", ["kms:Decrypt"], f"${{{p.kms_key_arn}}}",
-                       {"StringEquals": {"kms:ViaService": f"s3.${{{p.region}}}.amazonaws.com"}}),
+                       {"StringEquals": {"kms:ViaService": f"s3.{context.region}.amazonaws.com"}}),
             _statement("TagClusters", ["elasticmapreduce:AddTags"], emr_cluster),
             _statement("PassEmrRoles", ["iam:PassRole"],
                        [f"${{{one(service, 'arn')}}}", f"${{{one(instance, 'arn')}}}"],
@@ -212,14 +212,15 @@ class PlatformIam(Construct):
         sts:AssumeRole, no tags (sagemaker_studio_analytics_extension utils/boto_client_utils.py,
         sagemaker_jupyterlab_emr_extension utils/utils.py). A precondition refuses roles of this
         account: same-account clusters need no role to assume."""
-        account = self._props.account_id
-        own = f'[for a in {role_arns} : a if split(":", a)[4] == {account}]'
+        account = StackContext.of(self).account_id
+        own = template('[for a in {roles} : a if split(":", a)[4] == {account}]', roles=string_list(role_arns),
+                       account=account)
         self._inline(self._studio, "emr-assumable-roles", count_when(f"length({role_arns}) > 0"), _policy(
             _statement("AssumeEmrAccountRoles", ["sts:AssumeRole"], "__ROLES__"),
         ).replace('"__ROLES__"', f"${{jsonencode({role_arns})}}"), lifecycle=checked(pre=[(
-            f"length({own}) == 0",
-            f"emr_assumable_role_arns = ${{jsonencode({own})}} are roles of this domain's account "
-            f"${{{account}}}: assumable roles are for EMR clusters in other accounts (the emr-account stack); "
+            template("length({own}) == 0", own=own),
+            f"emr_assumable_role_arns = {Fn.jsonencode(own)} are roles of this domain's account "
+            f"{account}: assumable roles are for EMR clusters in other accounts (the emr-account stack); "
             "this account's clusters need none.")]))
 
     def grant_emr_serverless(self, enabled: str, domain_arn: str) -> None:
@@ -233,8 +234,8 @@ class PlatformIam(Construct):
         AWS's Studio page ("Set up the permissions to enable listing and launching Amazon EMR
         applications from SageMaker Studio") scopes these by the ``sagemaker:domain-arn`` tag; Terraform
         makes the applications here, so CreateApplication, DeleteApplication and tagging are left out."""
-        p = self._props
-        arn = f"arn:${{{p.partition}}}:emr-serverless:${{{p.region}}}:${{{p.account_id}}}:/applications"
+        context = StackContext.of(self)
+        arn = f"arn:{context.partition}:emr-serverless:{context.region}:{context.account_id}:/applications"
         self._inline(self._studio, "emr-serverless", count_when(enabled), _policy(
             # ListApplications has no resource type: AWS authorizes it on "*" only.
             _statement("ListApplications", ["emr-serverless:ListApplications"], "*"),
@@ -268,7 +269,7 @@ class PlatformIam(Construct):
             statement["Action"] = ["sts:AssumeRole", "sts:SetSourceIdentity"]
         if service in SERVICES_SENDING_SOURCE_ACCOUNT:
             # Confused-deputy guard: only this account's use of the service.
-            statement["Condition"] = {"StringEquals": {"aws:SourceAccount": f"${{{self._props.account_id}}}"}}
+            statement["Condition"] = {"StringEquals": {"aws:SourceAccount": StackContext.of(self).account_id}}
         trust = {"Version": "2012-10-17", "Statement": [statement]}
         return IamRole(self, id, count=count, name=self._name(suffix), description=description,
                        assume_role_policy=json.dumps(trust, indent=2).replace(
@@ -277,7 +278,8 @@ class PlatformIam(Construct):
 
     def _managed(self, role: IamRole, id: str, policy: str, count) -> None:
         IamRolePolicyAttachment(self, id, count=count, role=expr(one(role, "name")),
-                                policy_arn=expr(f'"arn:${{{self._props.partition}}}:iam::aws:policy/{policy}"'))
+                                policy_arn=quoted("arn:{partition}:iam::aws:policy/{policy}",
+                                                  partition=StackContext.of(self).partition, policy=policy))
 
     def _inline(self, role: IamRole, name: str, count, document: str, lifecycle=None) -> None:
         IamRolePolicy(self, f"{role.node.id}_{name.replace('-', '_')}", count=count, name=name,

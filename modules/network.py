@@ -28,6 +28,7 @@ from cdktf_cdktf_provider_aws.route_table_association import RouteTableAssociati
 from cdktf_cdktf_provider_aws.subnet import Subnet
 from cdktf_cdktf_provider_aws.vpc import Vpc
 
+from modules.account import StackContext
 from modules.tf import (
     KEY_KNOWN_AFTER_APPLY, at, checked, count_when, data_address, each_of, expr, expr_list, expr_number, local,
     one, skip_checks)
@@ -152,9 +153,6 @@ class FlowLogsProps:
     create: str
     """Condition: true when this stack creates the VPC (an existing VPC's flow logs are its owner's)."""
     vpc_id: str
-    partition: str
-    account_id: str
-    region: str
     kms_key_arn: str
     retention_days: str
     permissions_boundary_arn: str
@@ -175,10 +173,11 @@ class FlowLogs(Construct):
         super().__init__(scope, id)
         p = props
         with_vpc = count_when(p.create)
+        context = StackContext.of(self)
         group_name = f"/vpc-flow-logs/${{{p.name}}}"
         self.log_group_arn = local(
             self, "flow_logs_log_group_arn",
-            f'"arn:${{{p.partition}}}:logs:${{{p.region}}}:${{{p.account_id}}}:log-group:{group_name}"')
+            f'"arn:${{{context.partition}}}:logs:${{{context.region}}}:${{{context.account_id}}}:log-group:{group_name}"')
         group = CloudwatchLogGroup(
             self, "log_group", count=with_vpc, name=group_name, kms_key_id=expr(p.kms_key_arn),
             retention_in_days=expr_number(p.retention_days))
@@ -186,9 +185,9 @@ class FlowLogs(Construct):
         trust = {"Version": "2012-10-17", "Statement": [{
             "Effect": "Allow", "Principal": {"Service": "vpc-flow-logs.amazonaws.com"}, "Action": "sts:AssumeRole",
             # Confused-deputy guard: only flow logs of this account.
-            "Condition": {"StringEquals": {"aws:SourceAccount": f"${{{p.account_id}}}"},
-                          "ArnLike": {"aws:SourceArn": f"arn:${{{p.partition}}}:ec2:${{{p.region}}}:"
-                                                       f"${{{p.account_id}}}:vpc-flow-log/*"}}}]}
+            "Condition": {"StringEquals": {"aws:SourceAccount": context.account_id},
+                          "ArnLike": {"aws:SourceArn": f"arn:{context.partition}:ec2:{context.region}:"
+                                                       f"{context.account_id}:vpc-flow-log/*"}}}]}
         role = IamRole(
             self, "role", count=with_vpc, name=expr(f'"${{{p.role_name_prefix}}}-vpc-flow-logs"'),
             description="Delivers the VPC flow logs of this domain to their log group",

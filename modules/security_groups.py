@@ -24,7 +24,8 @@ from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityG
 from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
 
 from modules.network import EMR_MANAGED_TAG
-from modules.tf import count_when, data_address, expr, expr_map, one, skip_checks
+from modules.account import StackContext
+from modules.tf import count_when, data_address, expr, expr_map, one, quoted, skip_checks
 
 ANYWHERE = "0.0.0.0/0"
 LIVY_PORT = 8998
@@ -50,7 +51,6 @@ class SecurityGroupsProps:
     name: str
     """Prefix of the group names (the domain name)."""
     vpc_id: str
-    region: str
     emr_enabled: str
     """Condition: false leaves out the EMR groups and every rule that names them."""
     studio_internet_access: str
@@ -103,7 +103,7 @@ class SecurityGroups(Construct):
                                  with_serverless) if has_serverless else None
         self.emr_serverless = one(serverless, "id") if has_serverless else "null"
         # S3's addresses in this region, whichever way S3 is reached (gateway endpoint or NAT).
-        s3_list = DataAwsEc2ManagedPrefixList(self, "s3", name=expr(f'"com.amazonaws.${{{props.region}}}.s3"'))
+        s3_list = DataAwsEc2ManagedPrefixList(self, "s3", name=quoted("com.amazonaws.{region}.s3", region=StackContext.of(self).region))
         s3 = PrefixList(f"{data_address(s3_list)}.id")
         internet = count_when(props.studio_internet_access)
 

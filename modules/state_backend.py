@@ -30,7 +30,8 @@ from cdktf_cdktf_provider_aws.s3_bucket_versioning import (
 
 from modules.input_variables import declare_input
 from modules.inputs import InputSpec
-from modules.tf import address, count_when, expr, expr_bool, expr_number
+from modules.account import StackContext
+from modules.tf import address, count_when, expr, expr_bool, expr_number, quoted, string
 
 STATE_KEY = "platform.tfstate"
 WORKSPACE_KEY_PREFIX = "sagemaker-emr-platform"
@@ -66,10 +67,12 @@ class StateBucket(Construct):
     """The state bucket (and optional lock table). Exposes ``bucket``,
     ``region``, ``kms_key_arn`` and ``lock_table`` as expressions."""
 
-    def __init__(self, scope: Construct, id: str, account_id: str) -> None:
+    def __init__(self, scope: Construct, id: str) -> None:
         super().__init__(scope, id)
+        context = StackContext.of(self)
         bucket = S3Bucket(
-            self, "bucket", bucket=expr(f'"${{var.name}}-${{{account_id}}}-${{var.region}}"'),
+            self, "bucket", bucket=quoted("{name}-{account}-{region}", name=string("var.name"),
+                                          account=context.account_id, region=context.region),
             # Losing this bucket loses every workspace's state.
             lifecycle=TerraformResourceLifecycle(prevent_destroy=True),
             tags={"purpose": "terraform-state"})

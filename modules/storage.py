@@ -37,6 +37,7 @@ from cdktf_cdktf_provider_aws.s3_bucket_versioning import (
     S3BucketVersioningA, S3BucketVersioningVersioningConfiguration)
 from cdktf_cdktf_provider_aws.s3_object import S3Object
 
+from modules.account import StackContext
 from modules.tf import address, expr, expr_number, local, skip_checks
 
 BOOTSTRAP_SCRIPT = "install-python-libs.sh"
@@ -63,9 +64,6 @@ class StorageProps:
 
     name: str
     """The domain name."""
-    partition: str
-    account_id: str
-    region: str
     templates_dir: str
     """Path, relative to the synthesized stack, of the ``emr_templates/`` asset."""
     kms_key_arn: str
@@ -87,9 +85,10 @@ class Storage(Construct):
         self._props = props
         self._encryption = {}
         p = props
-        self._prefix = f"${{{p.name}}}-${{{p.account_id}}}-${{{p.region}}}"
+        context = StackContext.of(self)
+        self._prefix = f"${{{p.name}}}-${{{context.account_id}}}-${{{context.region}}}"
         self.bucket_arn_pattern = local(self, "storage_bucket_arn_pattern",
-                                        f'"arn:${{{p.partition}}}:s3:::{self._prefix}-*"')
+                                        f'"arn:${{{context.partition}}}:s3:::{self._prefix}-*"')
 
         # Access logs describe only the platform's own two buckets, and S3 keeps
         # delivering them for a while after logging stops: emptying the bucket
@@ -209,6 +208,6 @@ class Storage(Construct):
             "Principal": {"Service": "logging.s3.amazonaws.com"}, "Action": "s3:PutObject",
             "Resource": f"${{{address(logs)}.arn}}/*",
             "Condition": {"ArnLike": {"aws:SourceArn": [f"${{{address(b)}.arn}}" for b in sources]},
-                          "StringEquals": {"aws:SourceAccount": f"${{{p.account_id}}}"}}}
+                          "StringEquals": {"aws:SourceAccount": StackContext.of(self).account_id}}}
         return S3BucketPolicy(self, "logs_policy", bucket=expr(f"{address(logs)}.id"),
                               policy=self._policy(logs, SSE_S3, extra=[delivery]))

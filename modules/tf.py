@@ -1,18 +1,119 @@
-"""Terraform expression helpers shared by the constructs.
+"""Terraform expression helpers shared by the constructs: the one module that writes ``${``.
 
 The platform stack is synthesized once and serves every workspace, so whether
 a resource exists (``count``), how many there are (``for_each``) and most of
 their arguments are Terraform expressions of the workspace's variables, not
-Python decisions. Constructs therefore pass each other *bare Terraform
-expressions* (``"var.region"``, ``"local.network_vpc_id"``,
-``"aws_iam_role.x.arn"``) and wrap them with the helpers below where a
-resource argument takes them. Keeping this in one module keeps a later move
-from CDKTF to CDK Terrain a small change.
+Python decisions.
+
+Two forms of an expression meet here. *Tokens* (:func:`string`,
+:func:`string_list`, :func:`number`, :func:`string_map`, :func:`template`, and
+CDKTF's own: resource attributes, ``Fn.*``) are what constructs hand each
+other: a token resolves to ``${...}`` where it stands alone or inside a text
+(a policy document, a quoted name) and to the bare expression inside another
+expression (``Fn.*``, :func:`template`), so composing them never pastes HCL
+text. *Bare expressions* (``"var.region"``, ``"local.network_vpc_id"``) are
+the older form some constructs still pass; :func:`expr` and the other
+``expr_*`` helpers wrap them for a resource argument and leave tokens as they
+are. Keeping this in one module keeps a later move from CDKTF to CDK Terrain a
+small change.
 """
+import json
+
+import jsii
 from constructs import Construct
 from cdktf import (
-    Postcondition, Precondition, TerraformDataSource, TerraformLocal, TerraformOutput, TerraformResource,
-    TerraformResourceLifecycle, Token)
+    IResolvable, Postcondition, Precondition, TerraformDataSource, TerraformLocal, TerraformOutput,
+    TerraformResource, TerraformResourceLifecycle, Token, Tokenization)
+
+
+@jsii.implements(IResolvable)
+class _Expression:
+    """A Terraform expression as a CDKTF token: ``${text}``, or ``text`` inside another expression.
+    With ``parts``, ``text`` is a format string whose fields are put in as expressions (``quoted``:
+    as interpolations of an HCL quoted template)."""
+
+    def __init__(self, text: str, parts: dict = None, quoted: bool = False) -> None:
+        self._text, self._parts, self._quoted = text, parts, quoted
+        self.creation_stack = []
+
+    def resolve(self, context):
+        text = self._text
+        if self._parts is not None:
+            text = text.format(**{name: self._part(context, value) for name, value in self._parts.items()})
+        if self._quoted:
+            text = '"' + text + '"'
+        return text if context.suppress_braces else "${" + text + "}"
+
+    def _part(self, context, value) -> str:
+        if self._quoted and isinstance(value, str) and not Token.is_unresolved(value):
+            return value.replace("\\", "\\\\").replace('"', '\\"')
+        bare = _bare(context, value)
+        return "${" + bare + "}" if self._quoted else bare
+
+    def to_string(self) -> str:
+        return Token.as_string(self)
+
+
+def _bare(context, value) -> str:
+    """``value`` (a token, or a Python literal that may hold tokens) as an HCL expression."""
+    if isinstance(value, str) and Token.is_unresolved(value) and not is_token(value):
+        raise ValueError(f"{value!r} mixes text and tokens: write it with quoted()")
+    if is_token(value):
+        resolved = context.resolve(value)
+        if not isinstance(resolved, str):
+            raise TypeError(f"{value!r} resolves to {resolved!r}, not an expression")
+        return resolved[2:-1] if resolved.startswith("${") and resolved.endswith("}") else resolved
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return json.dumps(value)
+    if isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_bare(context, v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{json.dumps(k)} = {_bare(context, v)}" for k, v in value.items()) + "}"
+    raise TypeError(f"{value!r} is not a Terraform value")
+
+
+def string(expression: str) -> str:
+    """The bare Terraform ``expression`` as a string token."""
+    return Token.as_string(_Expression(expression))
+
+
+def string_list(expression: str) -> list:
+    """The bare Terraform ``expression`` as a list token."""
+    return Token.as_list(_Expression(expression))
+
+
+def number(expression: str) -> float:
+    """The bare Terraform ``expression`` as a number token."""
+    return Token.as_number(_Expression(expression))
+
+
+def string_map(expression: str) -> dict:
+    """The bare Terraform ``expression`` as a map token."""
+    return Token.as_any_map(_Expression(expression))
+
+
+def quoted(text: str, **parts) -> str:
+    """An HCL quoted template ``"text"`` whose ``{name}`` fields are interpolations of ``parts``
+    (tokens; Python strings go in as text), as a string token: ``quoted("{name}-studio",
+    name=prefix)`` is ``"${local.prefix}-studio"``. Literal braces are doubled."""
+    return Token.as_string(_Expression(text, parts, quoted=True))
+
+
+def template(text: str, **parts):
+    """An HCL expression written as ``text`` whose ``{name}`` fields are ``parts`` (tokens or Python
+    values), each put in as its bare expression; a string token. For what ``Fn.*`` reads worse in
+    (``for`` expressions, conditions of validations and preconditions). Literal braces are doubled."""
+    return Token.as_string(_Expression(text, parts))
+
+
+def is_token(value) -> bool:
+    """Whether ``value`` is a token alone (a value), not a bare expression (which may contain tokens)."""
+    if isinstance(value, str):
+        fragments = Tokenization.reverse_string(value)
+        return fragments.length == 1 and fragments.first_token is not None
+    return Token.is_unresolved(value)
 
 
 def address(resource: TerraformResource) -> str:
@@ -26,8 +127,8 @@ def data_address(source: TerraformDataSource) -> str:
 
 
 def expr(expression: str) -> str:
-    """A bare Terraform expression as an argument value (an interpolated string)."""
-    return "${" + expression + "}"
+    """A bare Terraform expression as an argument value (an interpolated string); a token as it is."""
+    return expression if is_token(expression) else "${" + expression + "}"
 
 
 def expr_list(expression: str) -> list:
@@ -89,7 +190,6 @@ def checked(pre=(), post=()):
 
 def hcl(value) -> str:
     """A Python string, list or dict of strings as a Terraform expression literal."""
-    import json
     return json.dumps(value)
 
 

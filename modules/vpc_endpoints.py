@@ -22,6 +22,7 @@ from constructs import Construct
 from cdktf import TerraformIterator
 from cdktf_cdktf_provider_aws.vpc_endpoint import VpcEndpoint
 
+from modules.account import StackContext
 from modules.tf import checked, count_when, expr, expr_list, expr_map
 
 
@@ -30,7 +31,6 @@ class VpcEndpointsProps:
     """Every field is a bare Terraform expression (see ``modules.tf``)."""
 
     name: str
-    region: str
     vpc_id: str
     private_subnet_ids: str
     private_route_table_ids: str
@@ -38,8 +38,6 @@ class VpcEndpointsProps:
     security_group_id: str
     interface_services: str
     """List of service names after ``com.amazonaws.<region>.``, e.g. sagemaker.api."""
-    partition: str
-    account_id: str
     platform_bucket_arns: str
     """List of the ARNs of the domain's buckets that Studio and EMR use."""
     allowed_buckets: str
@@ -67,16 +65,16 @@ AWS_OWNED_BUCKETS = (
 )
 
 
-def s3_endpoint_policy(partition: str, region: str, account_id: str, platform_bucket_arns: str,
-                       allowed_buckets: str) -> str:
-    """The S3 gateway endpoint's policy document (a JSON template Terraform fills in)."""
-    arn = f"arn:${{{partition}}}:s3:::"
-    sdk_bucket = f"{arn}sagemaker-${{{region}}}-${{{account_id}}}"
+def s3_endpoint_policy(context, platform_bucket_arns: str, allowed_buckets: str) -> str:
+    """The S3 gateway endpoint's policy document (a JSON template Terraform fills in); ``context``:
+    the stack's (``StackContext``: partition, account_id, region)."""
+    arn = f"arn:{context.partition}:s3:::"
+    sdk_bucket = f"{arn}sagemaker-{context.region}-{context.account_id}"
     document = {"Version": "2012-10-17", "Statement": [
         {"Sid": "DomainAndAllowedBuckets", "Effect": "Allow", "Principal": "*", "Action": list(DATA_ACTIONS),
          "Resource": "__BUCKETS__"},
         {"Sid": "AwsOwnedBucketsReadOnly", "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
-         "Resource": [f"{arn}{b.format(r=f'${{{region}}}')}/*" for b in AWS_OWNED_BUCKETS]},
+         "Resource": [f"{arn}{b.format(r=context.region)}/*" for b in AWS_OWNED_BUCKETS]},
     ]}
     # One list computed by Terraform: each platform bucket and each allowed bucket with its objects.
     buckets = ("${jsonencode(concat("
@@ -90,13 +88,13 @@ def s3_endpoint_policy(partition: str, region: str, account_id: str, platform_bu
 class VpcEndpoints(Construct):
     def __init__(self, scope: Construct, id: str, props: VpcEndpointsProps) -> None:
         super().__init__(scope, id)
-        service = f'"com.amazonaws.${{{props.region}}}.'
+        context = StackContext.of(self)
+        service = f'"com.amazonaws.${{{context.region}}}.'
         VpcEndpoint(
             self, "s3", count=count_when(f"length({props.private_route_table_ids}) > 0"),
             vpc_id=expr(props.vpc_id), vpc_endpoint_type="Gateway",
             service_name=expr(service + 's3"'), route_table_ids=expr_list(props.private_route_table_ids),
-            policy=s3_endpoint_policy(props.partition, props.region, props.account_id, props.platform_bucket_arns,
-                                      props.allowed_buckets),
+            policy=s3_endpoint_policy(context, props.platform_bucket_arns, props.allowed_buckets),
             tags={"Name": expr(f'"${{{props.name}}}-s3"')})
 
         services = TerraformIterator.from_map(expr_map(f"{{for s in {props.interface_services} : s => s}}"))

@@ -12,6 +12,7 @@ import json
 import re
 import subprocess
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -43,10 +44,11 @@ def _heredoc(name: str, template: str) -> str:
 @pytest.fixture(scope="module")
 def sizes(tmp_path_factory, terraform_env) -> dict:
     """Rendered lengths (characters) of the documents, by variant."""
-    s3 = s3_endpoint_policy("local.partition", "local.region", "local.account_id", "local.platform_buckets",
-                            "local.allowed_buckets")
+    # The stack's context (modules/account.py) as the interpolations of these locals.
+    context = SimpleNamespace(partition="${local.partition}", region="${local.region}",
+                              account_id="${local.account_id}")
+    s3 = s3_endpoint_policy(context, "local.platform_buckets", "local.allowed_buckets")
     key_props = PlatformKeyPolicyProps(
-        partition="local.partition", account_id="local.account_id", region="local.region",
         key_user_role_arns="unused", bucket_arn_pattern="local.bucket_arn_pattern",
         log_group_arns="local.log_group_arns")
     values = {
@@ -61,8 +63,8 @@ def sizes(tmp_path_factory, terraform_env) -> dict:
         "s3_base": (s3, {"allowed_buckets": []}),
         "s3_max": (s3, {"allowed_buckets": [BUCKET] * MAX_ALLOWED_S3_BUCKETS}),
         "s3_beyond": (s3, {"allowed_buckets": [BUCKET] * (MAX_ALLOWED_S3_BUCKETS + 1)}),
-        "key_base": (key_policy_document(key_props, "local.platform_roles"), {}),
-        "key_users": (key_policy_document(key_props, "concat(local.platform_roles, local.user_roles)"), {}),
+        "key_base": (key_policy_document(context, key_props, "local.platform_roles"), {}),
+        "key_users": (key_policy_document(context, key_props, "concat(local.platform_roles, local.user_roles)"), {}),
     }
     # One module per variant: the same local names hold each variant's values.
     root = tmp_path_factory.mktemp("document_sizes")
