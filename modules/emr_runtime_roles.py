@@ -34,11 +34,9 @@ for a notebook's session instead of its instance role
   only (in the role's same managed policy): a user not given the role cannot
   run as it there either.
 
-Each policy is a JSON template whose lists Terraform computes (``${jsonencode(...)}``): they list
-each role's entries and users, which the inputs' rules bound (modules/input_rules.py).
+Each policy is statements as data (modules/policy.py) whose lists Terraform computes (list tokens):
+they list each role's entries and users, which the inputs' rules bound (modules/input_rules.py).
 """
-import json
-import re
 from dataclasses import dataclass
 from typing import Callable, Optional, Sequence, Tuple
 
@@ -50,8 +48,8 @@ from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
 
 from modules.account import StackContext
-from modules.iam import _policy as iam_policy, _statement
-from modules.tf import address, checked, count_when, expr, expr_map, local
+from modules.policy import Statement, document
+from modules.tf import address, checked, count_when, expr, expr_map, local, string_list
 
 # Glue Data Catalog calls of Spark and Hive on a database's tables (read and write); Lake Formation's
 # GetDataAccess hands out the data credentials of tables it governs.
@@ -103,9 +101,9 @@ class EmrRuntimeRoles(Construct):
         self._p = p
         context = StackContext.of(self)
         self.any_role = f"length({p.roles}) > 0"
-        instance = _trust("EmrInstanceRole", ["sts:AssumeRole", "sts:TagSession"],
+        instance = Statement("EmrInstanceRole", ["sts:AssumeRole", "sts:TagSession"],
                           principal={"AWS": f"${{{p.instance_role_arn}}}"})
-        serverless = _trust("EmrServerless", ["sts:AssumeRole"], principal={"Service": "emr-serverless.amazonaws.com"},
+        serverless = Statement("EmrServerless", ["sts:AssumeRole"], principal={"Service": "emr-serverless.amazonaws.com"},
                             condition={"StringEquals": {"aws:SourceAccount": context.account_id}})
         # Two resources, so that each trust policy is one JSON document: roles EMR Serverless uses too.
         role = self._roles("role", f"{{for name, r in {p.roles} : name => r "
@@ -145,19 +143,19 @@ class EmrRuntimeRoles(Construct):
                     f"if {' + '.join(f'length(r.{a})' for a in attributes)} > 0}}")
 
         s3_roles = granted("data_prefixes", "read_locations", "write_locations")
-        self._inline("s3_read", s3_roles, "runtime-role-s3-read", _policy(
-            _statement("LocateBuckets", ["s3:GetBucketLocation"], _list(f"{grants}[each.key].buckets")),
+        self._inline("s3_read", s3_roles, "runtime-role-s3-read", document(
+            Statement("LocateBuckets", ["s3:GetBucketLocation"], string_list(f"{grants}[each.key].buckets")),
             # Listing only under the role's prefixes (s3:prefix is what ListObjects asks for).
-            _statement("ListLocations", ["s3:ListBucket"], _list(f"{grants}[each.key].buckets"),
-                       {"StringLike": {"s3:prefix": _list(f"{grants}[each.key].prefixes")}}),
-            _statement("ReadLocations", S3_READ_ACTIONS, _list(f"{grants}[each.key].read_objects"))))
-        self._inline("s3_write", granted("data_prefixes", "write_locations"), "runtime-role-s3-write", _policy(
-            _statement("WriteLocations", S3_WRITE_ACTIONS, _list(f"{grants}[each.key].write_objects"))))
-        self._inline("glue", granted("glue_databases"), "runtime-role-glue", _policy(
-            _statement("GlueDatabases", GLUE_ACTIONS, _list(f"{grants}[each.key].glue")),
+            Statement("ListLocations", ["s3:ListBucket"], string_list(f"{grants}[each.key].buckets"),
+                       {"StringLike": {"s3:prefix": string_list(f"{grants}[each.key].prefixes")}}),
+            Statement("ReadLocations", S3_READ_ACTIONS, string_list(f"{grants}[each.key].read_objects"))))
+        self._inline("s3_write", granted("data_prefixes", "write_locations"), "runtime-role-s3-write", document(
+            Statement("WriteLocations", S3_WRITE_ACTIONS, string_list(f"{grants}[each.key].write_objects"))))
+        self._inline("glue", granted("glue_databases"), "runtime-role-glue", document(
+            Statement("GlueDatabases", GLUE_ACTIONS, string_list(f"{grants}[each.key].glue")),
             # GetDataAccess has no resource type: AWS authorizes it on "*" only; Lake Formation's own
             # grants decide which tables' data it hands out.
-            _statement("LakeFormationDataAccess", ["lakeformation:GetDataAccess"], "*")))
+            Statement("LakeFormationDataAccess", ["lakeformation:GetDataAccess"], "*")))
 
         # The instance role may assume exactly the runtime roles. The Studio role: one policy per runtime role,
         # for the sessions of the users given it (default roles: every session). Users of a role of their own
@@ -168,15 +166,15 @@ class EmrRuntimeRoles(Construct):
         IamRolePolicy(self, "instance_assume", count=count_when(self.any_role), name="assume-runtime-roles",
                       role=expr(p.instance_role_name),
                       lifecycle=checked(pre=p.grant_rule(users) if p.grant_rule else ()),
-                      policy=_policy(_statement("AssumeRuntimeRoles", ["sts:AssumeRole", "sts:TagSession"],
-                                                _list(f"values({self.role_arns})"))))
+                      policy=document(Statement("AssumeRuntimeRoles", ["sts:AssumeRole", "sts:TagSession"],
+                                                string_list(f"values({self.role_arns})"))))
 
         runtime_role_arn = (f"arn:{context.partition}:iam::{context.account_id}:role/${{{p.name_prefix}}}"
                             "-rt-${each.key}")
         cluster = f"arn:{context.partition}:elasticmapreduce:{context.region}:{context.account_id}:cluster/*"
         self._users, self._runtime_role_arn, self._depends_on = users, runtime_role_arn, [role, serverless_role]
         # The runtime role's ARN written out from its name; depends_on: granted once the roles exist.
-        self._cluster_grant = lambda identity: _statement(
+        self._cluster_grant = lambda identity: Statement(
             "SessionCredentials", ["elasticmapreduce:GetClusterSessionCredentials"], cluster, {"StringEquals": {
                 "elasticmapreduce:ExecutionRoleArn": runtime_role_arn, **identity}})
         # The roles of EMR Serverless applications get their policy from grant_serverless.
@@ -192,7 +190,7 @@ class EmrRuntimeRoles(Construct):
         return (("default_role", f"{{for name in {p.default_role_names} : name => name{only}}}", {}),
                 ("user_role", f"{{for name, names in {users} : name => names "
                               f"if !contains({p.default_role_names}, name) && length(names) > 0{also}}}",
-                 {"aws:SourceIdentity": _list(f"{users}[each.key]")}))
+                 {"aws:SourceIdentity": string_list(f"{users}[each.key]")}))
 
     def grant_serverless(self, application_arns: str, job_run_arns: str) -> None:
         """Lets the platform's Studio role use the EMR Serverless applications that run as a runtime role
@@ -209,14 +207,14 @@ class EmrRuntimeRoles(Construct):
                 # One statement, so the users are listed once for the three: each action applies to one of
                 # the two resource types (StartApplication, AccessLivyEndpoints: application;
                 # GetDashboardForJobRun: jobRun), and IAM matches an action to its own type only.
-                _statement("UseApplications", ["emr-serverless:AccessLivyEndpoints",
+                Statement("UseApplications", ["emr-serverless:AccessLivyEndpoints",
                                                "emr-serverless:GetDashboardForJobRun",
                                                "emr-serverless:StartApplication"],
-                           _list(f"concat({application_arns}[each.key], {job_run_arns}[each.key])"), condition),
-                _statement("PassRuntimeRole", ["iam:PassRole"], self._runtime_role_arn, {"StringEquals": {
+                           string_list(f"concat({application_arns}[each.key], {job_run_arns}[each.key])"), condition),
+                Statement("PassRuntimeRole", ["iam:PassRole"], self._runtime_role_arn, {"StringEquals": {
                     "iam:PassedToService": "emr-serverless.amazonaws.com", **identity}}))
 
-    def _studio_policy(self, id_: str, for_each: str, *statements: dict) -> None:
+    def _studio_policy(self, id_: str, for_each: str, *statements: Statement) -> None:
         """The Studio role's grant of each runtime role of ``for_each``: a managed policy of its own, attached to
         the role, so that the users listed do not take the Studio role's inline room (10,240 characters for all
         its inline policies; a managed policy holds 6,144, and a role takes 10 by default: the rules of
@@ -226,38 +224,20 @@ class EmrRuntimeRoles(Construct):
             self, f"studio_{id_}", for_each=TerraformIterator.from_map(expr_map(for_each)),
             name=expr(f'"${{{p.name_prefix}}}-studio-rt-${{each.key}}"'),
             description=expr('"Studio execution role: EMR runtime role ${each.key}, for the users given it"'),
-            policy=_policy(*statements), depends_on=self._depends_on)
+            policy=document(*statements), depends_on=self._depends_on)
         IamRolePolicyAttachment(
             self, f"studio_{id_}_attachment", for_each=TerraformIterator.from_map(expr_map(for_each)),
             role=expr(p.studio_role_name), policy_arn=expr(f"{address(policy)}[each.key].arn"))
 
-    def _roles(self, id: str, for_each: str, *statements: dict) -> IamRole:
+    def _roles(self, id: str, for_each: str, *statements: Statement) -> IamRole:
         p = self._p
         return IamRole(
             self, id, for_each=TerraformIterator.from_map(expr_map(for_each)),
             name=expr(f'"${{{p.name_prefix}}}-rt-${{each.key}}"'),
             description=expr('"EMR runtime role ${each.key}: its data only, for notebook sessions"'),
-            assume_role_policy=json.dumps({"Version": "2012-10-17", "Statement": list(statements)}, indent=2),
+            assume_role_policy=document(*statements),
             permissions_boundary=expr(p.permissions_boundary_arn))
 
-    def _inline(self, id: str, for_each: str, name: str, document: str) -> None:
+    def _inline(self, id: str, for_each: str, name: str, policy: str) -> None:
         IamRolePolicy(self, id, for_each=TerraformIterator.from_map(expr_map(for_each)), name=name,
-                      role=expr(self._role_name), policy=document)
-
-
-def _list(expression: str) -> str:
-    """A placeholder for a list Terraform computes: ``_policy`` writes it as ``${jsonencode(...)}``."""
-    return f"__LIST__{expression}__END__"
-
-
-def _trust(sid: str, actions, principal: dict, condition: Optional[dict] = None) -> dict:
-    statement = {"Sid": sid, "Effect": "Allow", "Principal": principal, "Action": sorted(actions)}
-    if condition:
-        statement["Condition"] = condition
-    return statement
-
-
-def _policy(*statements: dict) -> str:
-    """modules/iam.py's policy document, each ``_list`` placeholder written as ``${jsonencode(...)}``."""
-    return re.sub(r'"__LIST__(.*?)__END__"', lambda m: "${jsonencode(" + json.loads(f'"{m.group(1)}"') + ")}",
-                  iam_policy(*statements))
+                      role=expr(self._role_name), policy=policy)

@@ -25,7 +25,6 @@ exists before the roles that the policy names, and ``key_arn`` is read
 through that policy resource: everything encrypted with the key waits until
 the key policy is in place (CloudWatch Logs, for one, checks it on create).
 """
-import json
 from dataclasses import dataclass
 
 import jsii
@@ -35,7 +34,8 @@ from cdktf_cdktf_provider_aws.kms_key import KmsKey
 from cdktf_cdktf_provider_aws.kms_key_policy import KmsKeyPolicy
 
 from modules.account import StackContext
-from modules.tf import address, expr, local
+from modules.policy import Statement, document
+from modules.tf import address, expr, local, string_list
 
 # KMS waits this long before it deletes a key scheduled for deletion (the
 # maximum): time to cancel when a retained EFS or bucket still needs it.
@@ -74,11 +74,9 @@ class PlatformKeyPolicyProps:
     """List of the log groups whose events CloudWatch Logs encrypts with the key."""
 
 
-def _statement(sid: str, principal: dict, actions, condition: dict = None) -> dict:
-    statement = {"Sid": sid, "Effect": "Allow", "Principal": principal, "Action": sorted(actions), "Resource": "*"}
-    if condition:
-        statement["Condition"] = condition
-    return statement
+def _statement(sid: str, principal: dict, actions, condition: dict = None) -> Statement:
+    """A statement of the key policy: its resource is the key itself ("*" in a key policy)."""
+    return Statement(sid, actions, "*", condition, principal=principal)
 
 
 def key_policy_document(context, p: PlatformKeyPolicyProps, key_users: str) -> str:
@@ -86,9 +84,9 @@ def key_policy_document(context, p: PlatformKeyPolicyProps, key_users: str) -> s
     (``StackContext``: partition, account_id, region); ``key_users`` is the list
     expression of the roles that use the key (no nulls)."""
     root = {"AWS": f"arn:{context.partition}:iam::{context.account_id}:root"}
-    users = {"AWS": "__KEY_USERS__"}
+    users = {"AWS": string_list(key_users)}
     caller = {"kms:CallerAccount": context.account_id}
-    document = {"Version": "2012-10-17", "Statement": [
+    return document(
         _statement("KeyAdministration", root, KEY_ADMIN_ACTIONS),
         _statement("PlatformRolesUseKey", users, KEY_USE_ACTIONS),
         _statement("PlatformRolesGrantToAwsResources", users, GRANT_ACTIONS,
@@ -101,12 +99,7 @@ def key_policy_document(context, p: PlatformKeyPolicyProps, key_users: str) -> s
                                                           for s in STORAGE_SERVICES]}}),
         _statement("CloudWatchLogsForDomainLogGroups", {"Service": f"logs.{context.region}.amazonaws.com"},
                    CRYPTO_ACTIONS, {
-                       "StringEquals": {"kms:EncryptionContext:aws:logs:arn": "__LOG_GROUPS__"}}),
-    ]}
-    text = json.dumps(document, indent=2)
-    # Lists computed by Terraform: a JSON list in place of a quoted placeholder.
-    text = text.replace('"__KEY_USERS__"', f"${{jsonencode({key_users})}}")
-    return text.replace('"__LOG_GROUPS__"', f"${{jsonencode({p.log_group_arns})}}")
+                       "StringEquals": {"kms:EncryptionContext:aws:logs:arn": string_list(p.log_group_arns)}}))
 
 
 class PlatformKey(Construct):

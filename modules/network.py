@@ -7,7 +7,6 @@ security group closed, and flow logs (``FlowLogs``) to a KMS-encrypted log
 group with a retention. Existing: the VPC and private subnets given as
 inputs, used as they are (their flow logs are their owner's).
 """
-import json
 from dataclasses import dataclass
 from typing import Callable, Optional, Tuple
 
@@ -29,8 +28,9 @@ from cdktf_cdktf_provider_aws.subnet import Subnet
 from cdktf_cdktf_provider_aws.vpc import Vpc
 
 from modules.account import StackContext
+from modules.policy import Statement, document
 from modules.tf import (
-    KEY_KNOWN_AFTER_APPLY, at, checked, count_when, data_address, each_of, expr, expr_list, expr_number, local,
+    KEY_KNOWN_AFTER_APPLY, at, checked, count_when, data_address, each_of, expr, expr_number, local,
     one, skip_checks)
 
 # The v2 EMR managed policies only act on resources carrying this tag.
@@ -182,24 +182,22 @@ class FlowLogs(Construct):
             self, "log_group", count=with_vpc, name=group_name, kms_key_id=expr(p.kms_key_arn),
             retention_in_days=expr_number(p.retention_days))
         skip_checks(group, {"CKV_AWS_158": KEY_KNOWN_AFTER_APPLY}, only="plan")
-        trust = {"Version": "2012-10-17", "Statement": [{
-            "Effect": "Allow", "Principal": {"Service": "vpc-flow-logs.amazonaws.com"}, "Action": "sts:AssumeRole",
+        trust = document(Statement(
+            None, "sts:AssumeRole", principal={"Service": "vpc-flow-logs.amazonaws.com"},
             # Confused-deputy guard: only flow logs of this account.
-            "Condition": {"StringEquals": {"aws:SourceAccount": context.account_id},
-                          "ArnLike": {"aws:SourceArn": f"arn:{context.partition}:ec2:{context.region}:"
-                                                       f"{context.account_id}:vpc-flow-log/*"}}}]}
+            condition={"StringEquals": {"aws:SourceAccount": context.account_id},
+                       "ArnLike": {"aws:SourceArn": f"arn:{context.partition}:ec2:{context.region}:"
+                                                    f"{context.account_id}:vpc-flow-log/*"}}))
         role = IamRole(
             self, "role", count=with_vpc, name=expr(f'"${{{p.role_name_prefix}}}-vpc-flow-logs"'),
             description="Delivers the VPC flow logs of this domain to their log group",
-            assume_role_policy=json.dumps(trust, indent=2), permissions_boundary=expr(p.permissions_boundary_arn))
+            assume_role_policy=trust, permissions_boundary=expr(p.permissions_boundary_arn))
         group_arn = f"${{{one(group, 'arn')}}}"
-        policy = {"Version": "2012-10-17", "Statement": [
-            {"Sid": "WriteFlowLogs", "Effect": "Allow",
-             "Action": ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"],
-             "Resource": [group_arn, f"{group_arn}:log-stream:*"]},
-        ]}
+        policy = document(Statement("WriteFlowLogs", [
+            "logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"],
+            [group_arn, f"{group_arn}:log-stream:*"]))
         IamRolePolicy(self, "role_policy", count=with_vpc, name="write-flow-logs", role=expr(one(role, "name")),
-                      policy=json.dumps(policy, indent=2))
+                      policy=policy)
         FlowLog(self, "flow_log", count=with_vpc, vpc_id=expr(p.vpc_id), traffic_type="ALL",
                 log_destination_type="cloud-watch-logs", log_destination=expr(one(group, "arn")),
                 iam_role_arn=expr(one(role, "arn")), tags={"Name": expr(p.name)})

@@ -28,7 +28,6 @@ from cdktf_cdktf_provider_aws.s3_bucket_server_side_encryption_configuration imp
 from cdktf_cdktf_provider_aws.s3_bucket_versioning import (
     S3BucketVersioningA, S3BucketVersioningVersioningConfiguration)
 
-from modules.input_variables import declare_input
 from modules.inputs import InputSpec
 from modules.account import StackContext
 from modules.tf import address, count_when, expr, expr_bool, expr_number, quoted, string

@@ -14,7 +14,6 @@ for another encryption or another key. ``logs`` is the one exception to
 SSE-KMS: S3 delivers server access logs only to buckets whose default
 encryption is SSE-S3, so its policy enforces SSE-S3 instead.
 """
-import json
 import os
 from dataclasses import dataclass
 
@@ -38,6 +37,7 @@ from cdktf_cdktf_provider_aws.s3_bucket_versioning import (
 from cdktf_cdktf_provider_aws.s3_object import S3Object
 
 from modules.account import StackContext
+from modules.policy import Statement, document
 from modules.tf import address, expr, expr_number, local, skip_checks
 
 BOOTSTRAP_SCRIPT = "install-python-libs.sh"
@@ -178,36 +178,31 @@ class Storage(Construct):
 
     @staticmethod
     def _tls_and_encryption_statements(bucket: S3Bucket, encryption: str, key_arn: str = None) -> list:
-        arn = f"${{{address(bucket)}.arn}}"
+        arn = bucket.arn
         statements = [
-            {"Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
-             "Resource": [arn, f"{arn}/*"], "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
+            Statement("DenyInsecureTransport", "s3:*", [arn, f"{arn}/*"],
+                      {"Bool": {"aws:SecureTransport": "false"}}, principal="*", effect="Deny"),
             # An upload without an encryption header gets the default encryption;
             # one that asks for another kind is refused.
-            {"Sid": "DenyOtherEncryption", "Effect": "Deny", "Principal": "*", "Action": "s3:PutObject",
-             "Resource": f"{arn}/*", "Condition": {
-                 "StringNotEquals": {"s3:x-amz-server-side-encryption": encryption},
-                 "Null": {"s3:x-amz-server-side-encryption": "false"}}},
+            Statement("DenyOtherEncryption", "s3:PutObject", f"{arn}/*", {
+                "StringNotEquals": {"s3:x-amz-server-side-encryption": encryption},
+                "Null": {"s3:x-amz-server-side-encryption": "false"}}, principal="*", effect="Deny"),
         ]
         if key_arn is not None:
-            statements.append(
-                {"Sid": "DenyOtherKmsKeys", "Effect": "Deny", "Principal": "*", "Action": "s3:PutObject",
-                 "Resource": f"{arn}/*", "Condition": {
-                     "StringNotEquals": {"s3:x-amz-server-side-encryption-aws-kms-key-id": f"${{{key_arn}}}"},
-                     "Null": {"s3:x-amz-server-side-encryption-aws-kms-key-id": "false"}}})
+            statements.append(Statement("DenyOtherKmsKeys", "s3:PutObject", f"{arn}/*", {
+                "StringNotEquals": {"s3:x-amz-server-side-encryption-aws-kms-key-id": expr(key_arn)},
+                "Null": {"s3:x-amz-server-side-encryption-aws-kms-key-id": "false"}}, principal="*", effect="Deny"))
         return statements
 
     def _policy(self, bucket: S3Bucket, encryption: str, key_arn: str = None, extra=()) -> str:
-        statements = self._tls_and_encryption_statements(bucket, encryption, key_arn) + list(extra)
-        return json.dumps({"Version": "2012-10-17", "Statement": statements}, indent=2)
+        return document(*self._tls_and_encryption_statements(bucket, encryption, key_arn), *extra)
 
     def _logs_bucket_policy(self, logs: S3Bucket, sources) -> S3BucketPolicy:
         p = self._props
-        delivery = {
-            "Sid": "AllowServerAccessLogDelivery", "Effect": "Allow",
-            "Principal": {"Service": "logging.s3.amazonaws.com"}, "Action": "s3:PutObject",
-            "Resource": f"${{{address(logs)}.arn}}/*",
-            "Condition": {"ArnLike": {"aws:SourceArn": [f"${{{address(b)}.arn}}" for b in sources]},
-                          "StringEquals": {"aws:SourceAccount": StackContext.of(self).account_id}}}
+        delivery = Statement(
+            "AllowServerAccessLogDelivery", "s3:PutObject", f"{logs.arn}/*",
+            {"ArnLike": {"aws:SourceArn": [b.arn for b in sources]},
+             "StringEquals": {"aws:SourceAccount": StackContext.of(self).account_id}},
+            principal={"Service": "logging.s3.amazonaws.com"})
         return S3BucketPolicy(self, "logs_policy", bucket=expr(f"{address(logs)}.id"),
                               policy=self._policy(logs, SSE_S3, extra=[delivery]))

@@ -108,6 +108,11 @@ def template(text: str, **parts):
     return Token.as_string(_Expression(text, parts))
 
 
+def list_template(text: str, **parts) -> list:
+    """:func:`template` of a list expression, as a list token."""
+    return Token.as_list(_Expression(text, parts))
+
+
 def is_token(value) -> bool:
     """Whether ``value`` is a token alone (a value), not a bare expression (which may contain tokens)."""
     if isinstance(value, str):

@@ -14,7 +14,6 @@ Amazon Linux 2 / 2023 and EMR repositories, EMR's regional bucket and EMR 8's
 instance data buckets; and for Studio: ECR's layer bucket (custom images)
 and JumpStart's model cache. IAM still decides who may use what.
 """
-import json
 from dataclasses import dataclass
 from typing import Sequence, Tuple
 
@@ -23,7 +22,8 @@ from cdktf import TerraformIterator
 from cdktf_cdktf_provider_aws.vpc_endpoint import VpcEndpoint
 
 from modules.account import StackContext
-from modules.tf import checked, count_when, expr, expr_list, expr_map
+from modules.policy import Statement, document
+from modules.tf import checked, count_when, expr, expr_list, expr_map, list_template, quoted, string, string_list
 
 
 @dataclass(frozen=True)
@@ -69,20 +69,21 @@ def s3_endpoint_policy(context, platform_bucket_arns: str, allowed_buckets: str)
     """The S3 gateway endpoint's policy document (a JSON template Terraform fills in); ``context``:
     the stack's (``StackContext``: partition, account_id, region)."""
     arn = f"arn:{context.partition}:s3:::"
-    sdk_bucket = f"{arn}sagemaker-{context.region}-{context.account_id}"
-    document = {"Version": "2012-10-17", "Statement": [
-        {"Sid": "DomainAndAllowedBuckets", "Effect": "Allow", "Principal": "*", "Action": list(DATA_ACTIONS),
-         "Resource": "__BUCKETS__"},
-        {"Sid": "AwsOwnedBucketsReadOnly", "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
-         "Resource": [f"{arn}{b.format(r=context.region)}/*" for b in AWS_OWNED_BUCKETS]},
-    ]}
+    sdk_bucket = dict(partition=context.partition, region=context.region, account=context.account_id)
+    b = string("b")  # the for expressions' bucket
     # One list computed by Terraform: each platform bucket and each allowed bucket with its objects.
-    buckets = ("${jsonencode(concat("
-               f'flatten([for b in {platform_bucket_arns} : [b, "${{b}}/*"]]), '
-               f'["{sdk_bucket}", "{sdk_bucket}/*"], '
-               f'flatten([for b in {allowed_buckets} : ["{arn}${{b}}", "{arn}${{b}}/*"]])'
-               "))}")
-    return json.dumps(document, indent=2).replace('"__BUCKETS__"', buckets)
+    buckets = list_template(
+        "concat(flatten([for b in {platform} : [b, {objects}]]), [{sdk}, {sdk_objects}], "
+        "flatten([for b in {allowed} : [{bucket}, {bucket_objects}]]))",
+        platform=string_list(platform_bucket_arns), objects=quoted("{b}/*", b=b),
+        sdk=quoted("arn:{partition}:s3:::sagemaker-{region}-{account}", **sdk_bucket),
+        sdk_objects=quoted("arn:{partition}:s3:::sagemaker-{region}-{account}/*", **sdk_bucket),
+        allowed=string_list(allowed_buckets), bucket=quoted("arn:{partition}:s3:::{b}", partition=context.partition, b=b),
+        bucket_objects=quoted("arn:{partition}:s3:::{b}/*", partition=context.partition, b=b))
+    return document(
+        Statement("DomainAndAllowedBuckets", DATA_ACTIONS, buckets, principal="*"),
+        Statement("AwsOwnedBucketsReadOnly", "s3:GetObject",
+                  [f"{arn}{name.format(r=context.region)}/*" for name in AWS_OWNED_BUCKETS], principal="*"))
 
 
 class VpcEndpoints(Construct):
