@@ -103,15 +103,14 @@ class EmrAccount(Construct):
             template_names=list(props.template_names),
             **catalog_variables(var, emr_security, iam, storage, network, groups),
             artifacts_bucket=storage.artifacts_bucket, artifacts_bucket_domain=storage.artifacts_bucket_domain,
-            launch_role_arn=iam.launch_role_arn, principal_arns=f'{{"studio" = {iam.studio_execution_role_arn}}}',
+            launch_role_arn=iam.launch_role_arn, principal_arns={"studio": iam.studio_execution_role_arn},
             versions_kept=var("emr_product_versions_kept"),
-            previous_product_ids=f'{previous_output("product_ids", "{}")}'))
+            previous_product_ids=previous_output("product_ids", "{}")))
         iam.grant_emr_product_launch(catalog.product_arns)
         iam.grant_launch_time_parameters(catalog.launch_time_parameter_arns)
         key.attach_policy(PlatformKeyPolicyProps(
-            key_user_role_arns=(f"[{iam.studio_execution_role_arn}, {iam.emr_service_role_arn}, "
-                                f"{iam.emr_instance_role_arn}]"),
-            bucket_arn_pattern=storage.bucket_arn_pattern, log_group_arns=f"[{flow_logs.log_group_arn}]"))
+            key_user_role_arns=[iam.studio_execution_role_arn, iam.emr_service_role_arn, iam.emr_instance_role_arn],
+            bucket_arn_pattern=storage.bucket_arn_pattern, log_group_arns=[flow_logs.log_group_arn]))
 
         outputs = {
             "assumable_role_arn": (iam.studio_execution_role_arn, "The role Studio users assume here: the "

@@ -44,7 +44,8 @@ from cdktf_cdktf_provider_aws.servicecatalog_product_portfolio_association impor
 from cdktf_cdktf_provider_aws.servicecatalog_provisioning_artifact import ServicecatalogProvisioningArtifact
 from cdktf_cdktf_provider_aws.ssm_parameter import SsmParameter
 
-from modules.tf import address, count_when, data_address, expr, expr_map, local, one, skip_checks
+from modules.tf import (
+    address, count_when, data_address, expr, expr_map, local, one, skip_checks, string_map, template, Expression)
 
 STUDIO_VISIBILITY_TAG = {"sagemaker:studio-visibility:emr": "true"}
 # Where the launch-time variables live in SSM: /<SSM_PREFIX>/<domain>/emr-templates/<variable>.
@@ -111,11 +112,11 @@ class EmrCatalogProps:
     artifacts_bucket: str
     artifacts_bucket_domain: str
     launch_role_arn: str
-    principal_arns: str
+    principal_arns: Expression
     """Map whose keys are known at plan time => IAM role ARN allowed to launch."""
     versions_kept: str
     """Number of versions kept per product (at least 2)."""
-    previous_product_ids: str
+    previous_product_ids: Expression
     """The ``product_ids`` output of the workspace's previous apply (``{}`` on the first)."""
 
 
@@ -193,7 +194,8 @@ class EmrCatalog(Construct):
             product_ids[name] = one(product, "id")
             product_arns.append(one(product, "arn"))
 
-        principals = TerraformIterator.from_map(expr_map(f"{p.enabled} ? {p.principal_arns} : {{}}"))
+        principals = TerraformIterator.from_map(string_map(template(
+            "{enabled} ? {principals} : {{}}", enabled=p.enabled, principals=p.principal_arns)))
         ServicecatalogPrincipalPortfolioAssociation(
             self, "principal", for_each=principals, portfolio_id=portfolio_id,
             principal_arn=expr("each.value"), principal_type="IAM")

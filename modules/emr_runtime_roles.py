@@ -49,7 +49,7 @@ from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAtt
 
 from modules.account import StackContext
 from modules.policy import Statement, document
-from modules.tf import address, checked, count_when, expr, expr_map, local, string_list
+from modules.tf import address, checked, count_when, expr, expr_map, local, string, string_list
 
 # Glue Data Catalog calls of Spark and Hive on a database's tables (read and write); Lake Formation's
 # GetDataAccess hands out the data credentials of tables it governs.
@@ -102,9 +102,10 @@ class EmrRuntimeRoles(Construct):
         context = StackContext.of(self)
         self.any_role = f"length({p.roles}) > 0"
         instance = Statement("EmrInstanceRole", ["sts:AssumeRole", "sts:TagSession"],
-                          principal={"AWS": f"${{{p.instance_role_arn}}}"})
-        serverless = Statement("EmrServerless", ["sts:AssumeRole"], principal={"Service": "emr-serverless.amazonaws.com"},
-                            condition={"StringEquals": {"aws:SourceAccount": context.account_id}})
+                             principal={"AWS": string(p.instance_role_arn)})
+        serverless = Statement("EmrServerless", ["sts:AssumeRole"],
+                               principal={"Service": "emr-serverless.amazonaws.com"},
+                               condition={"StringEquals": {"aws:SourceAccount": context.account_id}})
         # Two resources, so that each trust policy is one JSON document: roles EMR Serverless uses too.
         role = self._roles("role", f"{{for name, r in {p.roles} : name => r "
                                    f"if !contains({p.serverless_role_names}, name)}}", instance)

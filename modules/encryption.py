@@ -35,7 +35,7 @@ from cdktf_cdktf_provider_aws.kms_key_policy import KmsKeyPolicy
 
 from modules.account import StackContext
 from modules.policy import Statement, document
-from modules.tf import address, expr, local, string_list
+from modules.tf import address, expr, local, string_list, template, Expression
 
 # KMS waits this long before it deletes a key scheduled for deletion (the
 # maximum): time to cancel when a retained EFS or bucket still needs it.
@@ -64,13 +64,13 @@ class PlatformKeyProps:
 
 @dataclass(frozen=True)
 class PlatformKeyPolicyProps:
-    """Every field is a bare Terraform expression (see ``modules.tf``)."""
+    """Every field is an ``Expression`` (see ``modules.tf``)."""
 
-    key_user_role_arns: str
+    key_user_role_arns: Expression
     """List of the roles that use the key directly; nulls (roles not created) are dropped."""
     bucket_arn_pattern: str
     """ARN pattern (``arn:...:s3:::prefix-*``) of this domain's buckets: the S3 encryption context."""
-    log_group_arns: str
+    log_group_arns: Expression
     """List of the log groups whose events CloudWatch Logs encrypts with the key."""
 
 
@@ -124,7 +124,7 @@ class PlatformKey(Construct):
     def attach_policy(self, props: PlatformKeyPolicyProps) -> None:
         if self._policy is not None:
             raise RuntimeError("the key policy is attached once")
-        key_users = local(self, "encryption_key_users", f"compact({props.key_user_role_arns})")
+        key_users = local(self, "encryption_key_users", template("compact({users})", users=props.key_user_role_arns))
         text = key_policy_document(StackContext.of(self), props, key_users)
         # The key id, not its ARN: the provider reads the id back (an ARN here is a perpetual diff).
         self._policy = KmsKeyPolicy(self, "policy", key_id=self._key.key_id, policy=text)

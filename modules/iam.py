@@ -266,8 +266,8 @@ class PlatformIam(Construct):
 
     def _managed(self, role: IamRole, id: str, policy: str, count) -> None:
         IamRolePolicyAttachment(self, id, count=count, role=expr(one(role, "name")),
-                                policy_arn=quoted("arn:{partition}:iam::aws:policy/{policy}",
-                                                  partition=StackContext.of(self).partition, policy=policy))
+                                policy_arn=quoted("arn:{partition}:iam::aws:policy/" + policy,
+                                                  partition=StackContext.of(self).partition))
 
     def _inline(self, role: IamRole, name: str, count, document: str, lifecycle=None) -> None:
         IamRolePolicy(self, f"{role.node.id}_{name.replace('-', '_')}", count=count, name=name,

@@ -44,7 +44,7 @@ from modules.emr_runtime_role_rules import MAX_EMR_RUNTIME_ROLES, runtime_role_a
 from modules.input_rules import interface_services, serverless_workers
 from modules.cidr_rules import cidr_prefix
 from modules.inputs import Rule, null_guarded
-from modules.tf import checked, count_when, data_address, expr, expr_list, expr_map, hcl
+from modules.tf import checked, count_when, data_address, expr, expr_list, expr_map, hcl, Expression
 
 # AWS's regions by partition, from botocore 1.44.8's endpoints.json (pinned by
 # Pipfile.lock), checked 2026-12-05. A region AWS opens later is refused until
@@ -342,7 +342,7 @@ def _existing_subnets(scope: Construct) -> str:
 class InputLimitsProps:
     variables: Mapping[str, TerraformVariable]
     """The platform's input variables by name (``PlatformInputs.variables``)."""
-    cluster_zone: str
+    cluster_zone: Expression
     """Expression: the zone EMR clusters launch in (their subnet's), or null when unknown at plan
     time (an existing VPC's subnet)."""
 

@@ -31,7 +31,7 @@ from modules.account import StackContext
 from modules.policy import Statement, document
 from modules.tf import (
     KEY_KNOWN_AFTER_APPLY, at, checked, count_when, data_address, each_of, expr, expr_number, local,
-    one, skip_checks)
+    one, quoted, skip_checks, string)
 
 # The v2 EMR managed policies only act on resources carrying this tag.
 EMR_MANAGED_TAG = {"for-use-with-amazon-emr-managed-policies": "true"}
@@ -174,10 +174,10 @@ class FlowLogs(Construct):
         p = props
         with_vpc = count_when(p.create)
         context = StackContext.of(self)
-        group_name = f"/vpc-flow-logs/${{{p.name}}}"
-        self.log_group_arn = local(
-            self, "flow_logs_log_group_arn",
-            f'"arn:${{{context.partition}}}:logs:${{{context.region}}}:${{{context.account_id}}}:log-group:{group_name}"')
+        group_name = f"/vpc-flow-logs/{string(p.name)}"
+        self.log_group_arn = local(self, "flow_logs_log_group_arn", quoted(
+            "arn:{partition}:logs:{region}:{account}:log-group:/vpc-flow-logs/{name}", partition=context.partition,
+            region=context.region, account=context.account_id, name=p.name))
         group = CloudwatchLogGroup(
             self, "log_group", count=with_vpc, name=group_name, kms_key_id=expr(p.kms_key_arn),
             retention_in_days=expr_number(p.retention_days))

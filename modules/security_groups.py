@@ -25,7 +25,7 @@ from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurity
 
 from modules.network import EMR_MANAGED_TAG
 from modules.account import StackContext
-from modules.tf import count_when, data_address, expr, expr_map, one, quoted, skip_checks
+from modules.tf import count_when, data_address, expr, expr_map, one, quoted, skip_checks, Expression
 
 ANYWHERE = "0.0.0.0/0"
 LIVY_PORT = 8998
@@ -55,7 +55,7 @@ class SecurityGroupsProps:
     """Condition: false leaves out the EMR groups and every rule that names them."""
     studio_internet_access: str
     """Condition: true lets Studio reach the internet over HTTPS (through the NAT)."""
-    emr_serverless_enabled: str = "false"
+    emr_serverless_enabled: Expression = "false"
     """Condition: true adds the EMR Serverless applications' group and its rules. Default: none."""
     studio_cidrs: Optional[str] = None
     """Default None: Studio is in this VPC (the Studio group). A list expression of CIDRs: Studio is
@@ -103,7 +103,8 @@ class SecurityGroups(Construct):
                                  with_serverless) if has_serverless else None
         self.emr_serverless = one(serverless, "id") if has_serverless else "null"
         # S3's addresses in this region, whichever way S3 is reached (gateway endpoint or NAT).
-        s3_list = DataAwsEc2ManagedPrefixList(self, "s3", name=quoted("com.amazonaws.{region}.s3", region=StackContext.of(self).region))
+        s3_list = DataAwsEc2ManagedPrefixList(
+            self, "s3", name=quoted("com.amazonaws.{region}.s3", region=StackContext.of(self).region))
         s3 = PrefixList(f"{data_address(s3_list)}.id")
         internet = count_when(props.studio_internet_access)
 

@@ -18,12 +18,17 @@ are. Keeping this in one module keeps a later move from CDKTF to CDK Terrain a
 small change.
 """
 import json
+from typing import Union
 
 import jsii
 from constructs import Construct
 from cdktf import (
     IResolvable, Postcondition, Precondition, TerraformDataSource, TerraformLocal, TerraformOutput,
     TerraformResource, TerraformResourceLifecycle, Token, Tokenization)
+
+
+Expression = Union[str, list, dict, float]
+"""What a prop takes: a token, a bare expression (a Python string), or a Python list or dict of those."""
 
 
 @jsii.implements(IResolvable)
@@ -45,8 +50,6 @@ class _Expression:
         return text if context.suppress_braces else "${" + text + "}"
 
     def _part(self, context, value) -> str:
-        if self._quoted and isinstance(value, str) and not Token.is_unresolved(value):
-            return value.replace("\\", "\\\\").replace('"', '\\"')
         bare = _bare(context, value)
         return "${" + bare + "}" if self._quoted else bare
 
@@ -55,7 +58,8 @@ class _Expression:
 
 
 def _bare(context, value) -> str:
-    """``value`` (a token, or a Python literal that may hold tokens) as an HCL expression."""
+    """``value`` as an HCL expression: a token, a bare expression (a Python string), or a Python list,
+    dict, number, bool or None of those (a literal string: ``hcl("text")``)."""
     if isinstance(value, str) and Token.is_unresolved(value) and not is_token(value):
         raise ValueError(f"{value!r} mixes text and tokens: write it with quoted()")
     if is_token(value):
@@ -63,7 +67,9 @@ def _bare(context, value) -> str:
         if not isinstance(resolved, str):
             raise TypeError(f"{value!r} resolves to {resolved!r}, not an expression")
         return resolved[2:-1] if resolved.startswith("${") and resolved.endswith("}") else resolved
-    if isinstance(value, bool) or value is None or isinstance(value, str):
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool) or value is None:
         return json.dumps(value)
     if isinstance(value, (int, float)):
         return str(value)
@@ -74,37 +80,51 @@ def _bare(context, value) -> str:
     raise TypeError(f"{value!r} is not a Terraform value")
 
 
+def _value(expression):
+    """The resolvable behind a token, a bare expression's, or a Python list's or dict's (of those)."""
+    if not is_token(expression):
+        return _Expression(expression) if isinstance(expression, str) else _Expression("{v}", {"v": expression})
+    if isinstance(expression, str):
+        return Tokenization.reverse_string(expression).first_token
+    if isinstance(expression, list):
+        return Tokenization.reverse_list(expression)
+    if isinstance(expression, dict):
+        return Tokenization.reverse_map(expression)
+    return Tokenization.reverse_number(expression)
+
+
 def string(expression: str) -> str:
-    """The bare Terraform ``expression`` as a string token."""
-    return Token.as_string(_Expression(expression))
+    """The bare Terraform ``expression`` as a string token (a token: as a string token)."""
+    return Token.as_string(_value(expression))
 
 
 def string_list(expression: str) -> list:
-    """The bare Terraform ``expression`` as a list token."""
-    return Token.as_list(_Expression(expression))
+    """The bare Terraform ``expression`` as a list token (a token: as a list token)."""
+    return Token.as_list(_value(expression))
 
 
 def number(expression: str) -> float:
-    """The bare Terraform ``expression`` as a number token."""
-    return Token.as_number(_Expression(expression))
+    """The bare Terraform ``expression`` as a number token (a token: as a number token)."""
+    return Token.as_number(_value(expression))
 
 
 def string_map(expression: str) -> dict:
-    """The bare Terraform ``expression`` as a map token."""
-    return Token.as_any_map(_Expression(expression))
+    """The bare Terraform ``expression`` as a map token (a token: as a map token)."""
+    return Token.as_any_map(_value(expression))
 
 
 def quoted(text: str, **parts) -> str:
     """An HCL quoted template ``"text"`` whose ``{name}`` fields are interpolations of ``parts``
-    (tokens; Python strings go in as text), as a string token: ``quoted("{name}-studio",
-    name=prefix)`` is ``"${local.prefix}-studio"``. Literal braces are doubled."""
+    (as in :func:`template`), as a string token: ``quoted("{name}-studio", name=prefix)`` is
+    ``"${local.prefix}-studio"``. Literal braces are doubled."""
     return Token.as_string(_Expression(text, parts, quoted=True))
 
 
-def template(text: str, **parts):
-    """An HCL expression written as ``text`` whose ``{name}`` fields are ``parts`` (tokens or Python
-    values), each put in as its bare expression; a string token. For what ``Fn.*`` reads worse in
-    (``for`` expressions, conditions of validations and preconditions). Literal braces are doubled."""
+def template(text: str, **parts) -> str:
+    """An HCL expression written as ``text`` whose ``{name}`` fields are ``parts``, each put in as an
+    expression: a token, a bare expression (a Python string), or a Python list, dict, number, bool or
+    None of those; a string token. For what ``Fn.*`` reads worse in (``for`` expressions, conditions
+    of validations and preconditions). Literal braces are doubled."""
     return Token.as_string(_Expression(text, parts))
 
 

@@ -23,7 +23,7 @@ from cdktf_cdktf_provider_aws.vpc_endpoint import VpcEndpoint
 
 from modules.account import StackContext
 from modules.policy import Statement, document
-from modules.tf import checked, count_when, expr, expr_list, expr_map, list_template, quoted, string, string_list
+from modules.tf import checked, count_when, expr, expr_list, expr_map, list_template, quoted, string, string_list, Expression
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,7 @@ class VpcEndpointsProps:
     security_group_id: str
     interface_services: str
     """List of service names after ``com.amazonaws.<region>.``, e.g. sagemaker.api."""
-    platform_bucket_arns: str
+    platform_bucket_arns: Expression
     """List of the ARNs of the domain's buckets that Studio and EMR use."""
     allowed_buckets: str
     """List of other bucket names Studio and EMR may reach."""
@@ -75,10 +75,11 @@ def s3_endpoint_policy(context, platform_bucket_arns: str, allowed_buckets: str)
     buckets = list_template(
         "concat(flatten([for b in {platform} : [b, {objects}]]), [{sdk}, {sdk_objects}], "
         "flatten([for b in {allowed} : [{bucket}, {bucket_objects}]]))",
-        platform=string_list(platform_bucket_arns), objects=quoted("{b}/*", b=b),
+        platform=platform_bucket_arns, objects=quoted("{b}/*", b=b),
         sdk=quoted("arn:{partition}:s3:::sagemaker-{region}-{account}", **sdk_bucket),
         sdk_objects=quoted("arn:{partition}:s3:::sagemaker-{region}-{account}/*", **sdk_bucket),
-        allowed=string_list(allowed_buckets), bucket=quoted("arn:{partition}:s3:::{b}", partition=context.partition, b=b),
+        allowed=string_list(allowed_buckets),
+        bucket=quoted("arn:{partition}:s3:::{b}", partition=context.partition, b=b),
         bucket_objects=quoted("arn:{partition}:s3:::{b}/*", partition=context.partition, b=b))
     return document(
         Statement("DomainAndAllowedBuckets", DATA_ACTIONS, buckets, principal="*"),
