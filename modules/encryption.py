@@ -35,7 +35,7 @@ from cdktf_cdktf_provider_aws.kms_key_policy import KmsKeyPolicy
 
 from modules.account import StackContext
 from modules.policy import Statement, document
-from modules.tf import address, expr, local, string_list, template, Expression
+from modules.tf import address, expr, local, quoted, string, string_list, template, Expression
 
 # KMS waits this long before it deletes a key scheduled for deletion (the
 # maximum): time to cancel when a retained EFS or bucket still needs it.
@@ -93,7 +93,7 @@ def key_policy_document(context, p: PlatformKeyPolicyProps, key_users: str) -> s
                    {"Bool": {"kms:GrantIsForAWSResource": "true"}}),
         _statement("AccountThroughS3ForDomainBuckets", root, CRYPTO_ACTIONS, {
             "StringEquals": {**caller, "kms:ViaService": f"s3.{context.region}.amazonaws.com"},
-            "StringLike": {"kms:EncryptionContext:aws:s3:arn": f"${{{p.bucket_arn_pattern}}}"}}),
+            "StringLike": {"kms:EncryptionContext:aws:s3:arn": string(p.bucket_arn_pattern)}}),
         _statement("AccountThroughSageMakerStorage", root, KEY_USE_ACTIONS + ("kms:CreateGrant",), {
             "StringEquals": {**caller, "kms:ViaService": [f"{s}.{context.region}.amazonaws.com"
                                                           for s in STORAGE_SERVICES]}}),
@@ -109,12 +109,12 @@ class PlatformKey(Construct):
 
     def __init__(self, scope: Construct, id: str, props: PlatformKeyProps) -> None:
         super().__init__(scope, id)
-        description = f'"SageMaker Studio domain ${{{props.name}}}: EFS, volumes, buckets, EMR, logs"'
+        description = quoted("SageMaker Studio domain {name}: EFS, volumes, buckets, EMR, logs", name=props.name)
         self._key = KmsKey(
-            self, "key", description=expr(description),
+            self, "key", description=description,
             enable_key_rotation=True, deletion_window_in_days=DELETION_WINDOW_DAYS,
             tags={"Name": expr(props.name)})
-        alias = KmsAlias(self, "alias", name=expr(f'"alias/sagemaker-studio/${{{props.name}}}"'),
+        alias = KmsAlias(self, "alias", name=quoted("alias/sagemaker-studio/{name}", name=props.name),
                          target_key_id=self._key.key_id)
         self.alias_name = f"{address(alias)}.name"
         self.key_arn = "local.encryption_key_arn"

@@ -34,7 +34,7 @@ from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAtt
 
 from modules.account import StackContext
 from modules.policy import Statement, document
-from modules.tf import checked, count_when, expr, one, quoted, string_list, template
+from modules.tf import checked, count_when, expr, one, quoted, string, string_list, template
 
 
 # Services documented to send aws:SourceAccount when they assume a role; EC2
@@ -79,7 +79,7 @@ class PlatformIam(Construct):
         regional = f"{context.region}:{context.account_id}"
         emr_cluster = f"{arn}:elasticmapreduce:{regional}:cluster/*"
         with_emr = count_when(p.emr_enabled)
-        artifacts, data = f"${{{p.artifacts_bucket_arn}}}", f"${{{p.data_bucket_arn}}}"
+        artifacts, data = string(p.artifacts_bucket_arn), string(p.data_bucket_arn)
 
         studio_account = p.studio_trusted_role_arns is None
         if studio_account:
@@ -131,7 +131,7 @@ class PlatformIam(Construct):
         self._managed(service, "emr_service_policy_v2", "service-role/AmazonEMRServicePolicy_v2", with_emr)
         # The v2 service policy leaves passing the instance role to the account.
         self._inline(service, "pass-instance-role", with_emr, document(
-            Statement("PassInstanceRole", ["iam:PassRole"], f"${{{one(instance, 'arn')}}}",
+            Statement("PassInstanceRole", ["iam:PassRole"], string(one(instance, 'arn')),
                        {"StringEquals": {"iam:PassedToService": "ec2.amazonaws.com"}})))
 
         launch = self._role("launch", "emr-launch", "servicecatalog.amazonaws.com", with_emr,
@@ -147,11 +147,11 @@ class PlatformIam(Construct):
             Statement("ReadTemplates", ["cloudformation:GetTemplateSummary", "cloudformation:ValidateTemplate"],
                        "*"),
             Statement("ReadProductTemplates", ["s3:GetObject"], [f"{artifacts}/*"]),
-            Statement("DecryptProductTemplates", ["kms:Decrypt"], f"${{{p.kms_key_arn}}}",
+            Statement("DecryptProductTemplates", ["kms:Decrypt"], string(p.kms_key_arn),
                        {"StringEquals": {"kms:ViaService": f"s3.{context.region}.amazonaws.com"}}),
             Statement("TagClusters", ["elasticmapreduce:AddTags"], emr_cluster),
             Statement("PassEmrRoles", ["iam:PassRole"],
-                       [f"${{{one(service, 'arn')}}}", f"${{{one(instance, 'arn')}}}"],
+                       [string(one(service, 'arn')), string(one(instance, 'arn'))],
                        {"StringEquals": {"iam:PassedToService": ["elasticmapreduce.amazonaws.com",
                                                                   "ec2.amazonaws.com"]}}),
         ))
@@ -229,7 +229,7 @@ class PlatformIam(Construct):
             # ListApplications has no resource type: AWS authorizes it on "*" only.
             Statement("ListApplications", ["emr-serverless:ListApplications"], "*"),
             Statement("DescribeDomainApplications", ["emr-serverless:GetApplication"], f"{arn}/*",
-                       {"StringEquals": {"aws:ResourceTag/sagemaker:domain-arn": f"${{{domain_arn}}}"}})))
+                       {"StringEquals": {"aws:ResourceTag/sagemaker:domain-arn": string(domain_arn)}})))
 
     def grant_launch_time_parameters(self, parameter_arns: str) -> None:
         """Lets the launch role read ``parameter_arns`` (a list expression: the
@@ -241,7 +241,7 @@ class PlatformIam(Construct):
         ))
 
     def _name(self, suffix: str) -> str:
-        return expr(f'"${{{self._props.name_prefix}}}-{suffix}"')
+        return quoted("{prefix}-" + suffix, prefix=self._props.name_prefix)
 
     def _role(self, id: str, suffix: str, service: Optional[str], count, description: str,
               trusted_role_arns: Optional[str] = None) -> IamRole:

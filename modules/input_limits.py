@@ -44,7 +44,7 @@ from modules.emr_runtime_role_rules import MAX_EMR_RUNTIME_ROLES, runtime_role_a
 from modules.input_rules import interface_services, serverless_workers
 from modules.cidr_rules import cidr_prefix
 from modules.inputs import Rule, null_guarded
-from modules.tf import checked, count_when, data_address, expr, expr_list, expr_map, hcl, Expression
+from modules.tf import checked, count_when, data_address, expr, expr_list, expr_map, hcl, string, template, Expression
 
 # AWS's regions by partition, from botocore 1.44.8's endpoints.json (pinned by
 # Pipfile.lock), checked 2026-12-05. A region AWS opens later is refused until
@@ -390,7 +390,7 @@ class InputLimits(Construct):
         # EMR's list is the region's; a type may still be missing from the zone of the clusters' subnet.
         not_offered = "[for t in var.emr_instance_types : t if !contains(self.instance_types, t)]"
         DataAwsEc2InstanceTypeOfferings(
-            self, "emr_zone_offerings", count=count_when(f"var.enable_emr && {props.cluster_zone} != null"),
+            self, "emr_zone_offerings", count=count_when(template("var.enable_emr && {zone} != null", zone=props.cluster_zone)),
             location_type="availability-zone",
             filter=[DataAwsEc2InstanceTypeOfferingsFilter(name="location", values=[expr(props.cluster_zone)]),
                     DataAwsEc2InstanceTypeOfferingsFilter(name="instance-type",
@@ -398,5 +398,5 @@ class InputLimits(Construct):
             lifecycle=checked(post=[(
                 f"try(length({not_offered}) == 0, true)",
                 "emr_instance_types = ${jsonencode(var.emr_instance_types)} has types EC2 does not offer in "
-                "${" + props.cluster_zone + "}, the zone of the first private subnet, where EMR clusters "
+                f"{string(props.cluster_zone)}, the zone of the first private subnet, where EMR clusters "
                 "launch: ${jsonencode(" + not_offered + ")}.")]))

@@ -80,7 +80,7 @@ class Network(Construct):
         self.zone_names = f"{data_address(zones)}.names"
 
         def tagged(tier: str) -> str:
-            return expr(f'"${{{name}}}-{tier}-${{{zone}}}"')
+            return quoted("{name}-" + tier + "-{zone}", name=name, zone=zone)
 
         vpc = Vpc(self, "vpc", count=count_when(create), cidr_block=expr(props.vpc_cidr),
                   enable_dns_support=True, enable_dns_hostnames=True,
@@ -89,7 +89,7 @@ class Network(Construct):
 
         # Nothing we create uses the default security group: close it.
         DefaultSecurityGroup(self, "default_sg_closed", count=count_when(create), vpc_id=created_vpc_id,
-                             tags={"Name": expr(f'"${{{name}}}-default-closed"')})
+                             tags={"Name": quoted("{name}-default-closed", name=name)})
 
         subnet_cidrs = local(self, "network_subnet_cidrs", (
             "{"
@@ -110,7 +110,7 @@ class Network(Construct):
         igw = InternetGateway(self, "igw", count=count_when(create), vpc_id=created_vpc_id,
                               tags={"Name": expr(name)})
         public_routes = RouteTable(self, "public_routes", count=count_when(create), vpc_id=created_vpc_id,
-                                   tags={"Name": expr(f'"${{{name}}}-public"')})
+                                   tags={"Name": quoted("{name}-public", name=name)})
         Route(self, "public_default", count=count_when(create), route_table_id=expr(one(public_routes, "id")),
               destination_cidr_block="0.0.0.0/0", gateway_id=expr(one(igw, "id")))
         RouteTableAssociation(self, "public_assoc", count=per_zone,
@@ -189,10 +189,10 @@ class FlowLogs(Construct):
                        "ArnLike": {"aws:SourceArn": f"arn:{context.partition}:ec2:{context.region}:"
                                                     f"{context.account_id}:vpc-flow-log/*"}}))
         role = IamRole(
-            self, "role", count=with_vpc, name=expr(f'"${{{p.role_name_prefix}}}-vpc-flow-logs"'),
+            self, "role", count=with_vpc, name=quoted("{prefix}-vpc-flow-logs", prefix=p.role_name_prefix),
             description="Delivers the VPC flow logs of this domain to their log group",
             assume_role_policy=trust, permissions_boundary=expr(p.permissions_boundary_arn))
-        group_arn = f"${{{one(group, 'arn')}}}"
+        group_arn = string(one(group, 'arn'))
         policy = document(Statement("WriteFlowLogs", [
             "logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"],
             [group_arn, f"{group_arn}:log-stream:*"]))

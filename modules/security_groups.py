@@ -201,7 +201,7 @@ class SecurityGroups(Construct):
 
     def _group(self, suffix: str, description: str, count: Optional[float], emr: bool = False,
                attached_by: Optional[str] = None) -> SecurityGroup:
-        name = expr(f'"${{{self._props.name}}}-{suffix}"')
+        name = quoted("{name}-" + suffix, name=self._props.name)
         group = SecurityGroup(
             self, suffix, count=count, name=name, description=description, vpc_id=expr(self._props.vpc_id),
             # EMR adds rules between its managed groups; revoke them so destroy can delete the groups.
@@ -226,7 +226,7 @@ class SecurityGroups(Construct):
             del kwargs["count"]
             kwargs.update(for_each=TerraformIterator.from_map(expr_map(
                 f"{{for c in {peer.cidrs} : c => c if {self._props.emr_enabled}}}")),
-                          cidr_ipv4=expr("each.value"), tags={"Name": expr(f'"{id.replace("_", "-")}-${{each.key}}"')})
+                          cidr_ipv4=expr("each.value"), tags={"Name": quoted(id.replace("_", "-") + "-{key}", key="each.key")})
         elif peer is None:
             kwargs["cidr_ipv4"] = ANYWHERE
         elif isinstance(peer, PrefixList):

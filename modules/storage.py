@@ -38,7 +38,7 @@ from cdktf_cdktf_provider_aws.s3_object import S3Object
 
 from modules.account import StackContext
 from modules.policy import Statement, document
-from modules.tf import address, expr, expr_number, local, skip_checks
+from modules.tf import address, expr, expr_number, local, quoted, skip_checks
 
 BOOTSTRAP_SCRIPT = "install-python-libs.sh"
 EMR_LOG_PREFIX = "emr/logs/"
@@ -86,9 +86,9 @@ class Storage(Construct):
         self._encryption = {}
         p = props
         context = StackContext.of(self)
-        self._prefix = f"${{{p.name}}}-${{{context.account_id}}}-${{{context.region}}}"
-        self.bucket_arn_pattern = local(self, "storage_bucket_arn_pattern",
-                                        f'"arn:${{{context.partition}}}:s3:::{self._prefix}-*"')
+        self._prefix = dict(name=p.name, account=context.account_id, region=context.region)
+        self.bucket_arn_pattern = local(self, "storage_bucket_arn_pattern", quoted(
+            "arn:{partition}:s3:::{name}-{account}-{region}-*", partition=context.partition, **self._prefix))
 
         # Access logs describe only the platform's own two buckets, and S3 keeps
         # delivering them for a while after logging stops: emptying the bucket
@@ -121,14 +121,14 @@ class Storage(Construct):
         bootstrap = S3Object(
             self, "bootstrap_script", bucket=expr(self.artifacts_bucket), key=f"emr/bootstrap/{BOOTSTRAP_SCRIPT}",
             source=script, source_hash=expr(f'filemd5("{script}")'), content_type="text/x-shellscript")
-        self.bootstrap_script_uri = f'"s3://${{{self.artifacts_bucket}}}/${{{address(bootstrap)}.key}}"'
-        self.emr_log_uri = f'"s3://${{{self.data_bucket}}}/{EMR_LOG_PREFIX}"'
-        self.studio_sharing_uri = f'"s3://${{{self.data_bucket}}}/{STUDIO_SHARING_PREFIX}"'
+        self.bootstrap_script_uri = quoted("s3://{bucket}/{key}", bucket=self.artifacts_bucket, key=bootstrap.key)
+        self.emr_log_uri = quoted("s3://{bucket}/" + EMR_LOG_PREFIX, bucket=self.data_bucket)
+        self.studio_sharing_uri = quoted("s3://{bucket}/" + STUDIO_SHARING_PREFIX, bucket=self.data_bucket)
 
     def _bucket(self, purpose: str, encryption: str, logs: S3Bucket = None, log_prefixes=(),
                 force_destroy: bool = False) -> S3Bucket:
         p = self._props
-        bucket = S3Bucket(self, purpose, bucket=expr(f'"{self._prefix}-{purpose}"'), tags={"purpose": purpose},
+        bucket = S3Bucket(self, purpose, bucket=quoted("{name}-{account}-{region}-" + purpose, **self._prefix), tags={"purpose": purpose},
                           force_destroy=force_destroy or None)
         name = expr(f"{address(bucket)}.id")
         S3BucketPublicAccessBlock(

@@ -168,7 +168,7 @@ def expr_number(expression: str) -> float:
 
 def count_when(condition: str, count: str = "1") -> float:
     """A ``count`` that is ``count`` when the Terraform ``condition`` holds, else 0."""
-    return expr_number(f"{condition} ? {count} : 0")
+    return number(template("{condition} ? {count} : 0", condition=condition, count=count))
 
 
 def one(resource: TerraformResource, attribute: str) -> str:

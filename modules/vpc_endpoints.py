@@ -23,7 +23,8 @@ from cdktf_cdktf_provider_aws.vpc_endpoint import VpcEndpoint
 
 from modules.account import StackContext
 from modules.policy import Statement, document
-from modules.tf import checked, count_when, expr, expr_list, expr_map, list_template, quoted, string, string_list, Expression
+from modules.tf import (
+    checked, count_when, expr, expr_list, expr_map, list_template, quoted, string, string_list, Expression)
 
 
 @dataclass(frozen=True)
@@ -91,20 +92,20 @@ class VpcEndpoints(Construct):
     def __init__(self, scope: Construct, id: str, props: VpcEndpointsProps) -> None:
         super().__init__(scope, id)
         context = StackContext.of(self)
-        service = f'"com.amazonaws.${{{context.region}}}.'
+        region = context.region
         VpcEndpoint(
             self, "s3", count=count_when(f"length({props.private_route_table_ids}) > 0"),
             vpc_id=expr(props.vpc_id), vpc_endpoint_type="Gateway",
-            service_name=expr(service + 's3"'), route_table_ids=expr_list(props.private_route_table_ids),
+            service_name=quoted("com.amazonaws.{region}.s3", region=region), route_table_ids=expr_list(props.private_route_table_ids),
             policy=s3_endpoint_policy(context, props.platform_bucket_arns, props.allowed_buckets),
-            tags={"Name": expr(f'"${{{props.name}}}-s3"')})
+            tags={"Name": quoted("{name}-s3", name=props.name)})
 
         services = TerraformIterator.from_map(expr_map(f"{{for s in {props.interface_services} : s => s}}"))
         VpcEndpoint(
             self, "interface", for_each=services,
             vpc_id=expr(props.vpc_id), vpc_endpoint_type="Interface", private_dns_enabled=True,
-            service_name=expr(service + '${each.key}"'),
+            service_name=quoted("com.amazonaws.{region}.{service}", region=region, service="each.key"),
             subnet_ids=expr_list(props.private_subnet_ids),
             security_group_ids=[expr(props.security_group_id)],
-            tags={"Name": expr(f'"${{{props.name}}}-${{each.key}}"')},
+            tags={"Name": quoted("{name}-{service}", name=props.name, service="each.key")},
             lifecycle=checked(pre=props.subnet_rules))
