@@ -49,7 +49,7 @@ from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAtt
 
 from modules.account import StackContext
 from modules.policy import Statement, document
-from modules.tf import address, checked, count_when, expr, expr_map, local, string, string_list
+from modules.tf import address, checked, count_when, expr, expr_map, local, quoted, string, string_list, template
 
 # Glue Data Catalog calls of Spark and Hive on a database's tables (read and write); Lake Formation's
 # GetDataAccess hands out the data credentials of tables it governs.
@@ -118,24 +118,30 @@ class EmrRuntimeRoles(Construct):
         self._role_name = role_name
 
         # What each role may reach: bucket ARNs, s3:prefix patterns, object ARNs, Glue ARNs.
-        locations = local(self, "emr_runtime_role_locations", (
-            f"{{for name, r in {p.roles} : name => concat("
-            f"[for x in r.data_prefixes : {{bucket = {p.data_bucket_arn}, prefix = x, write = true}}], "
-            f'[for x in r.read_locations : {{bucket = "arn:${{{context.partition}}}:s3:::${{split("/", x)[0]}}", '
-            'prefix = join("/", slice(split("/", x), 1, length(split("/", x)))), write = false}], '
-            f'[for x in r.write_locations : {{bucket = "arn:${{{context.partition}}}:s3:::${{split("/", x)[0]}}", '
-            'prefix = join("/", slice(split("/", x), 1, length(split("/", x)))), write = true}])}'))
-        glue = f'"arn:${{{context.partition}}}:glue:${{{context.region}}}:${{{context.account_id}}}'
-        grants = local(self, "emr_runtime_role_grants", (
-            f"{{for name, r in {p.roles} : name => {{"
-            f"buckets = distinct([for l in {locations}[name] : l.bucket]), "
-            f'prefixes = distinct(flatten([for l in {locations}[name] : l.prefix == "" ? ["*"] : '
-            '[l.prefix, "${l.prefix}*"]])), '
-            f'read_objects = [for l in {locations}[name] : "${{l.bucket}}/${{l.prefix}}*"], '
-            f'write_objects = [for l in {locations}[name] : "${{l.bucket}}/${{l.prefix}}*" if l.write], '
-            f'glue = length(r.glue_databases) == 0 ? [] : concat([{glue}:catalog"], '
-            f'[for d in r.glue_databases : {glue}:database/${{d}}"], '
-            f'[for d in r.glue_databases : {glue}:table/${{d}}/*"])}}}}'))
+        locations = local(self, "emr_runtime_role_locations", template(
+            "{{for name, r in {roles} : name => concat("
+            "[for x in r.data_prefixes : {{bucket = {data_bucket}, prefix = x, write = true}}], "
+            "[for x in r.read_locations : {{bucket = {bucket}, prefix = {prefix}, write = false}}], "
+            "[for x in r.write_locations : {{bucket = {bucket}, prefix = {prefix}, write = true}}])}}",
+            roles=p.roles, data_bucket=p.data_bucket_arn,
+            bucket=quoted("arn:{partition}:s3:::{name}", partition=context.partition, name='split("/", x)[0]'),
+            prefix='join("/", slice(split("/", x), 1, length(split("/", x))))'))
+        glue, glue_arn = dict(partition=context.partition, region=context.region, account=context.account_id), \
+            "arn:{partition}:glue:{region}:{account}:"
+        grants = local(self, "emr_runtime_role_grants", template(
+            "{{for name, r in {roles} : name => {{"
+            "buckets = distinct([for l in {locations}[name] : l.bucket]), "
+            'prefixes = distinct(flatten([for l in {locations}[name] : l.prefix == "" ? ["*"] : '
+            "[l.prefix, {prefix_any}]])), "
+            "read_objects = [for l in {locations}[name] : {objects}], "
+            "write_objects = [for l in {locations}[name] : {objects} if l.write], "
+            "glue = length(r.glue_databases) == 0 ? [] : concat([{catalog}], "
+            "[for d in r.glue_databases : {database}], "
+            "[for d in r.glue_databases : {tables}])}}}}",
+            roles=p.roles, locations=locations, prefix_any=quoted("{prefix}*", prefix="l.prefix"),
+            objects=quoted("{bucket}/{prefix}*", bucket="l.bucket", prefix="l.prefix"),
+            catalog=quoted(glue_arn + "catalog", **glue), database=quoted(glue_arn + "database/{d}", d="d", **glue),
+            tables=quoted(glue_arn + "table/{d}/*", d="d", **glue)))
 
         def granted(*attributes: str) -> str:
             """The roles with entries in ``attributes``: keys from the inputs alone (the ARNs in the grants
@@ -170,8 +176,8 @@ class EmrRuntimeRoles(Construct):
                       policy=document(Statement("AssumeRuntimeRoles", ["sts:AssumeRole", "sts:TagSession"],
                                                 string_list(f"values({self.role_arns})"))))
 
-        runtime_role_arn = (f"arn:{context.partition}:iam::{context.account_id}:role/${{{p.name_prefix}}}"
-                            "-rt-${each.key}")
+        runtime_role_arn = (f"arn:{context.partition}:iam::{context.account_id}:role/{string(p.name_prefix)}"
+                            f"-rt-{string('each.key')}")
         cluster = f"arn:{context.partition}:elasticmapreduce:{context.region}:{context.account_id}:cluster/*"
         self._users, self._runtime_role_arn, self._depends_on = users, runtime_role_arn, [role, serverless_role]
         # The runtime role's ARN written out from its name; depends_on: granted once the roles exist.
@@ -223,8 +229,8 @@ class EmrRuntimeRoles(Construct):
         p = self._p
         policy = IamPolicy(
             self, f"studio_{id_}", for_each=TerraformIterator.from_map(expr_map(for_each)),
-            name=expr(f'"${{{p.name_prefix}}}-studio-rt-${{each.key}}"'),
-            description=expr('"Studio execution role: EMR runtime role ${each.key}, for the users given it"'),
+            name=quoted("{prefix}-studio-rt-{role}", prefix=p.name_prefix, role="each.key"),
+            description=quoted("Studio execution role: EMR runtime role {role}, for the users given it", role="each.key"),
             policy=document(*statements), depends_on=self._depends_on)
         IamRolePolicyAttachment(
             self, f"studio_{id_}_attachment", for_each=TerraformIterator.from_map(expr_map(for_each)),
@@ -234,8 +240,8 @@ class EmrRuntimeRoles(Construct):
         p = self._p
         return IamRole(
             self, id, for_each=TerraformIterator.from_map(expr_map(for_each)),
-            name=expr(f'"${{{p.name_prefix}}}-rt-${{each.key}}"'),
-            description=expr('"EMR runtime role ${each.key}: its data only, for notebook sessions"'),
+            name=quoted("{prefix}-rt-{role}", prefix=p.name_prefix, role="each.key"),
+            description=quoted("EMR runtime role {role}: its data only, for notebook sessions", role="each.key"),
             assume_role_policy=document(*statements),
             permissions_boundary=expr(p.permissions_boundary_arn))
 

@@ -1,4 +1,5 @@
-"""Terraform expression helpers shared by the constructs: the one module that writes ``${``.
+"""Terraform expression helpers shared by the constructs: with modules/hcl.py (text only, without
+cdktf), the one module that writes ``${``.
 
 The platform stack is synthesized once and serves every workspace, so whether
 a resource exists (``count``), how many there are (``for_each``) and most of
@@ -113,24 +114,24 @@ def string_map(expression: str) -> dict:
     return Token.as_any_map(_value(expression))
 
 
-def quoted(text: str, **parts) -> str:
+def quoted(template: str, **parts) -> str:
     """An HCL quoted template ``"text"`` whose ``{name}`` fields are interpolations of ``parts``
     (as in :func:`template`), as a string token: ``quoted("{name}-studio", name=prefix)`` is
     ``"${local.prefix}-studio"``. Literal braces are doubled."""
-    return Token.as_string(_Expression(text, parts, quoted=True))
+    return Token.as_string(_Expression(template, parts, quoted=True))
 
 
-def template(text: str, **parts) -> str:
+def template(expression: str, **parts) -> str:
     """An HCL expression written as ``text`` whose ``{name}`` fields are ``parts``, each put in as an
     expression: a token, a bare expression (a Python string), or a Python list, dict, number, bool or
     None of those; a string token. For what ``Fn.*`` reads worse in (``for`` expressions, conditions
     of validations and preconditions). Literal braces are doubled."""
-    return Token.as_string(_Expression(text, parts))
+    return Token.as_string(_Expression(expression, parts))
 
 
-def list_template(text: str, **parts) -> list:
+def list_template(expression: str, **parts) -> list:
     """:func:`template` of a list expression, as a list token."""
-    return Token.as_list(_Expression(text, parts))
+    return Token.as_list(_Expression(expression, parts))
 
 
 def is_token(value) -> bool:
