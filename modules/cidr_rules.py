@@ -29,7 +29,8 @@ def subnet_list_rules(name: str) -> list:
               "written with its network address, e.g. 10.0.0.0/20.", items=f"jsonencode({items})")),
         (f"length({items}) == 0 || length({items}) == var.az_count",
          text(name + " has {count} entries but az_count is {az_count}: give one CIDR per availability zone, "
-              "or leave the list empty to derive them from vpc_cidr.", count=f"length({items})", az_count="var.az_count")),
+              "or leave the list empty to derive them from vpc_cidr.", count=f"length({items})",
+              az_count="var.az_count")),
         (f"alltrue([for c in {items} : try({cidr_prefix('c')} >= {cidr_prefix('var.vpc_cidr')} && "
          f"{same_network('c', 'var.vpc_cidr', cidr_prefix('var.vpc_cidr'))}, false)])",
          text(name + " = {items} is invalid: every subnet must lie inside vpc_cidr = {vpc_cidr}.",

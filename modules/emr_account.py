@@ -63,7 +63,8 @@ class EmrAccountInputs(Construct):
         super().__init__(scope, id)
         self.variables = {spec.name: declare_input(self, spec) for spec in EMR_ACCOUNT_INPUTS}
         self.name_prefix = "var.domain_name"
-        self.global_name_prefix = local(self, "global_name_prefix", quoted("{name}-{region}", name="var.domain_name", region="var.region"))
+        self.global_name_prefix = local(self, "global_name_prefix", quoted(
+            "{name}-{region}", name="var.domain_name", region="var.region"))
 
 
 class EmrAccount(Construct):

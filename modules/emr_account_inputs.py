@@ -48,7 +48,8 @@ EMR_ACCOUNT_INPUTS: Tuple[InputSpec, ...] = (
         rules=[(f"length({_ROLES}) > 0", "studio_execution_role_arns is empty: name the domain's execution "
                                           "roles, else nobody can assume this account's Studio role."),
                (f'alltrue([for a in {_ROLES} : can(regex("{ASSUMABLE_ROLE_ARN}", a))])',
-                text("studio_execution_role_arns has entries that are not IAM role ARNs: {roles}.", roles=f'jsonencode([for a in {_ROLES} : a if !can(regex("{ASSUMABLE_ROLE_ARN}", a))])')),
+                text("studio_execution_role_arns has entries that are not IAM role ARNs: {roles}.",
+                     roles=f'jsonencode([for a in {_ROLES} : a if !can(regex("{ASSUMABLE_ROLE_ARN}", a))])')),
                (f"{TRUST_POLICY_FRAME} + length(join(\"\", {_ROLES})) + 3 * length({_ROLES}) <= "
                 f"{TRUST_POLICY_CHARACTERS}",
                 text("studio_execution_role_arns has {count} roles, too long for a trust policy: ",

@@ -45,7 +45,8 @@ from cdktf_cdktf_provider_aws.servicecatalog_provisioning_artifact import Servic
 from cdktf_cdktf_provider_aws.ssm_parameter import SsmParameter
 
 from modules.tf import (
-    address, count_when, data_address, expr, expr_map, local, one, skip_checks, string_map, template, Expression, hcl, quoted)
+    Expression, address, count_when, data_address, expr, expr_map, hcl, local, one, quoted, skip_checks, string_map,
+    template)
 
 STUDIO_VISIBILITY_TAG = {"sagemaker:studio-visibility:emr": "true"}
 # Where the launch-time variables live in SSM: /<SSM_PREFIX>/<domain>/emr-templates/<variable>.

@@ -230,7 +230,8 @@ class EmrRuntimeRoles(Construct):
         policy = IamPolicy(
             self, f"studio_{id_}", for_each=TerraformIterator.from_map(expr_map(for_each)),
             name=quoted("{prefix}-studio-rt-{role}", prefix=p.name_prefix, role="each.key"),
-            description=quoted("Studio execution role: EMR runtime role {role}, for the users given it", role="each.key"),
+            description=quoted("Studio execution role: EMR runtime role {role}, for the users given it",
+                               role="each.key"),
             policy=document(*statements), depends_on=self._depends_on)
         IamRolePolicyAttachment(
             self, f"studio_{id_}_attachment", for_each=TerraformIterator.from_map(expr_map(for_each)),

@@ -14,3 +14,13 @@ def text(template: str, **parts: str) -> str:
     ``text("region = {region}", region="var.region")`` is ``region = ${var.region}``. Literal
     braces are doubled."""
     return template.format(**{name: "${" + part + "}" for name, part in parts.items()})
+
+
+def interpolated(expression: str) -> str:
+    """``expression`` interpolated in a string template: ``${expression}``."""
+    return text("{value}", value=expression)
+
+
+def shown(expression: str) -> str:
+    """How an error message shows ``expression``'s value: as JSON, interpolated."""
+    return interpolated(f"jsonencode({expression})")

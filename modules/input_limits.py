@@ -1,32 +1,24 @@
 """Rules on the inputs that come from AWS's limits on what the inputs grow, and from the region itself.
 
-``modules/inputs.py`` gives each input its own rules (its form). The rules
-here compare inputs with what they make: the documents whose size grows with
-them, the subnets that must hold what the stack and its users put there, and
-what the region offers (zones, EMR releases and the instance types EMR runs
-on each). Every one is checked at plan time, before anything is created, and
-its message names the variable, shows the value and states the rule.
+``modules/inputs.py`` gives each input its own rules (its form). The rules here compare inputs with what they make:
+the documents whose size grows with them, the subnets that must hold what the stack and its users put there, and
+what the region offers (zones, EMR releases and the instance types EMR runs on each). Every one is checked at plan
+time, before anything is created, and its message names the variable, shows the value and states the rule.
 
-A rule that reads only its own input (or its group's) is a validation of the
-variable ("Invalid value for variable"). A rule that reads inputs of several
-groups, or what the region offers, is a precondition or postcondition of the
-resource or data source it is about ("Resource precondition failed"): a
-variable's validations wait for every variable they read, so one bad value
-would otherwise silence the rules of unrelated inputs.
+A rule that reads only its own input (or its group's) is a validation of the variable ("Invalid value for
+variable"). A rule that reads inputs of several groups, or what the region offers, is a precondition or
+postcondition of the resource or data source it is about ("Resource precondition failed"): a variable's validations
+wait for every variable they read, so one bad value would otherwise silence the rules of unrelated inputs.
 
-Plan-time sources of truth: ``aws_availability_zones`` (the network's),
-``aws_emr_release_labels`` (ListReleaseLabels) and
-``aws_emr_supported_instance_types`` (ListSupportedInstanceTypes, per
-release: the EC2 types EMR supports for it in the region, so both "no such
-type" and "EMR does not run on it" are caught) and
-``aws_ec2_instance_type_offerings`` (DescribeInstanceTypeOfferings: the
-types EC2 offers in the zone where the clusters launch). A region name has none (the
-provider needs a valid region before it can ask anything), so the project
-keeps a dated list.
+Plan-time sources of truth: ``aws_availability_zones`` (the network's), ``aws_emr_release_labels``
+(ListReleaseLabels) and ``aws_emr_supported_instance_types`` (ListSupportedInstanceTypes, per release: the EC2 types
+EMR supports for it in the region, so both "no such type" and "EMR does not run on it" are caught) and
+``aws_ec2_instance_type_offerings`` (DescribeInstanceTypeOfferings: the types EC2 offers in the zone where the
+clusters launch). A region name has none (the provider needs a valid region before it can ask anything), so the
+project keeps a dated list.
 
-Document sizes are limits on the rendered text; the constants below are
-measurements of the worst case (tests/test_input_limits.py renders the
-documents with Terraform and checks each constant against them).
+Document sizes are limits on the rendered text; the constants below are measurements of the worst case
+(tests/test_input_limits.py renders the documents with Terraform and checks each constant against them).
 """
 from dataclasses import dataclass
 from typing import Mapping
@@ -40,6 +32,7 @@ from cdktf_cdktf_provider_aws.data_aws_emr_supported_instance_types import DataA
 from cdktf_cdktf_provider_aws.data_aws_subnet import DataAwsSubnet
 from cdktf_cdktf_provider_aws.data_aws_subnets import DataAwsSubnets, DataAwsSubnetsFilter
 
+from modules.hcl import interpolated, shown
 from modules.emr_runtime_role_rules import MAX_EMR_RUNTIME_ROLES, runtime_role_attribute
 from modules.input_rules import interface_services, serverless_workers
 from modules.cidr_rules import cidr_prefix
@@ -166,7 +159,8 @@ def document_rules() -> dict:
         "emr_runtime_roles": [
             (f"try(length({too_large}) == 0, true)",
              f"emr_runtime_roles has roles whose data policies would take more than IAM's {IAM_INLINE_PER_ROLE:,} "
-             f"characters per role (characters, at most): ${{try(jsonencode({too_large}), \"\")}}. Each S3 entry is "
+             "characters per role (characters, at most): " + interpolated(f'try(jsonencode({too_large}), "")')
+             + ". Each S3 entry is "
              "listed as a bucket, prefixes and objects, each Glue database as two ARNs: use fewer, broader "
              "prefixes or split the role."),
         ],
@@ -178,8 +172,9 @@ def document_rules() -> dict:
             f"{S3_ARN_PER_BUCKET}). List fewer buckets.")],
         "user_profiles": [(
             f"try({role_bytes} <= {room}, true)",
-            f"user_profiles gives ${{length({_user_role_arns()})}} distinct execution_role_arn values whose "
-            f"ARNs take ${{try({role_bytes}, 0)}} bytes of the domain key's policy, which lists each role twice "
+            f"user_profiles gives {interpolated(f'length({_user_role_arns()})')} distinct execution_role_arn values "
+            f"whose ARNs take {interpolated(f'try({role_bytes}, 0)')} bytes of the domain key's policy, "
+            "which lists each role twice "
             f"and has {room:,} bytes left for them (KMS allows {KEY_POLICY_LIMIT:,} bytes per key policy; the EMR "
             f"runtime roles may take {MAX_EMR_RUNTIME_ROLES * 2 * (RUNTIME_ROLE_ARN + 3):,}). "
             "Let more users share a role, or leave execution_role_arn out to use the platform's role.")],
@@ -211,14 +206,14 @@ def runtime_role_grants_fit(users: str) -> list:
     return [
         (f"length({too_large}) == 0",
          "emr_runtime_roles has roles whose policy on the Studio execution role would take more than IAM's "
-         f"{IAM_MANAGED_POLICY:,} characters per managed policy (characters, at most): ${{jsonencode({too_large})}}. "
+         f"{IAM_MANAGED_POLICY:,} characters per managed policy (characters, at most): {shown(too_large)}. "
          "The policy names each user given the role (name length + 3 characters; 3 times when EMR Serverless "
          "applications run as the role): give the role to fewer users, split it, or make it one of "
          "emr_default_runtime_roles (no user named)."),
         (f"{attached} <= var.iam_managed_policies_per_role",
-         f"emr_runtime_roles gives the Studio execution role ${{{attached}}} managed policies "
+         f"emr_runtime_roles gives the Studio execution role {interpolated(attached)} managed policies "
          f"(AmazonSageMakerFullAccess and one per runtime role that is a default or given to some user: "
-         f"${{jsonencode(keys({sizes}))}}), more than iam_managed_policies_per_role = "
+         f"{shown(f'keys({sizes})')}), more than iam_managed_policies_per_role = "
          "${var.iam_managed_policies_per_role}, IAM's quota of managed policies per role "
          f"({IAM_MANAGED_PER_ROLE_DEFAULT} by default). "
          f"The quota can be raised to {IAM_MANAGED_PER_ROLE_MAX}: Service Quotas, AWS Identity and Access "
@@ -241,9 +236,9 @@ def network_rules() -> dict:
             "REGIONS_BY_PARTITION in modules/input_limits.py.")],
         **{name: [(
             f"try(alltrue([for c in var.{name} : {cidr_prefix('c')} <= {SMALLEST_SUBNET_PREFIX}]), true)",
-            f"{name} = ${{jsonencode(var.{name})}} has subnets smaller than AWS allows: "
-            f"${{jsonencode([for c in var.{name} : c if try({cidr_prefix('c')} > {SMALLEST_SUBNET_PREFIX}, false)])}}"
-            f". A subnet is a /16 to a /{SMALLEST_SUBNET_PREFIX} ({2 ** (32 - SMALLEST_SUBNET_PREFIX)} addresses)."
+            f"{name} = {shown(f'var.{name}')} has subnets smaller than AWS allows: "
+            + shown(f"[for c in var.{name} : c if try({cidr_prefix('c')} > {SMALLEST_SUBNET_PREFIX}, false)]")
+            + f". A subnet is a /16 to a /{SMALLEST_SUBNET_PREFIX} ({2 ** (32 - SMALLEST_SUBNET_PREFIX)} addresses)."
         )] for name in ("private_subnet_cidrs", "public_subnet_cidrs")},
         "existing_private_subnet_ids": [
             (f"try(var.existing_vpc_id == null || length({existing}) != 1, true)",
@@ -280,9 +275,10 @@ def _needed_addresses() -> tuple:
     needed = (f"{endpoints} + {EFS_MOUNT_TARGETS_PER_SUBNET} + {studio_apps} + "
               f"{largest_cluster} + {workers}")
     explanation = (
-        f"${{{endpoints}}} interface endpoints, "
-        f"{EFS_MOUNT_TARGETS_PER_SUBNET} EFS mount target, ${{{studio_apps}}} Studio apps ({STUDIO_APPS_PER_USER} "
-        f"per user in user_profiles), ${{{largest_cluster}}} nodes of the largest EMR cluster offered (1 master "
+        f"{interpolated(endpoints)} interface endpoints, "
+        f"{EFS_MOUNT_TARGETS_PER_SUBNET} EFS mount target, {interpolated(studio_apps)} Studio apps "
+        f"({STUDIO_APPS_PER_USER} per user in user_profiles), {interpolated(largest_cluster)} nodes of the largest "
+        "EMR cluster offered (1 master "
         "+ the largest of emr_core_instance_counts) and ${" + workers + "} EMR Serverless workers (one per vCPU "
         "of the applications' max_vcpu at most)")
     return needed, explanation
@@ -390,7 +386,8 @@ class InputLimits(Construct):
         # EMR's list is the region's; a type may still be missing from the zone of the clusters' subnet.
         not_offered = "[for t in var.emr_instance_types : t if !contains(self.instance_types, t)]"
         DataAwsEc2InstanceTypeOfferings(
-            self, "emr_zone_offerings", count=count_when(template("var.enable_emr && {zone} != null", zone=props.cluster_zone)),
+            self, "emr_zone_offerings",
+            count=count_when(template("var.enable_emr && {zone} != null", zone=props.cluster_zone)),
             location_type="availability-zone",
             filter=[DataAwsEc2InstanceTypeOfferingsFilter(name="location", values=[expr(props.cluster_zone)]),
                     DataAwsEc2InstanceTypeOfferingsFilter(name="instance-type",

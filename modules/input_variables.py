@@ -53,7 +53,8 @@ class PlatformInputs(Construct):
         self.name_prefix = "var.domain_name"
         # IAM and S3 names are account-wide or global: add the region so that a
         # domain name can be reused in another region of the same account.
-        self.global_name_prefix = local(self, "global_name_prefix", quoted("{name}-{region}", name="var.domain_name", region="var.region"))
+        self.global_name_prefix = local(self, "global_name_prefix", quoted(
+            "{name}-{region}", name="var.domain_name", region="var.region"))
         self.create_vpc = "var.existing_vpc_id == null"
         # Each user's settings as an object, every attribute present: execution_role_arn (null when not
         # given) and emr_runtime_roles (the default runtime roles and the user's own, as a list).

@@ -1,24 +1,21 @@
 """The platform's inputs: every value that differs between environments.
 
-Each input is a Terraform variable with a type, a description and validation
-rules, and its value comes from the workspace's variable file
-(``workspaces/<workspace>.tfvars.json``). Rules run at ``terraform plan``,
-before anything is created, and each message names the variable, the value
-and the rule. Rules that compare two variables rely on Terraform >= 1.9.
-AWS's rules for the names and tags derived from inputs, and the refusal of
-null where it means nothing, are in ``modules/input_rules.py``.
+Each input is a Terraform variable with a type, a description and validation rules, and its value comes from the
+workspace's variable file (``workspaces/<workspace>.tfvars.json``). Rules run at ``terraform plan``, before anything
+is created, and each message names the variable, the value and the rule. Rules that compare two variables rely on
+Terraform >= 1.9. AWS's rules for the names and tags derived from inputs, and the refusal of null where it means
+nothing, are in ``modules/input_rules.py``.
 
-``InputSpec.required`` marks an input a workspace file must give: it is
-declared with a null default, so that a missing value reaches the input's null
-rule (whose message names it) instead of Terraform's "No value for required
-variable". README's inputs table and the PR plan summary read "required" from
-this marker. This module is data and the standard library only, so that
-scripts/plan_summary.py can read it; ``modules/input_variables.py`` declares
-the variables.
+``InputSpec.required`` marks an input a workspace file must give: it is declared with a null default, so that a
+missing value reaches the input's null rule (whose message names it) instead of Terraform's "No value for required
+variable". README's inputs table and the PR plan summary read "required" from this marker. This module is data and
+the standard library only, so that scripts/plan_summary.py can read it; ``modules/input_variables.py`` declares the
+variables.
 """
 from dataclasses import dataclass
 from typing import Any, Sequence, Tuple
 
+from modules.hcl import shown
 from modules.emr_runtime_role_rules import emr_default_runtime_role_rules, emr_runtime_role_rules, release_at_least
 from modules.cidr_rules import cidr_prefix, is_network_cidr, no_overlap_rule, subnet_list_rules
 from modules.input_rules import (
@@ -254,8 +251,8 @@ INPUTS: Tuple[InputSpec, ...] = (
                     "without users cannot open Studio."),
                    (f'alltrue([for n in keys(var.user_profiles) : can(regex("{SAGEMAKER_NAME}", n))])',
                     "user_profiles has invalid names: "
-                    f'${{jsonencode([for n in keys(var.user_profiles) : n if !can(regex("{SAGEMAKER_NAME}", n))])}}'
-                    ". A user name has 1 to 63 letters, digits and hyphens and starts and ends with "
+                    + shown(f'[for n in keys(var.user_profiles) : n if !can(regex("{SAGEMAKER_NAME}", n))]')
+                    + ". A user name has 1 to 63 letters, digits and hyphens and starts and ends with "
                     "a letter or digit.")]),
                *user_profile_rules()]),
     InputSpec(
@@ -305,7 +302,7 @@ INPUTS: Tuple[InputSpec, ...] = (
                 "least one release label such as emr-7.5.0."),
                (f"alltrue([for r in var.emr_release_labels : {release_at_least('r', 6, 2)}])",
                 "emr_release_labels has releases before emr-6.2.0: "
-                f"${{jsonencode([for r in var.emr_release_labels : r if !{release_at_least('r', 6, 2)}])}}. "
+                + shown(f"[for r in var.emr_release_labels : r if !{release_at_least('r', 6, 2)}]") + ". "
                 "The clusters' security configuration requires IMDSv2, which EMR supports from 6.2.0 "
                 "on (and the bootstrap script pins libraries for EMR 6.x and 7.x only).")]),
     InputSpec(
@@ -358,8 +355,8 @@ INPUTS: Tuple[InputSpec, ...] = (
         rules=[(f'alltrue([for a in var.emr_assumable_role_arns : can(regex("{ASSUMABLE_ROLE_ARN}", a)) && '
                 'length(a) <= 2048])',
                 "emr_assumable_role_arns has entries that are not IAM role ARNs: "
-                f'${{jsonencode([for a in var.emr_assumable_role_arns : a if !can(regex("{ASSUMABLE_ROLE_ARN}", a)) '
-                '|| length(a) > 2048])}. Each entry is a role ARN such as '
+                + shown(f'[for a in var.emr_assumable_role_arns : a if !can(regex("{ASSUMABLE_ROLE_ARN}", a)) '
+                        '|| length(a) > 2048]') + ". Each entry is a role ARN such as "
                 "arn:aws:iam::111122223333:role/ml-prod-emr-eu-west-1-studio-assumable (at most 2048 characters)."),
                (f"length(var.emr_assumable_role_arns) <= {MAX_ASSUMABLE_ROLES}",
                 "emr_assumable_role_arns has ${length(var.emr_assumable_role_arns)} entries: SageMaker's "

@@ -47,7 +47,8 @@ def declare_previous_outputs(scope: "Construct", backend: Optional["BackendSetti
         source.add_override("count", local_state_count(workspace_dir))
     else:
         source = DataTerraformRemoteStateS3(
-            scope, PREVIOUS_OUTPUTS, workspace=text("{w}", w="terraform.workspace"), bucket=backend.bucket, key=backend.key,
+            scope, PREVIOUS_OUTPUTS, workspace=text("{w}", w="terraform.workspace"), bucket=backend.bucket,
+            key=backend.key,
             region=backend.region, workspace_key_prefix=backend.workspace_key_prefix)
         source.add_override("count", 1)
     source.override_logical_id(PREVIOUS_OUTPUTS)

@@ -226,7 +226,8 @@ class SecurityGroups(Construct):
             del kwargs["count"]
             kwargs.update(for_each=TerraformIterator.from_map(expr_map(
                 f"{{for c in {peer.cidrs} : c => c if {self._props.emr_enabled}}}")),
-                          cidr_ipv4=expr("each.value"), tags={"Name": quoted(id.replace("_", "-") + "-{key}", key="each.key")})
+                          cidr_ipv4=expr("each.value"),
+                          tags={"Name": quoted(id.replace("_", "-") + "-{key}", key="each.key")})
         elif peer is None:
             kwargs["cidr_ipv4"] = ANYWHERE
         elif isinstance(peer, PrefixList):

@@ -128,7 +128,8 @@ class Storage(Construct):
     def _bucket(self, purpose: str, encryption: str, logs: S3Bucket = None, log_prefixes=(),
                 force_destroy: bool = False) -> S3Bucket:
         p = self._props
-        bucket = S3Bucket(self, purpose, bucket=quoted("{name}-{account}-{region}-" + purpose, **self._prefix), tags={"purpose": purpose},
+        bucket = S3Bucket(self, purpose, bucket=quoted("{name}-{account}-{region}-" + purpose, **self._prefix),
+                          tags={"purpose": purpose},
                           force_destroy=force_destroy or None)
         name = expr(f"{address(bucket)}.id")
         S3BucketPublicAccessBlock(

@@ -96,7 +96,8 @@ class VpcEndpoints(Construct):
         VpcEndpoint(
             self, "s3", count=count_when(f"length({props.private_route_table_ids}) > 0"),
             vpc_id=expr(props.vpc_id), vpc_endpoint_type="Gateway",
-            service_name=quoted("com.amazonaws.{region}.s3", region=region), route_table_ids=expr_list(props.private_route_table_ids),
+            service_name=quoted("com.amazonaws.{region}.s3", region=region),
+            route_table_ids=expr_list(props.private_route_table_ids),
             policy=s3_endpoint_policy(context, props.platform_bucket_arns, props.allowed_buckets),
             tags={"Name": quoted("{name}-s3", name=props.name)})
 
