@@ -45,8 +45,8 @@ from cdktf_cdktf_provider_aws.servicecatalog_provisioning_artifact import Servic
 from cdktf_cdktf_provider_aws.ssm_parameter import SsmParameter
 
 from modules.tf import (
-    Expression, address, count_when, data_address, expr, expr_map, hcl, local, one, quoted, skip_checks, string_map,
-    template)
+    Expression, address, count_when, data_address, expr, expr_map, hcl, local, one, quoted, skip_checks, string,
+    string_list, string_map, template)
 
 STUDIO_VISIBILITY_TAG = {"sagemaker:studio-visibility:emr": "true"}
 # Where the launch-time variables live in SSM: /<SSM_PREFIX>/<domain>/emr-templates/<variable>.
@@ -124,7 +124,7 @@ class EmrCatalogProps:
 class EmrCatalog(Construct):
     """Exposes ``portfolio_id``, ``product_ids`` (template name => id),
     ``product_arns`` (a list), ``current_versions`` (template name => version
-    name) and ``launch_time_parameter_arns`` (a list) as expressions."""
+    name) and ``launch_time_parameter_arns`` (a list) as tokens (modules/tf.py)."""
 
     def __init__(self, scope: Construct, id: str, props: EmrCatalogProps) -> None:
         super().__init__(scope, id)
@@ -205,12 +205,12 @@ class EmrCatalog(Construct):
 
         TerraformStack.of(self).add_override("import", imports)
 
-        self.portfolio_id = one(portfolio, "id")
-        self.product_ids = "{" + ", ".join(f'"{k}" = {v}' for k, v in product_ids.items()) + "}"
-        self.product_arns = "[" + ", ".join(product_arns) + "]"
+        self.portfolio_id = string(one(portfolio, "id"))
+        self.product_ids = string_map(template("{ids}", ids=product_ids))
+        self.product_arns = string_list(template("{arns}", arns=product_arns))
         # The launch role reads them when CloudFormation resolves a launch's template.
-        self.launch_time_parameter_arns = "compact([" + ", ".join(parameter_arns) + "])"
-        self.current_versions = "{" + ", ".join(f'"{k}" = {v}' for k, v in current_versions.items()) + "}"
+        self.launch_time_parameter_arns = string_list(template("compact({arns})", arns=parameter_arns))
+        self.current_versions = string_map(template("{versions}", versions=current_versions))
 
     def _versions(self, tid: str, name: str, rendered: str, p: EmrCatalogProps) -> str:
         """``local.emr_versions_<tid>``: the product id of the previous apply

@@ -100,7 +100,7 @@ class EmrRuntimeRoles(Construct):
         p = props
         self._p = p
         context = StackContext.of(self)
-        self.any_role = f"length({p.roles}) > 0"
+        self.any_role = template("length({roles}) > 0", roles=p.roles)
         instance = Statement("EmrInstanceRole", ["sts:AssumeRole", "sts:TagSession"],
                              principal={"AWS": string(p.instance_role_arn)})
         serverless = Statement("EmrServerless", ["sts:AssumeRole"],

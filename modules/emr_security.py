@@ -22,7 +22,7 @@ from constructs import Construct
 from cdktf_cdktf_provider_aws.emr_security_configuration import EmrSecurityConfiguration
 
 from modules.hcl import interpolated
-from modules.tf import count_when, one, quoted, template
+from modules.tf import count_when, one, quoted, string, template
 
 IMDS_HOP_LIMIT = 1
 
@@ -65,7 +65,7 @@ def security_configuration(kms_key_arn: str, runtime_roles: bool = False) -> str
 
 
 class EmrSecurity(Construct):
-    """Exposes ``security_configuration_name`` (null without EMR) as an expression."""
+    """Exposes ``security_configuration_name`` (null without EMR) as a string token."""
 
     def __init__(self, scope: Construct, id: str, props: EmrSecurityProps) -> None:
         super().__init__(scope, id)
@@ -75,4 +75,4 @@ class EmrSecurity(Construct):
             configuration=template("{runtime_roles} ? {scoped} : {plain}", runtime_roles=props.runtime_roles,
                                    scoped=json.dumps(security_configuration(props.kms_key_arn, True)),
                                    plain=json.dumps(security_configuration(props.kms_key_arn))))
-        self.security_configuration_name = one(configuration, "name")
+        self.security_configuration_name = string(one(configuration, "name"))

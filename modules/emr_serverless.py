@@ -39,7 +39,7 @@ from cdktf_cdktf_provider_aws.emrserverless_application import (
     EmrserverlessApplicationMaximumCapacity, EmrserverlessApplicationNetworkConfiguration)
 
 from modules.input_rules import SERVERLESS_APPLICATION_SETTINGS
-from modules.tf import address, expr, expr_bool, expr_list, expr_map, expr_number, local, quoted, template
+from modules.tf import address, expr, expr_bool, expr_list, expr_map, expr_number, local, quoted, string_list, string_map, template
 
 # The tag Studio's EMR Serverless permissions are scoped by (SageMaker Developer Guide, "Set up the
 # permissions to enable listing and launching Amazon EMR applications from SageMaker Studio").
@@ -71,7 +71,8 @@ def runtime_role_names(applications: str) -> str:
 
 
 class EmrServerless(Construct):
-    """Exposes expressions: ``enabled`` (condition: any application), ``application_ids`` and
+    """Exposes tokens (modules/tf.py), or bare expressions where said: ``enabled`` (condition: any application),
+    ``application_ids`` and
     ``application_arns`` (maps name => value), ``runtime_role_names`` (list of the runtime roles the
     applications name), ``runtime_role_arns`` (list of their ARNs), ``application_arns_by_role`` and
     ``job_run_arns_by_role`` (maps: runtime role => ARNs of the applications running as it, of their job runs;
@@ -101,12 +102,12 @@ class EmrServerless(Construct):
             interactive_configuration=EmrserverlessApplicationInteractiveConfiguration(
                 livy_endpoint_enabled=True, studio_enabled=False),
             tags={DOMAIN_TAG: expr(props.domain_arn), "runtime-role": expr("each.value.runtime_role")})
-        self.enabled = f"length({props.applications}) > 0"
-        self.application_ids = f"{{for n, a in {address(app)} : n => a.id}}"
-        self.application_arns = f"{{for n, a in {address(app)} : n => a.arn}}"
+        self.enabled = template("length({apps}) > 0", apps=props.applications)
+        self.application_ids = string_map(f"{{for n, a in {address(app)} : n => a.id}}")
+        self.application_arns = string_map(f"{{for n, a in {address(app)} : n => a.arn}}")
         self.runtime_role_names = runtime_role_names(props.applications)
-        self.runtime_role_arns = (f"[for n, arn in {props.runtime_role_arns} : arn "
-                                  f"if contains({self.runtime_role_names}, n)]")
+        self.runtime_role_arns = string_list(template("[for n, arn in {arns} : arn if contains({names}, n)]",
+                                                      arns=props.runtime_role_arns, names=self.runtime_role_names))
         # Keys from the inputs alone (the runtime-role grants' for_each reads them).
         self.application_arns_by_role, self.job_run_arns_by_role = (local(self, name, template(
             "{{for role in {roles} : role => [for n, a in {apps} : {value} if a.runtime_role == role]}}",

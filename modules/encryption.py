@@ -116,7 +116,7 @@ class PlatformKey(Construct):
             tags={"Name": expr(props.name)})
         alias = KmsAlias(self, "alias", name=quoted("alias/sagemaker-studio/{name}", name=props.name),
                          target_key_id=self._key.key_id)
-        self.alias_name = f"{address(alias)}.name"
+        self.alias_name = alias.name
         self.key_arn = "local.encryption_key_arn"
         self._policy = None
         self.node.add_validation(_PolicyAttached(self))

@@ -64,7 +64,7 @@ class PlatformIamProps:
 
 
 class PlatformIam(Construct):
-    """Exposes role ARNs and names as expressions: ``studio_execution_role_arn``,
+    """Exposes role ARNs and names as string tokens: ``studio_execution_role_arn``,
     ``studio_execution_role_name``, ``emr_service_role_arn``, ``emr_service_role_name``,
     ``emr_instance_role_arn``, ``emr_instance_role_name``,
     ``emr_instance_profile_name``, ``launch_role_arn`` (the EMR ones null
@@ -158,12 +158,13 @@ class PlatformIam(Construct):
 
         self._studio, self._launch, self._with_emr = studio, launch, with_emr
         self._studio_account = studio_account
-        self.studio_execution_role_arn = one(studio, "arn")
-        self.emr_service_role_arn, self.emr_service_role_name = one(service, "arn"), one(service, "name")
-        self.emr_instance_role_arn, self.emr_instance_role_name = one(instance, "arn"), one(instance, "name")
-        self.studio_execution_role_name = one(studio, "name")
-        self.emr_instance_profile_name = one(instance_profile, "name")
-        self.launch_role_arn = one(launch, "arn")
+        self.studio_execution_role_arn = string(one(studio, "arn"))
+        self.emr_service_role_arn, self.emr_service_role_name = string(one(service, "arn")), string(one(service, "name"))
+        self.emr_instance_role_arn = string(one(instance, "arn"))
+        self.emr_instance_role_name = string(one(instance, "name"))
+        self.studio_execution_role_name = string(one(studio, "name"))
+        self.emr_instance_profile_name = string(one(instance_profile, "name"))
+        self.launch_role_arn = string(one(launch, "arn"))
 
     def grant_emr_product_launch(self, product_arns: str) -> None:
         """Lets the Studio execution role find and launch exactly ``product_arns``

@@ -63,9 +63,9 @@ class NetworkProps:
 
 class Network(Construct):
     """Exposes ``vpc_id``, ``private_subnet_ids`` and ``private_route_table_ids``
-    (expressions), whichever way the VPC came to be, ``created_vpc_id``
-    (null with an existing VPC) and ``zone_names`` (the region's usable zones,
-    in the order the subnets take them)."""
+    (bare expressions: locals), whichever way the VPC came to be, ``created_vpc_id``
+    (a string token, null with an existing VPC) and ``zone_names`` (a list token: the region's usable
+    zones, in the order the subnets take them)."""
 
     def __init__(self, scope: Construct, id: str, props: NetworkProps) -> None:
         super().__init__(scope, id)
@@ -77,7 +77,7 @@ class Network(Construct):
             filter=[DataAwsAvailabilityZonesFilter(name="opt-in-status", values=["opt-in-not-required"])],
             lifecycle=checked(post=[props.zone_rule("self.names")] if props.zone_rule else ()))
         zone = f"{data_address(zones)}.names[count.index]"
-        self.zone_names = f"{data_address(zones)}.names"
+        self.zone_names = zones.names
 
         def tagged(tier: str) -> str:
             return quoted("{name}-" + tier + "-{zone}", name=name, zone=zone)
@@ -132,7 +132,7 @@ class Network(Construct):
                               subnet_id=expr(at(private, "count.index", "id")),
                               route_table_id=expr(at(private_routes, "count.index", "id")))
 
-        self.created_vpc_id = one(vpc, "id")
+        self.created_vpc_id = string(one(vpc, "id"))
         self.vpc_id = local(self, "network_vpc_id", f"{create} ? {one(vpc, 'id')} : {props.existing_vpc_id}")
         self.private_subnet_ids = local(
             self, "network_private_subnet_ids",

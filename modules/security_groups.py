@@ -25,7 +25,7 @@ from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurity
 
 from modules.network import EMR_MANAGED_TAG
 from modules.account import StackContext
-from modules.tf import count_when, data_address, expr, expr_map, one, quoted, skip_checks, Expression
+from modules.tf import count_when, data_address, expr, expr_map, one, quoted, skip_checks, string, string_map, template, Expression
 
 ANYWHERE = "0.0.0.0/0"
 LIVY_PORT = 8998
@@ -71,7 +71,7 @@ class Cidrs:
 
 
 class SecurityGroups(Construct):
-    """Exposes the group ids as expressions: ``studio``, ``endpoints``,
+    """Exposes the group ids as string tokens: ``studio``, ``endpoints``,
     ``emr_master``, ``emr_core``, ``emr_service_access`` (null without EMR),
     ``emr_serverless`` (null without EMR Serverless applications)."""
 
@@ -90,18 +90,21 @@ class SecurityGroups(Construct):
         core = self._group("emr-core", "EMR core and task nodes", with_emr, emr=True, attached_by=EMR_CLUSTERS)
         service = self._group("emr-service-access", "EMR service access in private subnets", with_emr, emr=True,
                               attached_by=EMR_CLUSTERS)
-        self.studio, self.endpoints = (one(studio, "id"), one(endpoints, "id")) if local_studio else ("null", "null")
-        self.emr_master, self.emr_core = one(master, "id"), one(core, "id")
-        self.emr_service_access = one(service, "id")
-        # The three EMR-managed groups as one map expression (an output of both stacks).
-        self.emr_group_ids = (f"{{master = {self.emr_master}, core = {self.emr_core}, "
-                              f"service_access = {self.emr_service_access}}}")
+        absent = string("null")  # a group this stack leaves out
+        self.studio, self.endpoints = ((string(one(studio, "id")), string(one(endpoints, "id"))) if local_studio
+                                       else (absent, absent))
+        self.emr_master, self.emr_core = string(one(master, "id")), string(one(core, "id"))
+        self.emr_service_access = string(one(service, "id"))
+        # The three EMR-managed groups as one map (an output of both stacks).
+        self.emr_group_ids = string_map(template(
+            "{{master = {master}, core = {core}, service_access = {service_access}}}", master=self.emr_master,
+            core=self.emr_core, service_access=self.emr_service_access))
         # A stack that never has applications (the emr-account stack) gets neither the group nor its rules.
         has_serverless = props.emr_serverless_enabled != "false"
         with_serverless = count_when(props.emr_serverless_enabled)
         serverless = self._group("emr-serverless", "EMR Serverless application workers",
                                  with_serverless) if has_serverless else None
-        self.emr_serverless = one(serverless, "id") if has_serverless else "null"
+        self.emr_serverless = string(one(serverless, "id")) if has_serverless else absent
         # S3's addresses in this region, whichever way S3 is reached (gateway endpoint or NAT).
         s3_list = DataAwsEc2ManagedPrefixList(
             self, "s3", name=quoted("com.amazonaws.{region}.s3", region=StackContext.of(self).region))
@@ -188,7 +191,7 @@ class SecurityGroups(Construct):
         ]
         # The rules of a group this stack leaves out (Studio's and the endpoints' in the emr-account stack,
         # EMR Serverless's without applications) go with it.
-        rules = [r for r in rules if "null" not in (r[1], r[5])]
+        rules = [r for r in rules if absent not in (r[1], r[5])]
         if not local_studio:
             remote = Cidrs(props.studio_cidrs)
             rules = rules + [

@@ -74,7 +74,7 @@ class StorageProps:
 
 class Storage(Construct):
     """Exposes bucket names and ARNs, and the S3 locations other constructs use
-    (all expressions): ``artifacts_bucket``, ``artifacts_bucket_arn``,
+    (string tokens; ``bucket_arn_pattern`` a bare expression): ``artifacts_bucket``, ``artifacts_bucket_arn``,
     ``artifacts_bucket_domain``, ``data_bucket``, ``data_bucket_arn``,
     ``logs_bucket``, ``logs_bucket_arn``, ``bucket_arn_pattern`` (every bucket
     of the domain), ``bootstrap_script_uri``, ``emr_log_uri``,
@@ -111,11 +111,10 @@ class Storage(Construct):
 
         # Bucket names are read through the default-encryption resources, so that
         # nothing writes to a bucket before its objects are encrypted with the key.
-        self.artifacts_bucket = f"{address(self._encryption['artifacts'])}.bucket"
-        self.artifacts_bucket_arn = f"{address(artifacts)}.arn"
-        self.artifacts_bucket_domain = f"{address(artifacts)}.bucket_regional_domain_name"
-        self.data_bucket, self.data_bucket_arn = f"{address(self._encryption['data'])}.bucket", f"{address(data)}.arn"
-        self.logs_bucket, self.logs_bucket_arn = f"{address(logs)}.bucket", f"{address(logs)}.arn"
+        self.artifacts_bucket = self._encryption['artifacts'].bucket
+        self.artifacts_bucket_arn, self.artifacts_bucket_domain = artifacts.arn, artifacts.bucket_regional_domain_name
+        self.data_bucket, self.data_bucket_arn = self._encryption['data'].bucket, data.arn
+        self.logs_bucket, self.logs_bucket_arn = logs.bucket, logs.arn
 
         script = os.path.join(p.templates_dir, BOOTSTRAP_SCRIPT)
         bootstrap = S3Object(
