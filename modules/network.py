@@ -56,9 +56,10 @@ class NetworkProps:
     existing_private_subnet_ids: str
     existing_private_route_table_ids: str
     zone_rule: Optional[Callable[[str], Tuple[str, str]]] = None
-    """(condition, message) of the region's usable zones, given their names (an expression)."""
+    """(condition, message) of the region's usable zones, given their names (an expression). Default: none."""
     private_subnet_rule: Optional[Callable[[str], Tuple[str, str]]] = None
-    """(condition, message) each private subnet created must meet, given its CIDR (an expression)."""
+    """(condition, message) each private subnet created must meet, given its CIDR (an expression). Default:
+    none."""
 
 
 class Network(Construct):

@@ -128,10 +128,15 @@ class BackendSettings:
     bucket: str
     region: str
     key: str = STATE_KEY
+    """Default: ``platform.tfstate``."""
     workspace_key_prefix: str = WORKSPACE_KEY_PREFIX
+    """Default: ``sagemaker-emr-platform``."""
     kms_key_id: Optional[str] = None
+    """Default None: SSE-S3."""
     dynamodb_table: Optional[str] = None
+    """Default None: no DynamoDB lock table (the S3 lock file locks)."""
     use_lockfile: bool = True
+    """Default True: S3's lock file (Terraform 1.10 and later)."""
 
     @classmethod
     def load(cls, path: str) -> "BackendSettings":

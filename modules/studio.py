@@ -81,7 +81,7 @@ class StudioDomainProps:
     (EmrSettings.AssumableRoleArns). Default: none."""
     replacement_precondition: Optional[Tuple[str, str]] = None
     """(condition, error message) that must hold for a plan of the domain: the
-    domain guard's check for cdktf deploy (modules/domain_replacement.py)."""
+    domain guard's check for cdktf deploy (modules/domain_replacement.py). Default: none."""
 
 
 class StudioDomain(Construct):

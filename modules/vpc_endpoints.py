@@ -44,7 +44,7 @@ class VpcEndpointsProps:
     allowed_buckets: str
     """List of other bucket names Studio and EMR may reach."""
     subnet_rules: Sequence[Tuple[str, str]] = ()
-    """(condition, message) the subnets must meet before the interface endpoints are planned."""
+    """(condition, message) the subnets must meet before the interface endpoints are planned. Default: none."""
 
 
 # What Studio and EMR do with objects: no bucket configuration (policies, ACLs,
