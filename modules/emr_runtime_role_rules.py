@@ -175,8 +175,8 @@ def emr_default_runtime_role_rules() -> List[Rule]:
     emr_runtime_roles is a rule of emr_runtime_roles: two inputs' rules may not read each other)."""
     return [
         ("length(distinct(var.emr_default_runtime_roles)) == length(var.emr_default_runtime_roles)",
-         "emr_default_runtime_roles = ${jsonencode(var.emr_default_runtime_roles)} names a role twice."),
+         f"emr_default_runtime_roles = {shown('var.emr_default_runtime_roles')} names a role twice."),
         (f"length(var.emr_default_runtime_roles) <= {MAX_EMR_EXECUTION_ROLES}",
-         "emr_default_runtime_roles has ${length(var.emr_default_runtime_roles)} roles: SageMaker's "
+         f"emr_default_runtime_roles has {interpolated('length(var.emr_default_runtime_roles)')} roles: SageMaker's "
          f"EmrSettings.ExecutionRoleArns holds at most {MAX_EMR_EXECUTION_ROLES}."),
     ]

@@ -14,9 +14,10 @@ there means "use the default", as Terraform documents.
 import re
 from typing import List, Sequence, Tuple
 
-from modules.hcl import interpolated, shown
+from modules.hcl import interpolated, shown, text
 
 Rule = Tuple[str, str]
+WORKSPACE = "terraform.workspace"
 
 # "Bucket names must not start with the prefix xn-- / sthree- / amzn-s3-demo-" and "must not end
 # with the suffix -s3alias / --ol-s3 / .mrap / --x-s3 / --table-s3"; "must not contain two adjacent
@@ -77,9 +78,8 @@ def null_rules(name: str, type_: str, required: bool) -> List[Rule]:
         # "default") gets its values from scripts/platform.
         rules.append((f"var.{name} != null",
                       f"{name} is missing or null: {name} is required and has no default, so give it a value "
-                      'in the variable file${terraform.workspace == "default" ? "" : " of workspace '
-                      '${terraform.workspace}, workspaces/${terraform.workspace}.tfvars.json"} '
-                      "(see README, Inputs)."))
+                      + text("in the variable file{where} (see README, Inputs).", where=f'{WORKSPACE} == "default" ? '
+                             '"" : ' + text('" of workspace {w}, workspaces/{w}.tfvars.json"', w=WORKSPACE))))
     if _is_collection(type_):
         nulls = f"[for v in var.{name} : v if v == null]"
         where = (" (keys " + shown(f"[for k, v in var.{name} : k if v == null]") + ")"
@@ -152,13 +152,13 @@ def domain_name_rules() -> List[Rule]:
     modules/security_groups.py): AWS's reserved prefixes for those."""
     return [
         (f"!{_starts_with_any('var.domain_name', S3_RESERVED_PREFIXES)}",
-         'domain_name = "${var.domain_name}" is invalid: it begins the S3 bucket names of the platform '
-         '(${var.domain_name}-<account>-<region>-data, ...) and S3 reserves the bucket name prefixes '
-         f"{', '.join(S3_RESERVED_PREFIXES)}."),
+         text('domain_name = "{name}" is invalid: it begins the S3 bucket names of the platform ({name}-<account>-'
+              "<region>-data, ...) and S3 reserves the bucket name prefixes ", name="var.domain_name")
+         + f"{', '.join(S3_RESERVED_PREFIXES)}."),
         (f'!startswith(var.domain_name, "{SECURITY_GROUP_RESERVED_PREFIX}")',
-         'domain_name = "${var.domain_name}" is invalid: it begins the security group names of the platform '
-         f"({interpolated('var.domain_name')}-studio, ...) and EC2 refuses security group names that start with "
-         f"{SECURITY_GROUP_RESERVED_PREFIX}."),
+         text('domain_name = "{name}" is invalid: it begins the security group names of the platform ({name}-studio, '
+              "...) and EC2 refuses security group names that start with ", name="var.domain_name")
+         + f"{SECURITY_GROUP_RESERVED_PREFIX}."),
     ]
 
 
@@ -178,18 +178,18 @@ def workspace_rules() -> List[Rule]:
     """The variable file is planned in the workspace it names, and that is not Terraform's "default"."""
     return [
         ("var.workspace == terraform.workspace",
-         'This variable file is for workspace "${var.workspace}" but the selected Terraform '
-         'workspace is "${terraform.workspace}": select workspace "${var.workspace}" '
-         '(scripts/platform does it for you)${terraform.workspace == "default" ? "" : '
-         '", or use workspaces/${terraform.workspace}.tfvars.json"}.'),
+         text('This variable file is for workspace "{file}" but the selected Terraform workspace is "{selected}": '
+              'select workspace "{file}" (scripts/platform does it for you){other}.', file="var.workspace",
+              selected=WORKSPACE, other='terraform.workspace == "default" ? "" : '
+              + text('", or use workspaces/{w}.tfvars.json"', w=WORKSPACE))),
         # `cdktf deploy` without TF_WORKSPACE plans in "default"; our CLI never selects it.
         ('terraform.workspace != "default"',
-         'workspace = "${var.workspace}" is planned in Terraform\'s "default" workspace, which this stack '
-         "refuses: each environment has a named workspace of its own (`cdktf deploy` without "
-         'TF_WORKSPACE lands in "default"). ${var.workspace == "default" ? "Name the workspace after '
-         'its environment, e.g. dev, in the variable file and select it" : "Select workspace '
-         '${var.workspace}: TF_WORKSPACE=${var.workspace} cdktf deploy, or scripts/platform plan|apply '
-         '${var.workspace}"}.'),
+         text('workspace = "{file}" is planned in Terraform\'s "default" workspace, which this stack refuses: each '
+              "environment has a named workspace of its own (`cdktf deploy` without TF_WORKSPACE lands in "
+              '"default"). {next}.', file="var.workspace", next='var.workspace == "default" ? "Name the workspace '
+              'after its environment, e.g. dev, in the variable file and select it" : ' + text(
+                  '"Select workspace {w}: TF_WORKSPACE={w} cdktf deploy, or scripts/platform plan|apply {w}"',
+                  w="var.workspace"))),
     ]
 
 
