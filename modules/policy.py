@@ -12,7 +12,9 @@ import json
 from dataclasses import dataclass
 from typing import Any, Optional, Sequence, Union
 
-from cdktf import Fn, Token
+from cdktf import Fn
+
+from modules.tf import is_token
 
 VERSION = "2012-10-17"
 
@@ -61,4 +63,4 @@ def _json(value, depth: int) -> str:
 
 def _is_list_token(value) -> bool:
     """Whether ``value`` is a list token (not a Python list of strings that may hold string tokens)."""
-    return isinstance(value, list) and Token.is_unresolved(value)
+    return isinstance(value, list) and is_token(value)

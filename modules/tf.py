@@ -19,6 +19,7 @@ are. Keeping this in one module keeps a later move from CDKTF to CDK Terrain a
 small change.
 """
 import json
+import re
 from typing import Union
 
 import jsii
@@ -61,8 +62,8 @@ class _Expression:
 def _bare(context, value) -> str:
     """``value`` as an HCL expression: a token, a bare expression (a Python string), or a Python list,
     dict, number, bool or None of those (a literal string: ``hcl("text")``)."""
-    if isinstance(value, str) and Token.is_unresolved(value) and not is_token(value):
-        raise ValueError(f"{value!r} mixes text and tokens: write it with quoted()")
+    if isinstance(value, str) and _may_hold_token(value) and not is_token(value):
+        raise ValueError(f"{value!r} mixes text and tokens: write it with template() or quoted(), the token a part")
     if is_token(value):
         resolved = context.resolve(value)
         if not isinstance(resolved, str):
@@ -81,10 +82,26 @@ def _bare(context, value) -> str:
     raise TypeError(f"{value!r} is not a Terraform value")
 
 
+_EXPRESSIONS = {}
+
+
+def _expression(text: str, parts: dict = None, quoted: bool = False) -> "_Expression":
+    """The one ``_Expression`` of these arguments: each crosses into CDKTF's runtime once, however
+    often a stack names it (``var.region``, ``each.key``), which keeps a synthesis fast."""
+    try:
+        key = (text, quoted, tuple(sorted(parts.items())) if parts else None)
+        hash(key)
+    except TypeError:  # a list or dict among the parts
+        return _Expression(text, parts, quoted)
+    if key not in _EXPRESSIONS:
+        _EXPRESSIONS[key] = _Expression(text, parts, quoted)
+    return _EXPRESSIONS[key]
+
+
 def _value(expression):
     """The resolvable behind a token, a bare expression's, or a Python list's or dict's (of those)."""
     if not is_token(expression):
-        return _Expression(expression) if isinstance(expression, str) else _Expression("{v}", {"v": expression})
+        return _expression(expression) if isinstance(expression, str) else _Expression("{v}", {"v": expression})
     if isinstance(expression, str):
         return Tokenization.reverse_string(expression).first_token
     if isinstance(expression, list):
@@ -118,27 +135,50 @@ def quoted(template: str, **parts) -> str:
     """An HCL quoted template ``"text"`` whose ``{name}`` fields are interpolations of ``parts``
     (as in :func:`template`), as a string token: ``quoted("{name}-studio", name=prefix)`` is
     ``"${local.prefix}-studio"``. Literal braces are doubled."""
-    return Token.as_string(_Expression(template, parts, quoted=True))
+    return Token.as_string(_expression(template, parts, quoted=True))
 
 
 def template(expression: str, **parts) -> str:
-    """An HCL expression written as ``text`` whose ``{name}`` fields are ``parts``, each put in as an
+    """An HCL ``expression`` whose ``{name}`` fields are ``parts``, each put in as an
     expression: a token, a bare expression (a Python string), or a Python list, dict, number, bool or
     None of those; a string token. For what ``Fn.*`` reads worse in (``for`` expressions, conditions
     of validations and preconditions). Literal braces are doubled."""
-    return Token.as_string(_Expression(expression, parts))
+    return Token.as_string(_expression(expression, parts))
 
 
 def list_template(expression: str, **parts) -> list:
     """:func:`template` of a list expression, as a list token."""
-    return Token.as_list(_Expression(expression, parts))
+    return Token.as_list(_expression(expression, parts))
+
+
+# CDKTF's encoded string and list tokens (``${TfToken[TOKEN.1]}``, ``#{TfToken[TOKEN.2]}``): told apart
+# here without a call into CDKTF's runtime, which a synthesis makes thousands of times.
+TOKEN_MARKER = "TfToken["
+_STRING_TOKEN = re.compile(r"\$\{TfToken\[TOKEN\.\d+\]\}")
+_LIST_TOKEN = re.compile(r"#\{TfToken\[TOKEN\.\d+\]\}")
+_MAP_TOKEN = re.compile(r"&\{TfToken\[TOKEN\.\d+\]\}")
+
+
+def _may_hold_token(value) -> bool:
+    if isinstance(value, str):
+        return TOKEN_MARKER in value
+    if isinstance(value, (list, tuple)):
+        return any(_may_hold_token(v) for v in value)
+    if isinstance(value, dict):
+        return any(_may_hold_token(k) or _may_hold_token(v) for k, v in value.items())
+    return not isinstance(value, (bool, int)) and value is not None
 
 
 def is_token(value) -> bool:
     """Whether ``value`` is a token alone (a value), not a bare expression (which may contain tokens)."""
+    if not _may_hold_token(value):
+        return False
     if isinstance(value, str):
-        fragments = Tokenization.reverse_string(value)
-        return fragments.length == 1 and fragments.first_token is not None
+        return _STRING_TOKEN.fullmatch(value) is not None
+    if isinstance(value, list):
+        return len(value) == 1 and isinstance(value[0], str) and _LIST_TOKEN.fullmatch(value[0]) is not None
+    if isinstance(value, dict):
+        return len(value) == 1 and _MAP_TOKEN.fullmatch(next(iter(value))) is not None
     return Token.is_unresolved(value)
 
 
@@ -169,6 +209,8 @@ def expr_number(expression: str) -> float:
 
 def count_when(condition: str, count: str = "1") -> float:
     """A ``count`` that is ``count`` when the Terraform ``condition`` holds, else 0."""
+    if not (_may_hold_token(condition) or _may_hold_token(count)):  # bare text: no token to resolve
+        return expr_number(f"{condition} ? {count} : 0")
     return number(template("{condition} ? {count} : 0", condition=condition, count=count))
 
 
