@@ -38,7 +38,7 @@ from modules.network import FlowLogs, FlowLogsProps, Network, NetworkProps
 from modules.previous_state import previous_output
 from modules.security_groups import SecurityGroups, SecurityGroupsProps
 from modules.storage import Storage, StorageProps
-from modules.tf import declare_outputs, local, quoted
+from modules.tf import declare_outputs, local, quoted, string
 
 
 def var(name: str) -> str:
@@ -62,9 +62,9 @@ class EmrAccountInputs(Construct):
     def __init__(self, scope: Construct, id: str) -> None:
         super().__init__(scope, id)
         self.variables = {spec.name: declare_input(self, spec) for spec in EMR_ACCOUNT_INPUTS}
-        self.name_prefix = "var.domain_name"
-        self.global_name_prefix = local(self, "global_name_prefix", quoted(
-            "{name}-{region}", name="var.domain_name", region="var.region"))
+        self.name_prefix = string("var.domain_name")
+        self.global_name_prefix = string(local(self, "global_name_prefix", quoted(
+            "{name}-{region}", name="var.domain_name", region="var.region")))
 
 
 class EmrAccount(Construct):

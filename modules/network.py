@@ -31,7 +31,7 @@ from modules.account import StackContext
 from modules.policy import Statement, document
 from modules.tf import (
     KEY_KNOWN_AFTER_APPLY, at, checked, count_when, data_address, each_of, expr, expr_number, local,
-    one, quoted, skip_checks, string)
+    one, quoted, skip_checks, string, string_list)
 
 # The v2 EMR managed policies only act on resources carrying this tag.
 EMR_MANAGED_TAG = {"for-use-with-amazon-emr-managed-policies": "true"}
@@ -63,8 +63,8 @@ class NetworkProps:
 
 
 class Network(Construct):
-    """Exposes ``vpc_id``, ``private_subnet_ids`` and ``private_route_table_ids``
-    (bare expressions: locals), whichever way the VPC came to be, ``created_vpc_id``
+    """Exposes ``vpc_id`` (a string token), ``private_subnet_ids`` and ``private_route_table_ids``
+    (list tokens), whichever way the VPC came to be, ``created_vpc_id``
     (a string token, null with an existing VPC) and ``zone_names`` (a list token: the region's usable
     zones, in the order the subnets take them)."""
 
@@ -134,13 +134,13 @@ class Network(Construct):
                               route_table_id=expr(at(private_routes, "count.index", "id")))
 
         self.created_vpc_id = string(one(vpc, "id"))
-        self.vpc_id = local(self, "network_vpc_id", f"{create} ? {one(vpc, 'id')} : {props.existing_vpc_id}")
-        self.private_subnet_ids = local(
+        self.vpc_id = string(local(self, "network_vpc_id", f"{create} ? {one(vpc, 'id')} : {props.existing_vpc_id}"))
+        self.private_subnet_ids = string_list(local(
             self, "network_private_subnet_ids",
-            f"{create} ? {each_of(private, 'id')} : {props.existing_private_subnet_ids}")
-        self.private_route_table_ids = local(
+            f"{create} ? {each_of(private, 'id')} : {props.existing_private_subnet_ids}"))
+        self.private_route_table_ids = string_list(local(
             self, "network_private_route_table_ids",
-            f"{create} ? {each_of(private_routes, 'id')} : {props.existing_private_route_table_ids}")
+            f"{create} ? {each_of(private_routes, 'id')} : {props.existing_private_route_table_ids}"))
 
 
 @dataclass(frozen=True)

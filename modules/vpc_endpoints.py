@@ -24,7 +24,7 @@ from cdktf_cdktf_provider_aws.vpc_endpoint import VpcEndpoint
 from modules.account import StackContext
 from modules.policy import Statement, document
 from modules.tf import (
-    checked, count_when, expr, expr_list, expr_map, list_template, quoted, string, string_list, Expression)
+    checked, count_when, expr, expr_list, expr_map, list_template, quoted, string, string_list, template, Expression)
 
 
 @dataclass(frozen=True)
@@ -94,7 +94,7 @@ class VpcEndpoints(Construct):
         context = StackContext.of(self)
         region = context.region
         VpcEndpoint(
-            self, "s3", count=count_when(f"length({props.private_route_table_ids}) > 0"),
+            self, "s3", count=count_when(template("length({tables}) > 0", tables=props.private_route_table_ids)),
             vpc_id=expr(props.vpc_id), vpc_endpoint_type="Gateway",
             service_name=quoted("com.amazonaws.{region}.s3", region=region),
             route_table_ids=expr_list(props.private_route_table_ids),
