@@ -3,6 +3,7 @@
 Like aws-cdk-lib's ``Stack.of(scope).partition``: a construct reads them with
 ``StackContext.of(self)`` instead of taking them as props.
 """
+
 from constructs import Construct
 from cdktf import TerraformStack
 from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
@@ -33,6 +34,8 @@ class StackContext(Construct):
         stack = TerraformStack.of(scope)
         context = getattr(stack, "_stack_context", None)
         if context is None:
-            raise LookupError(f"{scope.node.path}: stack {stack.node.path} declares no StackContext "
-                              "(modules/account.py); declare it before the constructs that read it")
+            raise LookupError(
+                f"{scope.node.path}: stack {stack.node.path} declares no StackContext "
+                "(modules/account.py); declare it before the constructs that read it"
+            )
         return context

@@ -39,7 +39,8 @@ from cdktf_cdktf_provider_aws.emrserverless_application import (
     EmrserverlessApplicationMaximumCapacity, EmrserverlessApplicationNetworkConfiguration)
 
 from modules.input_rules import SERVERLESS_APPLICATION_SETTINGS
-from modules.tf import address, expr, expr_bool, expr_list, expr_map, expr_number, local, quoted, string_list, string_map, template
+from modules.tf import (
+    address, expr, expr_bool, expr_list, expr_map, expr_number, local, quoted, string_list, string_map, template)
 
 # The tag Studio's EMR Serverless permissions are scoped by (SageMaker Developer Guide, "Set up the
 # permissions to enable listing and launching Amazon EMR applications from SageMaker Studio").

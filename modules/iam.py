@@ -159,7 +159,8 @@ class PlatformIam(Construct):
         self._studio, self._launch, self._with_emr = studio, launch, with_emr
         self._studio_account = studio_account
         self.studio_execution_role_arn = string(one(studio, "arn"))
-        self.emr_service_role_arn, self.emr_service_role_name = string(one(service, "arn")), string(one(service, "name"))
+        self.emr_service_role_arn = string(one(service, "arn"))
+        self.emr_service_role_name = string(one(service, "name"))
         self.emr_instance_role_arn = string(one(instance, "arn"))
         self.emr_instance_role_name = string(one(instance, "name"))
         self.studio_execution_role_name = string(one(studio, "name"))

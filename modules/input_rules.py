@@ -344,9 +344,9 @@ def serverless_application_rules(runtime_roles: str) -> List[Rule]:
     missing = f"setsubtract({hcl_strings(required)}, [for k, v in a : k if v != null])"
     major, minor = SERVERLESS_LIVY_RELEASE
     version = 'split(".", trimprefix(a.release_label, "emr-"))'
-    old = (f'{{for n, a in {apps} : n => a.release_label if try(a.release_label, null) != null && !try(can(regex("^emr-[0-9]+[.][0-9]+[.][0-9]+$", '
-           f"a.release_label)) && (tonumber({version}[0]) > {major} || (tonumber({version}[0]) == {major} && "
-           f"tonumber({version}[1]) >= {minor})), false)}}")
+    old = (f"{{for n, a in {apps} : n => a.release_label if try(a.release_label, null) != null && "
+           f'!try(can(regex("^emr-[0-9]+[.][0-9]+[.][0-9]+$", a.release_label)) && (tonumber({version}[0]) > {major} '
+           f"|| (tonumber({version}[0]) == {major} && tonumber({version}[1]) >= {minor})), false)}}")
 
     def whole(setting: str, low: int, high: int = None) -> str:
         """The applications whose ``setting`` is given and is not a whole number from ``low`` to ``high``."""

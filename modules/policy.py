@@ -8,6 +8,7 @@ a list of them, or a list token that Terraform computes
 placeholders replaced afterwards. The JSON is laid out as ``json.dumps(...,
 indent=2)`` lays it out, which keeps the generated Terraform stable.
 """
+
 import json
 from dataclasses import dataclass
 from typing import Any, Optional, Sequence, Union
@@ -37,9 +38,14 @@ class Statement:
 
     def as_dict(self) -> dict:
         """The statement as IAM's JSON object (keys in IAM's documentation order)."""
-        fields = {"Sid": self.sid, "Effect": self.effect, "Principal": self.principal,
-                  "Action": self.actions if isinstance(self.actions, str) else sorted(self.actions),
-                  "Resource": self.resources, "Condition": self.condition}
+        fields = {
+            "Sid": self.sid,
+            "Effect": self.effect,
+            "Principal": self.principal,
+            "Action": self.actions if isinstance(self.actions, str) else sorted(self.actions),
+            "Resource": self.resources,
+            "Condition": self.condition,
+        }
         return {key: value for key, value in fields.items() if value is not None}
 
 

@@ -25,7 +25,8 @@ from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurity
 
 from modules.network import EMR_MANAGED_TAG
 from modules.account import StackContext
-from modules.tf import count_when, data_address, expr, expr_map, one, quoted, skip_checks, string, string_map, template, Expression
+from modules.tf import (
+    Expression, count_when, data_address, expr, expr_map, one, quoted, skip_checks, string, string_map, template)
 
 ANYWHERE = "0.0.0.0/0"
 LIVY_PORT = 8998

@@ -49,8 +49,8 @@ STATE_INPUTS = (
                            name="var.name"))]),
     InputSpec("kms_key_arn", "string",
               "KMS key for SSE-KMS of the state; null: SSE-S3 (AES256).", default=None,
-              rules=[('var.kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:(key|alias)/.+$", '
-                      "var.kms_key_arn))",
+              rules=[('var.kms_key_arn == null || '
+                      'can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:(key|alias)/.+$", var.kms_key_arn))',
                       text('kms_key_arn = "{arn}" is not a KMS key or alias ARN.',
                            arn='coalesce(var.kms_key_arn, "null")'))]),
     InputSpec("create_lock_table", "bool",

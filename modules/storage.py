@@ -198,7 +198,6 @@ class Storage(Construct):
         return document(*self._tls_and_encryption_statements(bucket, encryption, key_arn), *extra)
 
     def _logs_bucket_policy(self, logs: S3Bucket, sources) -> S3BucketPolicy:
-        p = self._props
         delivery = Statement(
             "AllowServerAccessLogDelivery", "s3:PutObject", f"{logs.arn}/*",
             {"ArnLike": {"aws:SourceArn": [b.arn for b in sources]},
