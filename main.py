@@ -18,7 +18,7 @@ from constructs import Construct
 from cdktf import App, AssetType, TerraformAsset, TerraformOutput, TerraformStack
 from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderAssumeRole, AwsProviderDefaultTags
 
-from modules.account import AccountContext
+from modules.account import StackContext
 from modules import domain_replacement
 from modules.emr_account import EmrAccount, EmrAccountInputs, EmrAccountProps
 from modules.emr_account_inputs import EMR_ACCOUNT_STACK
@@ -39,7 +39,7 @@ from modules.state_backend import (
 from modules.security_groups import SecurityGroups, SecurityGroupsProps
 from modules.storage import Storage, StorageProps
 from modules.studio import StudioDomain, StudioDomainProps
-from modules.tf import declare_outputs, expr, expr_map
+from modules.tf import declare_outputs, expr, hcl, string_map, template
 from modules.vpc_endpoints import VpcEndpoints, VpcEndpointsProps
 
 REPO_ROOT = os.path.dirname(os.path.abspath(__file__))
@@ -53,6 +53,13 @@ LOCAL_STATE_DIR = "../../../.state"
 # promises (configuration, state, the lock file and -lockfile=readonly), a 2.0 may not; CI installs
 # the newest release in this range (.github/workflows).
 TERRAFORM_VERSION = ">= 1.10, < 2.0.0"
+MANAGED_BY = "cdktf-sagemaker-emr-platform"
+
+
+def default_tags(tags: str, domain_name: str) -> AwsProviderDefaultTags:
+    """The tags the provider puts on every resource: the workspace's ``tags`` and the domain's."""
+    return AwsProviderDefaultTags(tags=string_map(template("merge({tags}, {own})", tags=tags, own={
+        "platform:domain": domain_name, "managed-by": hcl(MANAGED_BY)})))
 
 
 class StateBackendStack(TerraformStack):
@@ -65,11 +72,12 @@ class StateBackendStack(TerraformStack):
         for spec in STATE_INPUTS:
             declare_input(self, spec)
         AwsProvider(self, "aws", region=expr("var.region"))
-        state = StateBucket(self, "state", AccountContext(self, "account").account_id)
-        settings = {"bucket": state.bucket, "region": state.region, "kms_key_id": state.kms_key_arn,
-                    "dynamodb_table": state.lock_table}
+        StackContext(self, "account", region="var.region")
+        state = StateBucket(self, "state")
         TerraformOutput(self, "backend_settings", description="Settings of the platform stack's S3 backend",
-                        value=expr("{" + ", ".join(f"{k} = {v}" for k, v in settings.items()) + "}"))
+                        value=template("{{bucket = {bucket}, region = {region}, kms_key_id = {key}, "
+                                       "dynamodb_table = {table}}}", bucket=state.bucket, region=state.region,
+                                       key=state.kms_key_arn, table=state.lock_table))
 
 
 class PlatformStack(TerraformStack):
@@ -81,13 +89,11 @@ class PlatformStack(TerraformStack):
 
         inputs = PlatformInputs(self, "inputs")
         var = inputs.var
-        AwsProvider(self, "aws", region=expr(var("region")), default_tags=[AwsProviderDefaultTags(
-            tags=expr_map(f'merge({var("tags")}, {{"platform:domain" = {var("domain_name")}, '
-                          '"managed-by" = "cdktf-sagemaker-emr-platform"})'))])
-        account = AccountContext(self, "account")
+        AwsProvider(self, "aws", region=expr(var("region")),
+                    default_tags=[default_tags(var("tags"), var("domain_name"))])
+        StackContext(self, "account", region=var("region"))
         templates = TerraformAsset(self, "emr_templates", path=EMR_TEMPLATES_DIR, type=AssetType.DIRECTORY)
         key = PlatformKey(self, "encryption", PlatformKeyProps(name=inputs.name_prefix))
-        regional = dict(partition=account.partition, account_id=account.account_id, region=var("region"))
 
         network = Network(self, "network", NetworkProps(
             name=inputs.name_prefix, create=inputs.create_vpc, vpc_cidr=var("vpc_cidr"), az_count=var("az_count"),
@@ -99,31 +105,29 @@ class PlatformStack(TerraformStack):
         limits = InputLimits(self, "input_limits", InputLimitsProps(
             variables=inputs.variables,
             # The clusters' subnet is the first private one (emr_catalog's subnet_id below).
-            cluster_zone=f"({inputs.create_vpc} ? {network.zone_names}[0] : null)"))
+            cluster_zone=template("({create} ? {zones}[0] : null)", create=inputs.create_vpc,
+                                  zones=network.zone_names)))
         flow_logs = FlowLogs(self, "flow_logs", FlowLogsProps(
             name=inputs.name_prefix, role_name_prefix=inputs.global_name_prefix, create=inputs.create_vpc,
             vpc_id=network.created_vpc_id, kms_key_arn=key.key_arn, retention_days=var("log_retention_days"),
-            permissions_boundary_arn=var("permissions_boundary_arn"), **regional))
-        serverless_enabled = f'length({var("emr_serverless_applications")}) > 0'
+            permissions_boundary_arn=var("permissions_boundary_arn")))
+        serverless_enabled = template("length({apps}) > 0", apps=var("emr_serverless_applications"))
         groups = SecurityGroups(self, "security_groups", SecurityGroupsProps(
-            name=inputs.name_prefix, vpc_id=network.vpc_id, region=var("region"), emr_enabled=var("enable_emr"),
+            name=inputs.name_prefix, vpc_id=network.vpc_id, emr_enabled=var("enable_emr"),
             studio_internet_access=var("studio_internet_access"), emr_serverless_enabled=serverless_enabled))
         storage = Storage(self, "storage", StorageProps(
-            name=inputs.name_prefix, partition=account.partition, account_id=account.account_id,
-            region=var("region"), templates_dir=templates.path, kms_key_arn=key.key_arn,
+            name=inputs.name_prefix, templates_dir=templates.path, kms_key_arn=key.key_arn,
             log_retention_days=var("log_retention_days")))
         VpcEndpoints(self, "endpoints", VpcEndpointsProps(
-            name=inputs.name_prefix, region=var("region"), vpc_id=network.vpc_id,
+            name=inputs.name_prefix, vpc_id=network.vpc_id,
             private_subnet_ids=network.private_subnet_ids, private_route_table_ids=network.private_route_table_ids,
             # With EMR Serverless's API and its Livy endpoint while the workspace has applications.
             security_group_id=groups.endpoints,
             interface_services=interface_services(),
-            partition=account.partition, account_id=account.account_id,
-            platform_bucket_arns=f"[{storage.artifacts_bucket_arn}, {storage.data_bucket_arn}]",
+            platform_bucket_arns=[storage.artifacts_bucket_arn, storage.data_bucket_arn],
             allowed_buckets=var("allowed_s3_buckets"), subnet_rules=[limits.existing_subnets_apart]))
         iam = PlatformIam(self, "iam", PlatformIamProps(
-            name_prefix=inputs.global_name_prefix, partition=account.partition, account_id=account.account_id,
-            region=var("region"), artifacts_bucket_arn=storage.artifacts_bucket_arn,
+            name_prefix=inputs.global_name_prefix, artifacts_bucket_arn=storage.artifacts_bucket_arn,
             data_bucket_arn=storage.data_bucket_arn, emr_enabled=var("enable_emr"),
             permissions_boundary_arn=var("permissions_boundary_arn"), kms_key_arn=key.key_arn))
         runtime = EmrRuntimeRoles(self, "emr_runtime_roles", EmrRuntimeRolesProps(
@@ -132,7 +136,7 @@ class PlatformStack(TerraformStack):
             instance_role_arn=iam.emr_instance_role_arn, instance_role_name=iam.emr_instance_role_name,
             studio_role_name=iam.studio_execution_role_name,
             permissions_boundary_arn=var("permissions_boundary_arn"), grant_rule=runtime_role_grants_fit,
-            serverless_role_names=runtime_role_names(var("emr_serverless_applications")), **regional))
+            serverless_role_names=runtime_role_names(var("emr_serverless_applications"))))
         studio = StudioDomain(self, "studio", StudioDomainProps(
             domain_name=var("domain_name"), network_mode=var("network_mode"), vpc_id=network.vpc_id,
             subnet_ids=network.private_subnet_ids, security_group_id=groups.studio,
@@ -154,8 +158,10 @@ class PlatformStack(TerraformStack):
             launch_role_arn=iam.launch_role_arn, principal_arns=studio.execution_role_arns,
             versions_kept=var("emr_product_versions_kept"),
             # Product ids of the previous apply, unless it was in another region (a moved workspace).
-            previous_product_ids=(f'{{for name, id in {previous_output("product_ids", "{}")} : name => id '
-                                  f'if {previous_output("domain_replacement_inputs.region")} == {var("region")}}}')))
+            previous_product_ids=template(
+                "{{for name, id in {ids} : name => id if {region} == {current}}}",
+                ids=previous_output("product_ids", "{}"), region=previous_output("domain_replacement_inputs.region"),
+                current=var("region"))))
         iam.grant_emr_product_launch(catalog.product_arns)
         serverless = EmrServerless(self, "emr_serverless", EmrServerlessProps(
             name=inputs.name_prefix, applications=var("emr_serverless_applications"),
@@ -166,11 +172,10 @@ class PlatformStack(TerraformStack):
         iam.grant_launch_time_parameters(catalog.launch_time_parameter_arns)
         iam.grant_assumable_roles(var("emr_assumable_role_arns"))
         key.attach_policy(PlatformKeyPolicyProps(
-            key_user_role_arns=(f"concat(values({studio.execution_role_arns}), "
-                                f"[{iam.emr_service_role_arn}, {iam.emr_instance_role_arn}], "
-                                f"values({runtime.role_arns}))"),
-            bucket_arn_pattern=storage.bucket_arn_pattern, log_group_arns=f"[{flow_logs.log_group_arn}]",
-            **regional))
+            key_user_role_arns=template(
+                "concat(values({studio}), {emr}, values({runtime}))", studio=studio.execution_role_arns,
+                emr=[iam.emr_service_role_arn, iam.emr_instance_role_arn], runtime=runtime.role_arns),
+            bucket_arn_pattern=storage.bucket_arn_pattern, log_group_arns=[flow_logs.log_group_arn]))
 
         outputs = {
             "domain_id": (studio.domain_id, "SageMaker Studio domain id"),
@@ -201,13 +206,15 @@ class PlatformStack(TerraformStack):
             "emr_instance_profile_name": (iam.emr_instance_profile_name, "EMR instance profile"),
             "launch_role_arn": (iam.launch_role_arn, "Service Catalog launch-constraint role"),
             "emr_runtime_role_arns": (runtime.role_arns, "EMR runtime role name => ARN (emr_runtime_roles)"),
-            "user_emr_runtime_roles": (f"{{for name, u in {inputs.user_profiles} : name => u.emr_runtime_roles}}",
+            "user_emr_runtime_roles": (template("{{for name, u in {users} : name => u.emr_runtime_roles}}",
+                                                users=inputs.user_profiles),
                                        "User => the EMR runtime roles Studio offers them (names)"),
             "emr_serverless_application_ids": (serverless.application_ids,
                                                "EMR Serverless application id per emr_serverless_applications "
                                                "entry (Studio's connect takes it; destroy stops them first)"),
             "emr_serverless_runtime_role_arns": (
-                f'{{for n, a in var.emr_serverless_applications : n => {runtime.role_arns}[a.runtime_role]}}',
+                template("{{for n, a in {apps} : n => {roles}[a.runtime_role]}}",
+                         apps=var("emr_serverless_applications"), roles=runtime.role_arns),
                 "Runtime role per EMR Serverless application: the --emr-execution-role-arn of its connect"),
         }
         declare_outputs(self, outputs)
@@ -225,10 +232,8 @@ class EmrAccountStack(TerraformStack):
         configure_backend(self, backend, LOCAL_STATE_DIR)
         declare_previous_outputs(self, backend, LOCAL_STATE_DIR)
         inputs = EmrAccountInputs(self, "inputs")
-        AwsProvider(self, "aws", region=expr("var.region"), default_tags=[AwsProviderDefaultTags(
-            tags=expr_map('merge(var.tags, {"platform:domain" = var.domain_name, '
-                          '"managed-by" = "cdktf-sagemaker-emr-platform"})'))],
-            assume_role=[AwsProviderAssumeRole(role_arn=expr("var.deployment_role_arn"))])
+        AwsProvider(self, "aws", region=expr("var.region"), default_tags=[default_tags("var.tags", "var.domain_name")],
+                    assume_role=[AwsProviderAssumeRole(role_arn=expr("var.deployment_role_arn"))])
         templates = TerraformAsset(self, "emr_templates", path=EMR_TEMPLATES_DIR, type=AssetType.DIRECTORY)
         EmrAccount(self, "emr_account", inputs, EmrAccountProps(
             templates_dir=templates.path, template_names=tuple(template_names(EMR_TEMPLATES_DIR))))

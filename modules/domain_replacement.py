@@ -18,6 +18,8 @@ without loading the AWS bindings.
 from dataclasses import dataclass
 from typing import Callable, Dict, Tuple
 
+from modules.hcl import text
+
 DOMAIN_TYPE = "aws_sagemaker_domain"
 USER_PROFILE_TYPE = "aws_sagemaker_user_profile"
 ALLOW_VARIABLE = "allow_domain_replacement"
@@ -98,24 +100,29 @@ def precondition(previous_output: Callable[[str, str], str]) -> Tuple[str, str]:
     how = "{" + ", ".join(f"{f.name} = {_hcl_string(f.how)}" for f in FORCING_INPUTS) + "}"
     users = previous_output("user_profile_names", "[]")
     efs = previous_output("home_efs_id", '""')
-    lines = (f'join("\\n", [for k in {changed} : "  - ${{ {blame}[k]}}: ${{k}} changed from '
-             f'${{jsonencode({before}[k])}} to ${{jsonencode({now}[k])}} (${{ {how}[k]}})"])')
-    home = (f'var.home_efs_retention == "Delete" ? "their home directories are deleted with the home EFS '
-            f'${{{efs}}} (home_efs_retention = Delete)." : "their home directories stay on the old home EFS '
-            f'${{{efs}}} (home_efs_retention = Retain) but orphaned: nobody reaches them from Studio any more '
-            f'(copy out what is needed, then delete the EFS)."')
+    lines = (f'join("\\n", [for k in {changed} : '
+             + text('"  - {blame}: {k} changed from {before} to {now} ({how})"])', blame=f" {blame}[k]", k="k",
+                    before=f"jsonencode({before}[k])", now=f"jsonencode({now}[k])", how=f" {how}[k]"))
+    home = text('var.home_efs_retention == "Delete" ? "their home directories are deleted with the home EFS '
+                '{efs} (home_efs_retention = Delete)." : "their home directories stay on the old home EFS '
+                "{efs} (home_efs_retention = Retain) but orphaned: nobody reaches them from Studio any more "
+                '(copy out what is needed, then delete the EFS)."', efs=efs)
     moved = f'contains({changed}, "region")'
     domain_id = previous_output("domain_id", '"?"')
+    workspace = "terraform.workspace"
     message = (
-        f"{PRECONDITION_MARK} this plan ${{{moved} ? \"re-creates\" : \"replaces\"}} the SageMaker domain "
-        f"${{try({before}.domain_name, var.domain_name)}} (${{{domain_id}}}) of "
-        "workspace ${terraform.workspace}, and the domain guard refuses it.\n"
-        f"Forced by:\n${{{lines}}}\n"
-        f"Users lose: ${{length({users})}} user profile(s) (${{join(\", \", {users})}}): {LOSS_SENTENCE}; "
-        f"${{{home}}}\n"
-        "Next: undo that change in workspaces/${terraform.workspace}.tfvars.json; or, to "
-        f"${{{moved} ? \"move\" : \"replace\"}} the domain in this one apply: scripts/platform apply "
-        f"${{terraform.workspace}} {ALLOW_FLAG} (or \"{ALLOW_VARIABLE}\": true in "
-        f"workspaces/${{terraform.workspace}}.tfvars.json for this one apply, removed afterwards; with cdktf: "
-        f"--var {ALLOW_VARIABLE}=true).")
+        PRECONDITION_MARK + text(
+            " this plan {verb} the SageMaker domain {name} ({domain_id}) of workspace {workspace}, and the domain "
+            "guard refuses it.\nForced by:\n{lines}\nUsers lose: {count} user profile(s) ({names}): ",
+            verb=f'{moved} ? "re-creates" : "replaces"', name=f"try({before}.domain_name, var.domain_name)",
+            domain_id=domain_id, workspace=workspace, lines=lines, count=f"length({users})",
+            names=f'join(", ", {users})')
+        + LOSS_SENTENCE + "; " + text(
+            "{home}\nNext: undo that change in workspaces/{workspace}.tfvars.json; or, to {action} the domain in "
+            "this one apply: scripts/platform apply {workspace} ", home=home, workspace=workspace,
+            action=f'{moved} ? "move" : "replace"')
+        + ALLOW_FLAG + f' (or "{ALLOW_VARIABLE}": true in '
+        + text("workspaces/{workspace}.tfvars.json for this one apply, removed afterwards; with cdktf: ",
+               workspace=workspace)
+        + f"--var {ALLOW_VARIABLE}=true).")
     return f"var.{ALLOW_VARIABLE} || length({changed}) == 0", message

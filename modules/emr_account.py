@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 from constructs import Construct
 
-from modules.account import AccountContext
+from modules.account import StackContext
 from modules.emr_account_inputs import EMR_ACCOUNT_INPUTS, EMR_ACCOUNT_SPECS
 from modules.emr_catalog import EmrCatalog, EmrCatalogProps, catalog_variables
 from modules.emr_security import EmrSecurity, EmrSecurityProps
@@ -38,7 +38,7 @@ from modules.network import FlowLogs, FlowLogsProps, Network, NetworkProps
 from modules.previous_state import previous_output
 from modules.security_groups import SecurityGroups, SecurityGroupsProps
 from modules.storage import Storage, StorageProps
-from modules.tf import declare_outputs, local
+from modules.tf import declare_outputs, local, quoted, string
 
 
 def var(name: str) -> str:
@@ -62,8 +62,9 @@ class EmrAccountInputs(Construct):
     def __init__(self, scope: Construct, id: str) -> None:
         super().__init__(scope, id)
         self.variables = {spec.name: declare_input(self, spec) for spec in EMR_ACCOUNT_INPUTS}
-        self.name_prefix = "var.domain_name"
-        self.global_name_prefix = local(self, "global_name_prefix", '"${var.domain_name}-${var.region}"')
+        self.name_prefix = string("var.domain_name")
+        self.global_name_prefix = string(local(self, "global_name_prefix", quoted(
+            "{name}-{region}", name="var.domain_name", region="var.region")))
 
 
 class EmrAccount(Construct):
@@ -72,8 +73,7 @@ class EmrAccount(Construct):
     def __init__(self, scope: Construct, id: str, inputs: EmrAccountInputs, props: EmrAccountProps) -> None:
         super().__init__(scope, id)
         name, global_name = inputs.name_prefix, inputs.global_name_prefix
-        account = AccountContext(self, "account")
-        regional = dict(partition=account.partition, account_id=account.account_id, region=var("region"))
+        StackContext(self, "account", region=var("region"))
         key = PlatformKey(self, "encryption", PlatformKeyProps(name=name))
         create_vpc = "var.existing_vpc_id == null"
         network = Network(self, "network", NetworkProps(
@@ -85,18 +85,18 @@ class EmrAccount(Construct):
         flow_logs = FlowLogs(self, "flow_logs", FlowLogsProps(
             name=name, role_name_prefix=global_name, create=create_vpc, vpc_id=network.created_vpc_id,
             kms_key_arn=key.key_arn, retention_days=var("log_retention_days"),
-            permissions_boundary_arn=var("permissions_boundary_arn"), **regional))
+            permissions_boundary_arn=var("permissions_boundary_arn")))
         groups = SecurityGroups(self, "security_groups", SecurityGroupsProps(
-            name=name, vpc_id=network.vpc_id, region=var("region"), emr_enabled=var("enable_emr"),
+            name=name, vpc_id=network.vpc_id, emr_enabled=var("enable_emr"),
             studio_internet_access="false", studio_cidrs=var("studio_cidr_blocks")))
         storage = Storage(self, "storage", StorageProps(
             name=name, templates_dir=props.templates_dir, kms_key_arn=key.key_arn,
-            log_retention_days=var("log_retention_days"), **regional))
+            log_retention_days=var("log_retention_days")))
         iam = PlatformIam(self, "iam", PlatformIamProps(
             name_prefix=global_name, artifacts_bucket_arn=storage.artifacts_bucket_arn,
             data_bucket_arn=storage.data_bucket_arn, emr_enabled=var("enable_emr"),
             permissions_boundary_arn=var("permissions_boundary_arn"), kms_key_arn=key.key_arn,
-            studio_trusted_role_arns=var("studio_execution_role_arns"), **regional))
+            studio_trusted_role_arns=var("studio_execution_role_arns")))
         emr_security = EmrSecurity(self, "emr_security", EmrSecurityProps(
             name=name, enabled=var("enable_emr"), kms_key_arn=key.key_arn))
         catalog = EmrCatalog(self, "emr_catalog", EmrCatalogProps(
@@ -104,16 +104,14 @@ class EmrAccount(Construct):
             template_names=list(props.template_names),
             **catalog_variables(var, emr_security, iam, storage, network, groups),
             artifacts_bucket=storage.artifacts_bucket, artifacts_bucket_domain=storage.artifacts_bucket_domain,
-            launch_role_arn=iam.launch_role_arn, principal_arns=f'{{"studio" = {iam.studio_execution_role_arn}}}',
+            launch_role_arn=iam.launch_role_arn, principal_arns={"studio": iam.studio_execution_role_arn},
             versions_kept=var("emr_product_versions_kept"),
-            previous_product_ids=f'{previous_output("product_ids", "{}")}'))
+            previous_product_ids=previous_output("product_ids", "{}")))
         iam.grant_emr_product_launch(catalog.product_arns)
         iam.grant_launch_time_parameters(catalog.launch_time_parameter_arns)
         key.attach_policy(PlatformKeyPolicyProps(
-            key_user_role_arns=(f"[{iam.studio_execution_role_arn}, {iam.emr_service_role_arn}, "
-                                f"{iam.emr_instance_role_arn}]"),
-            bucket_arn_pattern=storage.bucket_arn_pattern, log_group_arns=f"[{flow_logs.log_group_arn}]",
-            **regional))
+            key_user_role_arns=[iam.studio_execution_role_arn, iam.emr_service_role_arn, iam.emr_instance_role_arn],
+            bucket_arn_pattern=storage.bucket_arn_pattern, log_group_arns=[flow_logs.log_group_arn]))
 
         outputs = {
             "assumable_role_arn": (iam.studio_execution_role_arn, "The role Studio users assume here: the "

@@ -12,6 +12,7 @@ from dataclasses import replace
 from typing import Tuple
 
 from modules.cidr_rules import is_network_cidr
+from modules.hcl import text
 from modules.inputs import ASSUMABLE_ROLE_ARN, INPUT_SPECS, InputSpec
 
 EMR_ACCOUNT_STACK = "emr-account"
@@ -47,29 +48,32 @@ EMR_ACCOUNT_INPUTS: Tuple[InputSpec, ...] = (
         rules=[(f"length({_ROLES}) > 0", "studio_execution_role_arns is empty: name the domain's execution "
                                           "roles, else nobody can assume this account's Studio role."),
                (f'alltrue([for a in {_ROLES} : can(regex("{ASSUMABLE_ROLE_ARN}", a))])',
-                "studio_execution_role_arns has entries that are not IAM role ARNs: "
-                f'${{jsonencode([for a in {_ROLES} : a if !can(regex("{ASSUMABLE_ROLE_ARN}", a))])}}.'),
+                text("studio_execution_role_arns has entries that are not IAM role ARNs: {roles}.",
+                     roles=f'jsonencode([for a in {_ROLES} : a if !can(regex("{ASSUMABLE_ROLE_ARN}", a))])')),
                (f"{TRUST_POLICY_FRAME} + length(join(\"\", {_ROLES})) + 3 * length({_ROLES}) <= "
                 f"{TRUST_POLICY_CHARACTERS}",
-                "studio_execution_role_arns has ${length(" + _ROLES + ")} roles, too long for a trust policy: "
-                f"IAM allows {TRUST_POLICY_CHARACTERS:,} characters by default (Role trust policy length)."),
+                text("studio_execution_role_arns has {count} roles, too long for a trust policy: ",
+                     count=f"length({_ROLES})")
+                + f"IAM allows {TRUST_POLICY_CHARACTERS:,} characters by default (Role trust policy length)."),
                (f"length(distinct({_ROLES})) == length({_ROLES})",
-                f"studio_execution_role_arns = ${{jsonencode({_ROLES})}} lists a role twice.")]),
+                text("studio_execution_role_arns = {roles} lists a role twice.", roles=f"jsonencode({_ROLES})"))]),
     InputSpec(
         "studio_cidr_blocks", "list(string)",
         "CIDRs of the domain's private subnets, reached over a VPC peering or a shared VPC: the EMR master "
         "admits Livy (8998) and HiveServer2 (10000) from them.",
         required=True,
         rules=[(f"length({_CIDRS}) > 0 && alltrue([for c in {_CIDRS} : {is_network_cidr('c')}])",
-                f"studio_cidr_blocks = ${{jsonencode({_CIDRS})}} is invalid: give the domain's private subnet "
-                "CIDRs, each an IPv4 CIDR with its network address, e.g. 10.30.0.0/19.")]),
+                text("studio_cidr_blocks = {cidrs} is invalid: give the domain's private subnet "
+                     "CIDRs, each an IPv4 CIDR with its network address, e.g. 10.30.0.0/19.",
+                     cidrs=f"jsonencode({_CIDRS})"))]),
     InputSpec(
         "deployment_role_arn", "string",
         "Role Terraform assumes in the EMR account (the provider's assume_role), for credentials of another "
         "account. Null: the credentials' own account is the EMR account.",
         default=None,
         rules=[(f'var.deployment_role_arn == null || can(regex("{ASSUMABLE_ROLE_ARN}", var.deployment_role_arn))',
-                'deployment_role_arn = "${coalesce(var.deployment_role_arn, "null")}" is not an IAM role ARN.')]),
+                text('deployment_role_arn = "{arn}" is not an IAM role ARN.',
+                     arn='coalesce(var.deployment_role_arn, "null")'))]),
     *(INPUT_SPECS[name] for name in SHARED[3:]),
 )
 

@@ -44,7 +44,9 @@ from cdktf_cdktf_provider_aws.servicecatalog_product_portfolio_association impor
 from cdktf_cdktf_provider_aws.servicecatalog_provisioning_artifact import ServicecatalogProvisioningArtifact
 from cdktf_cdktf_provider_aws.ssm_parameter import SsmParameter
 
-from modules.tf import address, count_when, data_address, expr, expr_map, local, one, skip_checks
+from modules.tf import (
+    Expression, address, count_when, data_address, expr, expr_map, hcl, local, one, quoted, skip_checks, string,
+    string_list, string_map, template)
 
 STUDIO_VISIBILITY_TAG = {"sagemaker:studio-visibility:emr": "true"}
 # Where the launch-time variables live in SSM: /<SSM_PREFIX>/<domain>/emr-templates/<variable>.
@@ -75,13 +77,13 @@ def catalog_variables(var, emr_security, iam, storage, network, groups) -> Dict[
             "log_uri": storage.emr_log_uri,
             "bootstrap_script_uri": storage.bootstrap_script_uri,
             "livy_session_timeout": var("livy_session_timeout"),
-            "idle_timeout_seconds": f'{var("emr_idle_timeout_minutes")} * 60',
+            "idle_timeout_seconds": template("{minutes} * 60", minutes=var("emr_idle_timeout_minutes")),
             "release_labels": var("emr_release_labels"),
             "instance_types": var("emr_instance_types"),
             "core_instance_counts": var("emr_core_instance_counts"),
         },
         launch_time_variables={
-            "subnet_id": f"{network.private_subnet_ids}[0]",
+            "subnet_id": template("{subnets}[0]", subnets=network.private_subnet_ids),
             "master_security_group_id": groups.emr_master,
             "core_security_group_id": groups.emr_core,
             "service_access_security_group_id": groups.emr_service_access,
@@ -111,53 +113,54 @@ class EmrCatalogProps:
     artifacts_bucket: str
     artifacts_bucket_domain: str
     launch_role_arn: str
-    principal_arns: str
+    principal_arns: Expression
     """Map whose keys are known at plan time => IAM role ARN allowed to launch."""
     versions_kept: str
     """Number of versions kept per product (at least 2)."""
-    previous_product_ids: str
+    previous_product_ids: Expression
     """The ``product_ids`` output of the workspace's previous apply (``{}`` on the first)."""
 
 
 class EmrCatalog(Construct):
     """Exposes ``portfolio_id``, ``product_ids`` (template name => id),
     ``product_arns`` (a list), ``current_versions`` (template name => version
-    name) and ``launch_time_parameter_arns`` (a list) as expressions."""
+    name) and ``launch_time_parameter_arns`` (a list) as tokens (modules/tf.py)."""
 
     def __init__(self, scope: Construct, id: str, props: EmrCatalogProps) -> None:
         super().__init__(scope, id)
         p = props
         enabled = count_when(p.enabled)
         portfolio = ServicecatalogPortfolio(
-            self, "portfolio", count=enabled, name=expr(f'"${{{p.name}}}-emr"'),
-            provider_name=expr(f'"ML platform (${{{p.name}}})"'),
-            description=expr(f'"EMR clusters that SageMaker Studio users of domain ${{{p.name}}} may launch"'))
+            self, "portfolio", count=enabled, name=quoted("{name}-emr", name=p.name),
+            provider_name=quoted("ML platform ({name})", name=p.name),
+            description=quoted("EMR clusters that SageMaker Studio users of domain {name} may launch", name=p.name))
         portfolio_id = expr(one(portfolio, "id"))
 
         references, parameter_arns, parameters = {}, [], []
         for variable, value in sorted(p.launch_time_variables.items()):
             # The name, not the resource's attribute: the templates render (as locals) without EMR too.
-            name = f"/{SSM_PREFIX}/${{{p.name}}}/emr-templates/{variable}"
+            name = f"/{SSM_PREFIX}/{{name}}/emr-templates/{variable}"
             parameter = SsmParameter(
                 self, f"{variable}_parameter", count=enabled, type="String", value=expr(value),
-                name=expr(f'"{name}"'),
+                name=quoted(name, name=p.name),
                 description=f"{variable} of the EMR product templates, resolved when a cluster is launched")
             skip_checks(parameter, {"CKV2_AWS_34": SSM_NOT_SECRET})
-            references[variable] = f'"{{{{resolve:ssm:{name}}}}}"'
+            references[variable] = quoted("{{{{resolve:ssm:" + name + "}}}}", name=p.name)
             parameter_arns.append(one(parameter, "arn"))
             parameters.append(parameter)
-        variables = "{" + ", ".join(f"{k} = {v}" for k, v in sorted({**p.template_variables, **references}.items())) + "}"
+        variables = dict(sorted({**p.template_variables, **references}.items()))
         product_ids, product_arns, current_versions, imports = {}, [], {}, []
         for name in p.template_names:
             tid = re.sub(r"[^A-Za-z0-9_]", "_", name)
-            rendered = local(self, f"emr_template_{tid}",
-                             f'templatefile("{p.templates_dir}/{name}{TEMPLATE_SUFFIX}", {variables})')
+            rendered = local(self, f"emr_template_{tid}", template(
+                "templatefile({path}, {{" + ", ".join(f"{k} = {{{k}}}" for k in variables) + "}})",
+                path=hcl(f"{p.templates_dir}/{name}{TEMPLATE_SUFFIX}"), **variables))
             upload = S3Object(
                 self, f"{tid}_template", count=enabled, bucket=expr(p.artifacts_bucket),
-                key=expr(f'"catalog/{name}/${{md5({rendered})}}{TEMPLATE_SUFFIX}"'),
+                key=quoted(f"catalog/{name}/{{digest}}{TEMPLATE_SUFFIX}", digest=template("md5({r})", r=rendered)),
                 content=expr(rendered), content_type="application/x-yaml",
                 depends_on=parameters)  # what the template names exists before a version of it
-            template_url = expr(f'"https://${{{p.artifacts_bucket_domain}}}/${{{one(upload, "key")}}}"')
+            template_url = quoted("https://{domain}/{key}", domain=p.artifacts_bucket_domain, key=one(upload, "key"))
             description = f"Rendered from emr_templates/{name}{TEMPLATE_SUFFIX}"
             versions = self._versions(tid, name, rendered, p)
             version = ServicecatalogProvisioningArtifact(
@@ -168,10 +171,11 @@ class EmrCatalog(Construct):
                 lifecycle=TerraformResourceLifecycle(ignore_changes=[
                     "template_url", "disable_template_validation", "accept_language"]))
             imports.append({"for_each": expr(f"local.emr_version_imports_{tid}"), "to": f"{address(version)}[each.key]",
-                            "id": expr(f'"${{each.value}}:${{{versions}.product_id}}"')})
+                            "id": quoted("{artifact}:{product}", artifact="each.value",
+                                         product=template("{v}.product_id", v=versions))})
             product = ServicecatalogProduct(
                 self, f"{tid}_product", count=enabled, type="CLOUD_FORMATION_TEMPLATE",
-                name=expr(f'"${{{p.name}}}-{name}"'), owner=expr(f'"ML platform (${{{p.name}}})"'),
+                name=quoted("{domain}-" + name, domain=p.name), owner=quoted("ML platform ({domain})", domain=p.name),
                 description=f"EMR cluster from emr_templates/{name}{TEMPLATE_SUFFIX}",
                 provisioning_artifact_parameters=ServicecatalogProductProvisioningArtifactParameters(
                     name=expr(f"{versions}.current"), type="CLOUD_FORMATION_TEMPLATE",
@@ -188,24 +192,25 @@ class EmrCatalog(Construct):
                 self, f"{tid}_launch", count=enabled, type="LAUNCH", portfolio_id=portfolio_id,
                 product_id=expr(one(product, "id")),
                 description="Launch as the platform's EMR launch role",
-                parameters=expr(f"jsonencode({{RoleArn = {p.launch_role_arn}}})"),
+                parameters=template("jsonencode({{RoleArn = {role}}})", role=p.launch_role_arn),
                 depends_on=[association])
             product_ids[name] = one(product, "id")
             product_arns.append(one(product, "arn"))
 
-        principals = TerraformIterator.from_map(expr_map(f"{p.enabled} ? {p.principal_arns} : {{}}"))
+        principals = TerraformIterator.from_map(string_map(template(
+            "{enabled} ? {principals} : {{}}", enabled=p.enabled, principals=p.principal_arns)))
         ServicecatalogPrincipalPortfolioAssociation(
             self, "principal", for_each=principals, portfolio_id=portfolio_id,
             principal_arn=expr("each.value"), principal_type="IAM")
 
         TerraformStack.of(self).add_override("import", imports)
 
-        self.portfolio_id = one(portfolio, "id")
-        self.product_ids = "{" + ", ".join(f'"{k}" = {v}' for k, v in product_ids.items()) + "}"
-        self.product_arns = "[" + ", ".join(product_arns) + "]"
+        self.portfolio_id = string(one(portfolio, "id"))
+        self.product_ids = string_map(template("{ids}", ids=product_ids))
+        self.product_arns = string_list(template("{arns}", arns=product_arns))
         # The launch role reads them when CloudFormation resolves a launch's template.
-        self.launch_time_parameter_arns = "compact([" + ", ".join(parameter_arns) + "])"
-        self.current_versions = "{" + ", ".join(f'"{k}" = {v}' for k, v in current_versions.items()) + "}"
+        self.launch_time_parameter_arns = string_list(template("compact({arns})", arns=parameter_arns))
+        self.current_versions = string_map(template("{versions}", versions=current_versions))
 
     def _versions(self, tid: str, name: str, rendered: str, p: EmrCatalogProps) -> str:
         """``local.emr_versions_<tid>``: the product id of the previous apply
@@ -216,24 +221,30 @@ class EmrCatalog(Construct):
 
         The first version is the product's own while it is the only one, so
         ``managed`` stays empty until a second version joins it."""
-        product_id = f'lookup({p.previous_product_ids}, "{name}", null)'
+        product_id = template("lookup({ids}, {name}, null)", ids=p.previous_product_ids, name=hcl(name))
         existing = DataAwsServicecatalogProvisioningArtifacts(
-            self, f"{tid}_existing_versions", count=count_when(f"{p.enabled} && {product_id} != null"),
-            product_id=expr(product_id))
+            self, f"{tid}_existing_versions",
+            count=count_when(template("{enabled} && {product} != null", enabled=p.enabled, product=product_id)),
+            product_id=product_id)
         found = local(self, f"emr_versions_found_{tid}",
                       f"try({data_address(existing)}[0].provisioning_artifact_details, [])")
-        current = local(self, f"emr_version_{tid}", f'"v${{substr(md5({rendered}), 0, 12)}}"')
+        current = local(self, f"emr_version_{tid}", quoted(
+            "v{digest}", digest=template("substr(md5({r}), 0, 12)", r=rendered)))
         # Oldest first (RFC 3339 times sort as strings), without the current one.
-        older = local(self, f"emr_versions_older_{tid}", (
-            f'[for key in sort([for a in {found} : "${{a.created_time}}/${{a.id}}"]) : '
-            f'{{for a in {found} : a.id => a.name}}[split("/", key)[1]] '
-            f'if {{for a in {found} : a.id => a.name}}[split("/", key)[1]] != {current}]'))
-        kept = f"concat(slice({older}, max(0, length({older}) - ({p.versions_kept} - 1)), length({older})), [{current}])"
-        versions = local(self, f"emr_versions_{tid}", (
-            f"{{product_id = {product_id}, current = {current}, "
+        older = local(self, f"emr_versions_older_{tid}", template(
+            "[for key in sort([for a in {found} : {time_and_id}]) : "
+            '{{for a in {found} : a.id => a.name}}[split("/", key)[1]] '
+            'if {{for a in {found} : a.id => a.name}}[split("/", key)[1]] != {current}]',
+            found=found, time_and_id=quoted("{time}/{id}", time="a.created_time", id="a.id"), current=current))
+        kept = template("concat(slice({older}, max(0, length({older}) - ({kept} - 1)), length({older})), [{current}])",
+                        older=older, kept=p.versions_kept, current=current)
+        versions = local(self, f"emr_versions_{tid}", template(
+            "{{product_id = {product}, current = {current}, "
             # Nothing to manage while the product's own version is the only one.
-            f'managed = {{for name in length({found}) == 0 || length({older}) == 0 && length({found}) == 1 ? [] : '
-            f'{kept} : name => name == {current} ? "DEFAULT" : "DEPRECATED"}}}}'))
-        local(self, f"emr_version_imports_{tid}",
-              f"{{for a in {found} : a.name => a.id if contains(keys({versions}.managed), a.name)}}")
+            "managed = {{for name in length({found}) == 0 || length({older}) == 0 && length({found}) == 1 ? [] : "
+            '{kept} : name => name == {current} ? "DEFAULT" : "DEPRECATED"}}}}',
+            product=product_id, current=current, found=found, older=older, kept=kept))
+        local(self, f"emr_version_imports_{tid}", template(
+            "{{for a in {found} : a.name => a.id if contains(keys({versions}.managed), a.name)}}",
+            found=found, versions=versions))
         return versions

@@ -5,6 +5,7 @@ standard library only, like ``modules/input_rules.py`` (scripts/plan_summary.py 
 """
 from typing import List
 
+from modules.hcl import interpolated, shown
 from modules.input_rules import (
     MAX_EMR_EXECUTION_ROLES, Rule, hcl_strings, object_guarded, user_runtime_role_lists)
 
@@ -62,8 +63,8 @@ def emr_runtime_role_rules() -> List[Rule]:
                          f'!can([for x in tolist(r[a]) : regex("^.*$", x)])]')
     everything = ", ".join(attr(a) for a in EMR_RUNTIME_ROLE_ATTRIBUTES)
     empty = f"[for n, r in {roles} : n if can(keys(r)) && length(flatten([{everything}])) == 0]"
-    too_long = per_role(f"[for a in {known} : a if length({runtime_role_attribute('r', '${a}')}) > "
-                        f"{MAX_EMR_RUNTIME_ROLE_ENTRIES}]".replace(f'r["${{a}}"]', "r[a]"))
+    too_long = per_role(f"[for a in {known} : a if length({runtime_role_attribute('r', interpolated('a'))}) > "
+                        f"{MAX_EMR_RUNTIME_ROLE_ENTRIES}]".replace(f'r["{interpolated("a")}"]', "r[a]"))
     prefixes = per_role(f'[for p in {attr("data_prefixes")} : p if !can(regex("^{S3_PREFIX}$", p))]')
     reserved = per_role(f'[for p in {attr("data_prefixes")} : p if anytrue([for q in '
                         f'{hcl_strings(PLATFORM_DATA_PREFIXES)} : startswith(p, q) || startswith(q, p)])]')
@@ -71,54 +72,55 @@ def emr_runtime_role_rules() -> List[Rule]:
     bad_locations = per_role(f'[for l in {locations} : l if !can(regex("{S3_LOCATION}", l))]')
     other_buckets = per_role(f'[for l in {locations} : l if can(regex("{S3_LOCATION}", l)) && '
                              f'!contains(var.allowed_s3_buckets, split("/", l)[0])]')
+    bad_names = f'[for n in {names} : n if !can(regex("{EMR_RUNTIME_ROLE_NAME}", n))]'
     databases = per_role(f'[for d in {attr("glue_databases")} : d if !can(regex("{GLUE_DATABASE_NAME}", d))]')
     return [
         (f"can(keys({roles}))",
-         f"emr_runtime_roles = ${{jsonencode({roles})}} is not an object: give runtime role name => settings, "
+         f"emr_runtime_roles = {shown(roles)} is not an object: give runtime role name => settings, "
          'e.g. {"team-a": {"data_prefixes": ["team-a/"]}}.'),
         *object_guarded("emr_runtime_roles", [
-        (f'length([for n in {names} : n if !can(regex("{EMR_RUNTIME_ROLE_NAME}", n))]) == 0',
-         "emr_runtime_roles has invalid names: "
-         f'${{jsonencode([for n in {names} : n if !can(regex("{EMR_RUNTIME_ROLE_NAME}", n))])}}. A runtime role '
+        (f"length({bad_names}) == 0",
+         f"emr_runtime_roles has invalid names: {shown(bad_names)}. A runtime role "
          "name has 1 to 20 lowercase letters, digits and hyphens and starts and ends with a letter or digit (it "
          "ends the IAM role's name, <domain_name>-<region>-rt-<name>, which IAM limits to 64 characters)."),
         (f"length({names}) <= {MAX_EMR_RUNTIME_ROLES}",
-         f"emr_runtime_roles has ${{length({names})}} roles: at most {MAX_EMR_RUNTIME_ROLES}. Each is a user of "
+         f"emr_runtime_roles has {interpolated(f'length({names})')} roles: at most {MAX_EMR_RUNTIME_ROLES}. "
+         "Each is a user of "
          "the domain's KMS key, whose policy AWS limits to 32,768 bytes; let teams share a role."),
         (f"length({not_objects}) == 0",
-         f"emr_runtime_roles has entries that are not objects: ${{jsonencode({not_objects})}}. A runtime role is "
+         f"emr_runtime_roles has entries that are not objects: {shown(not_objects)}. A runtime role is "
          f"an object of {', '.join(EMR_RUNTIME_ROLE_ATTRIBUTES)}."),
         (f"length({unknown}) == 0",
-         f"emr_runtime_roles has unknown attributes: ${{jsonencode({unknown})}}. A runtime role may set only "
+         f"emr_runtime_roles has unknown attributes: {shown(unknown)}. A runtime role may set only "
          f"{', '.join(EMR_RUNTIME_ROLE_ATTRIBUTES)}."),
         (f"length({not_lists}) == 0",
-         f"emr_runtime_roles has attributes that are not lists of strings: ${{jsonencode({not_lists})}}. Write "
+         f"emr_runtime_roles has attributes that are not lists of strings: {shown(not_lists)}. Write "
          'each as a list, e.g. "data_prefixes": ["team-a/"].'),
         (f"length({empty}) == 0",
-         f"emr_runtime_roles has roles that grant no data: ${{jsonencode({empty})}}. Give each at least one of "
+         f"emr_runtime_roles has roles that grant no data: {shown(empty)}. Give each at least one of "
          f"{', '.join(EMR_RUNTIME_ROLE_ATTRIBUTES)}, or remove it."),
         (f"length({too_long}) == 0",
          f"emr_runtime_roles has attributes with more than {MAX_EMR_RUNTIME_ROLE_ENTRIES} entries: "
-         f"${{jsonencode({too_long})}}. Each list is at most {MAX_EMR_RUNTIME_ROLE_ENTRIES} long, so the role's "
+         f"{shown(too_long)}. Each list is at most {MAX_EMR_RUNTIME_ROLE_ENTRIES} long, so the role's "
          "policy fits IAM's 10,240 characters; use broader prefixes."),
         (f"length({prefixes}) == 0",
          f"emr_runtime_roles has data_prefixes that are not S3 prefixes such as team-a/ or team-a/curated/: "
-         f"${{jsonencode({prefixes})}}. A prefix is /-separated, ends with /, does not start with /, and uses "
+         f"{shown(prefixes)}. A prefix is /-separated, ends with /, does not start with /, and uses "
          "letters, digits and ! _ . ' ( ) - (no wildcards)."),
         (f"length({reserved}) == 0",
          f"emr_runtime_roles has data_prefixes that overlap the platform's own prefixes of the data bucket "
          f"({', '.join(PLATFORM_DATA_PREFIXES)}: EMR logs and Studio's shared notebooks): "
-         f"${{jsonencode({reserved})}}. Use a prefix of its own, e.g. team-a/."),
+         f"{shown(reserved)}. Use a prefix of its own, e.g. team-a/."),
         (f"length({bad_locations}) == 0",
          f"emr_runtime_roles has read_locations or write_locations that are not bucket/prefix/ such as "
-         f"my-datasets/ or my-datasets/team-a/: ${{jsonencode({bad_locations})}}. No s3:// and no wildcards; "
+         f"my-datasets/ or my-datasets/team-a/: {shown(bad_locations)}. No s3:// and no wildcards; "
          "end with /."),
         (f"length({other_buckets}) == 0",
          f"emr_runtime_roles has read_locations or write_locations in buckets that allowed_s3_buckets does not "
-         f"list: ${{jsonencode({other_buckets})}}. The VPC's S3 endpoint admits only the platform's and those "
+         f"list: {shown(other_buckets)}. The VPC's S3 endpoint admits only the platform's and those "
          "buckets: add the bucket to allowed_s3_buckets (or use data_prefixes for the platform's data bucket)."),
         (f"length({databases}) == 0",
-         f"emr_runtime_roles has glue_databases that are not Glue database names: ${{jsonencode({databases})}}. "
+         f"emr_runtime_roles has glue_databases that are not Glue database names: {shown(databases)}. "
          "A Glue database name has 1 to 255 lowercase letters, digits and underscores."),
         (f"length({names}) == 0 || var.enable_emr",
          "emr_runtime_roles is set but enable_emr = false: runtime roles are for the domain's EMR clusters. Set "
@@ -144,17 +146,17 @@ def user_runtime_role_rules() -> List[Rule]:
     return [
         (f"length({undefined_defaults}) == 0",
          f"emr_default_runtime_roles names runtime roles that emr_runtime_roles does not define: "
-         f"${{jsonencode({undefined_defaults})}}. Defined runtime roles: ${{jsonencode({defined})}}."),
+         f"{shown(undefined_defaults)}. Defined runtime roles: {shown(defined)}."),
         *object_guarded("user_profiles", [
             (f"length({undefined}) == 0",
              f"user_profiles has emr_runtime_roles that emr_runtime_roles does not define: "
-             f"${{jsonencode({undefined})}}. Defined runtime roles: ${{jsonencode({defined})}}."),
+             f"{shown(undefined)}. Defined runtime roles: {shown(defined)}."),
             (f"length({too_many}) == 0",
              f"user_profiles gives users more than {MAX_EMR_EXECUTION_ROLES} runtime roles (their emr_runtime_roles "
-             f"and emr_default_runtime_roles together): ${{jsonencode({too_many})}}. SageMaker's "
+             f"and emr_default_runtime_roles together): {shown(too_many)}. SageMaker's "
              f"EmrSettings.ExecutionRoleArns holds at most {MAX_EMR_EXECUTION_ROLES} roles.")]),
         (f"length(keys(var.emr_runtime_roles)) == 0 || length({old}) == 0",
-         f"emr_release_labels has releases before emr-6.9.0 while emr_runtime_roles is set: ${{jsonencode({old})}}. "
+         f"emr_release_labels has releases before emr-6.9.0 while emr_runtime_roles is set: {shown(old)}. "
          "Studio connects to a cluster with a runtime role from EMR 6.9 on (AWS: Configure IAM runtime roles for "
          "Amazon EMR cluster access in Studio); offer 6.9.0 or later only, or remove emr_runtime_roles."),
     ]
@@ -173,8 +175,8 @@ def emr_default_runtime_role_rules() -> List[Rule]:
     emr_runtime_roles is a rule of emr_runtime_roles: two inputs' rules may not read each other)."""
     return [
         ("length(distinct(var.emr_default_runtime_roles)) == length(var.emr_default_runtime_roles)",
-         "emr_default_runtime_roles = ${jsonencode(var.emr_default_runtime_roles)} names a role twice."),
+         f"emr_default_runtime_roles = {shown('var.emr_default_runtime_roles')} names a role twice."),
         (f"length(var.emr_default_runtime_roles) <= {MAX_EMR_EXECUTION_ROLES}",
-         "emr_default_runtime_roles has ${length(var.emr_default_runtime_roles)} roles: SageMaker's "
+         f"emr_default_runtime_roles has {interpolated('length(var.emr_default_runtime_roles)')} roles: SageMaker's "
          f"EmrSettings.ExecutionRoleArns holds at most {MAX_EMR_EXECUTION_ROLES}."),
     ]

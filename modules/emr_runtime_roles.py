@@ -34,11 +34,9 @@ for a notebook's session instead of its instance role
   only (in the role's same managed policy): a user not given the role cannot
   run as it there either.
 
-Each policy is a JSON template whose lists Terraform computes (``${jsonencode(...)}``): they list
-each role's entries and users, which the inputs' rules bound (modules/input_rules.py).
+Each policy is statements as data (modules/policy.py) whose lists Terraform computes (list tokens):
+they list each role's entries and users, which the inputs' rules bound (modules/input_rules.py).
 """
-import json
-import re
 from dataclasses import dataclass
 from typing import Callable, Optional, Sequence, Tuple
 
@@ -49,8 +47,9 @@ from cdktf_cdktf_provider_aws.iam_policy import IamPolicy
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
 
-from modules.iam import _policy as iam_policy, _statement
-from modules.tf import address, checked, count_when, expr, expr_map, local
+from modules.account import StackContext
+from modules.policy import Statement, document
+from modules.tf import address, checked, count_when, expr, expr_map, local, quoted, string, string_list, template
 
 # Glue Data Catalog calls of Spark and Hive on a database's tables (read and write); Lake Formation's
 # GetDataAccess hands out the data credentials of tables it governs.
@@ -69,9 +68,6 @@ class EmrRuntimeRolesProps:
 
     name_prefix: str
     """Prefix of every role name: domain and region (IAM is account-wide)."""
-    partition: str
-    account_id: str
-    region: str
     roles: str
     """Map of runtime role name => {data_prefixes, read_locations, write_locations, glue_databases}
     (lists of strings; modules/input_variables.py)."""
@@ -103,11 +99,13 @@ class EmrRuntimeRoles(Construct):
         super().__init__(scope, id)
         p = props
         self._p = p
-        self.any_role = f"length({p.roles}) > 0"
-        instance = _trust("EmrInstanceRole", ["sts:AssumeRole", "sts:TagSession"],
-                          principal={"AWS": f"${{{p.instance_role_arn}}}"})
-        serverless = _trust("EmrServerless", ["sts:AssumeRole"], principal={"Service": "emr-serverless.amazonaws.com"},
-                            condition={"StringEquals": {"aws:SourceAccount": f"${{{p.account_id}}}"}})
+        context = StackContext.of(self)
+        self.any_role = template("length({roles}) > 0", roles=p.roles)
+        instance = Statement("EmrInstanceRole", ["sts:AssumeRole", "sts:TagSession"],
+                             principal={"AWS": string(p.instance_role_arn)})
+        serverless = Statement("EmrServerless", ["sts:AssumeRole"],
+                               principal={"Service": "emr-serverless.amazonaws.com"},
+                               condition={"StringEquals": {"aws:SourceAccount": context.account_id}})
         # Two resources, so that each trust policy is one JSON document: roles EMR Serverless uses too.
         role = self._roles("role", f"{{for name, r in {p.roles} : name => r "
                                    f"if !contains({p.serverless_role_names}, name)}}", instance)
@@ -120,24 +118,30 @@ class EmrRuntimeRoles(Construct):
         self._role_name = role_name
 
         # What each role may reach: bucket ARNs, s3:prefix patterns, object ARNs, Glue ARNs.
-        locations = local(self, "emr_runtime_role_locations", (
-            f"{{for name, r in {p.roles} : name => concat("
-            f"[for x in r.data_prefixes : {{bucket = {p.data_bucket_arn}, prefix = x, write = true}}], "
-            f'[for x in r.read_locations : {{bucket = "arn:${{{p.partition}}}:s3:::${{split("/", x)[0]}}", '
-            'prefix = join("/", slice(split("/", x), 1, length(split("/", x)))), write = false}], '
-            f'[for x in r.write_locations : {{bucket = "arn:${{{p.partition}}}:s3:::${{split("/", x)[0]}}", '
-            'prefix = join("/", slice(split("/", x), 1, length(split("/", x)))), write = true}])}'))
-        glue = f'"arn:${{{p.partition}}}:glue:${{{p.region}}}:${{{p.account_id}}}'
-        grants = local(self, "emr_runtime_role_grants", (
-            f"{{for name, r in {p.roles} : name => {{"
-            f"buckets = distinct([for l in {locations}[name] : l.bucket]), "
-            f'prefixes = distinct(flatten([for l in {locations}[name] : l.prefix == "" ? ["*"] : '
-            '[l.prefix, "${l.prefix}*"]])), '
-            f'read_objects = [for l in {locations}[name] : "${{l.bucket}}/${{l.prefix}}*"], '
-            f'write_objects = [for l in {locations}[name] : "${{l.bucket}}/${{l.prefix}}*" if l.write], '
-            f'glue = length(r.glue_databases) == 0 ? [] : concat([{glue}:catalog"], '
-            f'[for d in r.glue_databases : {glue}:database/${{d}}"], '
-            f'[for d in r.glue_databases : {glue}:table/${{d}}/*"])}}}}'))
+        locations = local(self, "emr_runtime_role_locations", template(
+            "{{for name, r in {roles} : name => concat("
+            "[for x in r.data_prefixes : {{bucket = {data_bucket}, prefix = x, write = true}}], "
+            "[for x in r.read_locations : {{bucket = {bucket}, prefix = {prefix}, write = false}}], "
+            "[for x in r.write_locations : {{bucket = {bucket}, prefix = {prefix}, write = true}}])}}",
+            roles=p.roles, data_bucket=p.data_bucket_arn,
+            bucket=quoted("arn:{partition}:s3:::{name}", partition=context.partition, name='split("/", x)[0]'),
+            prefix='join("/", slice(split("/", x), 1, length(split("/", x))))'))
+        glue, glue_arn = dict(partition=context.partition, region=context.region, account=context.account_id), \
+            "arn:{partition}:glue:{region}:{account}:"
+        grants = local(self, "emr_runtime_role_grants", template(
+            "{{for name, r in {roles} : name => {{"
+            "buckets = distinct([for l in {locations}[name] : l.bucket]), "
+            'prefixes = distinct(flatten([for l in {locations}[name] : l.prefix == "" ? ["*"] : '
+            "[l.prefix, {prefix_any}]])), "
+            "read_objects = [for l in {locations}[name] : {objects}], "
+            "write_objects = [for l in {locations}[name] : {objects} if l.write], "
+            "glue = length(r.glue_databases) == 0 ? [] : concat([{catalog}], "
+            "[for d in r.glue_databases : {database}], "
+            "[for d in r.glue_databases : {tables}])}}}}",
+            roles=p.roles, locations=locations, prefix_any=quoted("{prefix}*", prefix="l.prefix"),
+            objects=quoted("{bucket}/{prefix}*", bucket="l.bucket", prefix="l.prefix"),
+            catalog=quoted(glue_arn + "catalog", **glue), database=quoted(glue_arn + "database/{d}", d="d", **glue),
+            tables=quoted(glue_arn + "table/{d}/*", d="d", **glue)))
 
         def granted(*attributes: str) -> str:
             """The roles with entries in ``attributes``: keys from the inputs alone (the ARNs in the grants
@@ -146,19 +150,19 @@ class EmrRuntimeRoles(Construct):
                     f"if {' + '.join(f'length(r.{a})' for a in attributes)} > 0}}")
 
         s3_roles = granted("data_prefixes", "read_locations", "write_locations")
-        self._inline("s3_read", s3_roles, "runtime-role-s3-read", _policy(
-            _statement("LocateBuckets", ["s3:GetBucketLocation"], _list(f"{grants}[each.key].buckets")),
+        self._inline("s3_read", s3_roles, "runtime-role-s3-read", document(
+            Statement("LocateBuckets", ["s3:GetBucketLocation"], string_list(f"{grants}[each.key].buckets")),
             # Listing only under the role's prefixes (s3:prefix is what ListObjects asks for).
-            _statement("ListLocations", ["s3:ListBucket"], _list(f"{grants}[each.key].buckets"),
-                       {"StringLike": {"s3:prefix": _list(f"{grants}[each.key].prefixes")}}),
-            _statement("ReadLocations", S3_READ_ACTIONS, _list(f"{grants}[each.key].read_objects"))))
-        self._inline("s3_write", granted("data_prefixes", "write_locations"), "runtime-role-s3-write", _policy(
-            _statement("WriteLocations", S3_WRITE_ACTIONS, _list(f"{grants}[each.key].write_objects"))))
-        self._inline("glue", granted("glue_databases"), "runtime-role-glue", _policy(
-            _statement("GlueDatabases", GLUE_ACTIONS, _list(f"{grants}[each.key].glue")),
+            Statement("ListLocations", ["s3:ListBucket"], string_list(f"{grants}[each.key].buckets"),
+                       {"StringLike": {"s3:prefix": string_list(f"{grants}[each.key].prefixes")}}),
+            Statement("ReadLocations", S3_READ_ACTIONS, string_list(f"{grants}[each.key].read_objects"))))
+        self._inline("s3_write", granted("data_prefixes", "write_locations"), "runtime-role-s3-write", document(
+            Statement("WriteLocations", S3_WRITE_ACTIONS, string_list(f"{grants}[each.key].write_objects"))))
+        self._inline("glue", granted("glue_databases"), "runtime-role-glue", document(
+            Statement("GlueDatabases", GLUE_ACTIONS, string_list(f"{grants}[each.key].glue")),
             # GetDataAccess has no resource type: AWS authorizes it on "*" only; Lake Formation's own
             # grants decide which tables' data it hands out.
-            _statement("LakeFormationDataAccess", ["lakeformation:GetDataAccess"], "*")))
+            Statement("LakeFormationDataAccess", ["lakeformation:GetDataAccess"], "*")))
 
         # The instance role may assume exactly the runtime roles. The Studio role: one policy per runtime role,
         # for the sessions of the users given it (default roles: every session). Users of a role of their own
@@ -169,15 +173,15 @@ class EmrRuntimeRoles(Construct):
         IamRolePolicy(self, "instance_assume", count=count_when(self.any_role), name="assume-runtime-roles",
                       role=expr(p.instance_role_name),
                       lifecycle=checked(pre=p.grant_rule(users) if p.grant_rule else ()),
-                      policy=_policy(_statement("AssumeRuntimeRoles", ["sts:AssumeRole", "sts:TagSession"],
-                                                _list(f"values({self.role_arns})"))))
+                      policy=document(Statement("AssumeRuntimeRoles", ["sts:AssumeRole", "sts:TagSession"],
+                                                string_list(f"values({self.role_arns})"))))
 
-        runtime_role_arn = (f"arn:${{{p.partition}}}:iam::${{{p.account_id}}}:role/${{{p.name_prefix}}}"
-                            "-rt-${each.key}")
-        cluster = f"arn:${{{p.partition}}}:elasticmapreduce:${{{p.region}}}:${{{p.account_id}}}:cluster/*"
+        runtime_role_arn = (f"arn:{context.partition}:iam::{context.account_id}:role/{string(p.name_prefix)}"
+                            f"-rt-{string('each.key')}")
+        cluster = f"arn:{context.partition}:elasticmapreduce:{context.region}:{context.account_id}:cluster/*"
         self._users, self._runtime_role_arn, self._depends_on = users, runtime_role_arn, [role, serverless_role]
         # The runtime role's ARN written out from its name; depends_on: granted once the roles exist.
-        self._cluster_grant = lambda identity: _statement(
+        self._cluster_grant = lambda identity: Statement(
             "SessionCredentials", ["elasticmapreduce:GetClusterSessionCredentials"], cluster, {"StringEquals": {
                 "elasticmapreduce:ExecutionRoleArn": runtime_role_arn, **identity}})
         # The roles of EMR Serverless applications get their policy from grant_serverless.
@@ -193,7 +197,7 @@ class EmrRuntimeRoles(Construct):
         return (("default_role", f"{{for name in {p.default_role_names} : name => name{only}}}", {}),
                 ("user_role", f"{{for name, names in {users} : name => names "
                               f"if !contains({p.default_role_names}, name) && length(names) > 0{also}}}",
-                 {"aws:SourceIdentity": _list(f"{users}[each.key]")}))
+                 {"aws:SourceIdentity": string_list(f"{users}[each.key]")}))
 
     def grant_serverless(self, application_arns: str, job_run_arns: str) -> None:
         """Lets the platform's Studio role use the EMR Serverless applications that run as a runtime role
@@ -210,14 +214,14 @@ class EmrRuntimeRoles(Construct):
                 # One statement, so the users are listed once for the three: each action applies to one of
                 # the two resource types (StartApplication, AccessLivyEndpoints: application;
                 # GetDashboardForJobRun: jobRun), and IAM matches an action to its own type only.
-                _statement("UseApplications", ["emr-serverless:AccessLivyEndpoints",
+                Statement("UseApplications", ["emr-serverless:AccessLivyEndpoints",
                                                "emr-serverless:GetDashboardForJobRun",
                                                "emr-serverless:StartApplication"],
-                           _list(f"concat({application_arns}[each.key], {job_run_arns}[each.key])"), condition),
-                _statement("PassRuntimeRole", ["iam:PassRole"], self._runtime_role_arn, {"StringEquals": {
+                           string_list(f"concat({application_arns}[each.key], {job_run_arns}[each.key])"), condition),
+                Statement("PassRuntimeRole", ["iam:PassRole"], self._runtime_role_arn, {"StringEquals": {
                     "iam:PassedToService": "emr-serverless.amazonaws.com", **identity}}))
 
-    def _studio_policy(self, id_: str, for_each: str, *statements: dict) -> None:
+    def _studio_policy(self, id_: str, for_each: str, *statements: Statement) -> None:
         """The Studio role's grant of each runtime role of ``for_each``: a managed policy of its own, attached to
         the role, so that the users listed do not take the Studio role's inline room (10,240 characters for all
         its inline policies; a managed policy holds 6,144, and a role takes 10 by default: the rules of
@@ -225,40 +229,23 @@ class EmrRuntimeRoles(Construct):
         p = self._p
         policy = IamPolicy(
             self, f"studio_{id_}", for_each=TerraformIterator.from_map(expr_map(for_each)),
-            name=expr(f'"${{{p.name_prefix}}}-studio-rt-${{each.key}}"'),
-            description=expr('"Studio execution role: EMR runtime role ${each.key}, for the users given it"'),
-            policy=_policy(*statements), depends_on=self._depends_on)
+            name=quoted("{prefix}-studio-rt-{role}", prefix=p.name_prefix, role="each.key"),
+            description=quoted("Studio execution role: EMR runtime role {role}, for the users given it",
+                               role="each.key"),
+            policy=document(*statements), depends_on=self._depends_on)
         IamRolePolicyAttachment(
             self, f"studio_{id_}_attachment", for_each=TerraformIterator.from_map(expr_map(for_each)),
             role=expr(p.studio_role_name), policy_arn=expr(f"{address(policy)}[each.key].arn"))
 
-    def _roles(self, id: str, for_each: str, *statements: dict) -> IamRole:
+    def _roles(self, id: str, for_each: str, *statements: Statement) -> IamRole:
         p = self._p
         return IamRole(
             self, id, for_each=TerraformIterator.from_map(expr_map(for_each)),
-            name=expr(f'"${{{p.name_prefix}}}-rt-${{each.key}}"'),
-            description=expr('"EMR runtime role ${each.key}: its data only, for notebook sessions"'),
-            assume_role_policy=json.dumps({"Version": "2012-10-17", "Statement": list(statements)}, indent=2),
+            name=quoted("{prefix}-rt-{role}", prefix=p.name_prefix, role="each.key"),
+            description=quoted("EMR runtime role {role}: its data only, for notebook sessions", role="each.key"),
+            assume_role_policy=document(*statements),
             permissions_boundary=expr(p.permissions_boundary_arn))
 
-    def _inline(self, id: str, for_each: str, name: str, document: str) -> None:
+    def _inline(self, id: str, for_each: str, name: str, policy: str) -> None:
         IamRolePolicy(self, id, for_each=TerraformIterator.from_map(expr_map(for_each)), name=name,
-                      role=expr(self._role_name), policy=document)
-
-
-def _list(expression: str) -> str:
-    """A placeholder for a list Terraform computes: ``_policy`` writes it as ``${jsonencode(...)}``."""
-    return f"__LIST__{expression}__END__"
-
-
-def _trust(sid: str, actions, principal: dict, condition: Optional[dict] = None) -> dict:
-    statement = {"Sid": sid, "Effect": "Allow", "Principal": principal, "Action": sorted(actions)}
-    if condition:
-        statement["Condition"] = condition
-    return statement
-
-
-def _policy(*statements: dict) -> str:
-    """modules/iam.py's policy document, each ``_list`` placeholder written as ``${jsonencode(...)}``."""
-    return re.sub(r'"__LIST__(.*?)__END__"', lambda m: "${jsonencode(" + json.loads(f'"{m.group(1)}"') + ")}",
-                  iam_policy(*statements))
+                      role=expr(self._role_name), policy=policy)

@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from constructs import Construct
 from cdktf_cdktf_provider_aws.emr_security_configuration import EmrSecurityConfiguration
 
-from modules.tf import count_when, expr, one
+from modules.hcl import interpolated
+from modules.tf import count_when, one, quoted, string, template
 
 IMDS_HOP_LIMIT = 1
 
@@ -44,7 +45,7 @@ def security_configuration(kms_key_arn: str, runtime_roles: bool = False) -> str
     """The configuration document (a JSON template Terraform fills in); ``runtime_roles``: with
     application-scoped IAM roles, which runtime roles need
     (https://docs.aws.amazon.com/emr/latest/ManagementGuide/emr-steps-runtime-roles.html, step 1)."""
-    key = f"${{{kms_key_arn}}}"
+    key = interpolated(kms_key_arn)
     authorization = ({"AuthorizationConfiguration": {"IAMConfiguration": {"EnableApplicationScopedIAMRole": True}}}
                      if runtime_roles else {})
     return json.dumps({
@@ -64,13 +65,14 @@ def security_configuration(kms_key_arn: str, runtime_roles: bool = False) -> str
 
 
 class EmrSecurity(Construct):
-    """Exposes ``security_configuration_name`` (null without EMR) as an expression."""
+    """Exposes ``security_configuration_name`` (null without EMR) as a string token."""
 
     def __init__(self, scope: Construct, id: str, props: EmrSecurityProps) -> None:
         super().__init__(scope, id)
         configuration = EmrSecurityConfiguration(
-            self, "configuration", count=count_when(props.enabled), name=expr(f'"${{{props.name}}}-emr"'),
+            self, "configuration", count=count_when(props.enabled), name=quoted("{name}-emr", name=props.name),
             # Two documents, one chosen by the condition (JSON text, so both results have one type).
-            configuration=expr(f"{props.runtime_roles} ? {json.dumps(security_configuration(props.kms_key_arn, True))}"
-                               f" : {json.dumps(security_configuration(props.kms_key_arn))}"))
-        self.security_configuration_name = one(configuration, "name")
+            configuration=template("{runtime_roles} ? {scoped} : {plain}", runtime_roles=props.runtime_roles,
+                                   scoped=json.dumps(security_configuration(props.kms_key_arn, True)),
+                                   plain=json.dumps(security_configuration(props.kms_key_arn))))
+        self.security_configuration_name = string(one(configuration, "name"))

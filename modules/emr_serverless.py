@@ -39,7 +39,8 @@ from cdktf_cdktf_provider_aws.emrserverless_application import (
     EmrserverlessApplicationMaximumCapacity, EmrserverlessApplicationNetworkConfiguration)
 
 from modules.input_rules import SERVERLESS_APPLICATION_SETTINGS
-from modules.tf import address, expr, expr_bool, expr_list, expr_map, expr_number, local
+from modules.tf import (
+    address, expr, expr_bool, expr_list, expr_map, expr_number, local, quoted, string_list, string_map, template)
 
 # The tag Studio's EMR Serverless permissions are scoped by (SageMaker Developer Guide, "Set up the
 # permissions to enable listing and launching Amazon EMR applications from SageMaker Studio").
@@ -71,7 +72,8 @@ def runtime_role_names(applications: str) -> str:
 
 
 class EmrServerless(Construct):
-    """Exposes expressions: ``enabled`` (condition: any application), ``application_ids`` and
+    """Exposes tokens (modules/tf.py), or bare expressions where said: ``enabled`` (condition: any application),
+    ``application_ids`` and
     ``application_arns`` (maps name => value), ``runtime_role_names`` (list of the runtime roles the
     applications name), ``runtime_role_arns`` (list of their ARNs), ``application_arns_by_role`` and
     ``job_run_arns_by_role`` (maps: runtime role => ARNs of the applications running as it, of their job runs;
@@ -87,11 +89,11 @@ class EmrServerless(Construct):
         each = TerraformIterator.from_map(expr_map(apps))
         app = EmrserverlessApplication(
             self, "application", for_each=each,
-            name=expr(f'"${{{props.name}}}-${{each.key}}"'),
+            name=quoted("{name}-{app}", name=props.name, app="each.key"),
             release_label=expr("each.value.release_label"), type="spark",
             maximum_capacity=EmrserverlessApplicationMaximumCapacity(
-                cpu=expr('"${each.value.max_vcpu} vCPU"'), memory=expr('"${each.value.max_memory_gb} GB"'),
-                disk=expr('"${each.value.max_disk_gb} GB"')),
+                cpu=quoted("{n} vCPU", n="each.value.max_vcpu"), memory=quoted("{n} GB", n="each.value.max_memory_gb"),
+                disk=quoted("{n} GB", n="each.value.max_disk_gb")),
             auto_start_configuration=EmrserverlessApplicationAutoStartConfiguration(
                 enabled=expr_bool("tobool(each.value.auto_start)")),
             auto_stop_configuration=EmrserverlessApplicationAutoStopConfiguration(
@@ -101,16 +103,16 @@ class EmrServerless(Construct):
             interactive_configuration=EmrserverlessApplicationInteractiveConfiguration(
                 livy_endpoint_enabled=True, studio_enabled=False),
             tags={DOMAIN_TAG: expr(props.domain_arn), "runtime-role": expr("each.value.runtime_role")})
-        self.enabled = f"length({props.applications}) > 0"
-        self.application_ids = f"{{for n, a in {address(app)} : n => a.id}}"
-        self.application_arns = f"{{for n, a in {address(app)} : n => a.arn}}"
+        self.enabled = template("length({apps}) > 0", apps=props.applications)
+        self.application_ids = string_map(f"{{for n, a in {address(app)} : n => a.id}}")
+        self.application_arns = string_map(f"{{for n, a in {address(app)} : n => a.arn}}")
         self.runtime_role_names = runtime_role_names(props.applications)
-        self.runtime_role_arns = (f"[for n, arn in {props.runtime_role_arns} : arn "
-                                  f"if contains({self.runtime_role_names}, n)]")
+        self.runtime_role_arns = string_list(template("[for n, arn in {arns} : arn if contains({names}, n)]",
+                                                      arns=props.runtime_role_arns, names=self.runtime_role_names))
         # Keys from the inputs alone (the runtime-role grants' for_each reads them).
-        self.application_arns_by_role, self.job_run_arns_by_role = (local(self, name, (
-            f"{{for role in {self.runtime_role_names} : role => [for n, a in {props.applications} : "
-            f"{value} if a.runtime_role == role]}}")) for name, value in (
+        self.application_arns_by_role, self.job_run_arns_by_role = (local(self, name, template(
+            "{{for role in {roles} : role => [for n, a in {apps} : {value} if a.runtime_role == role]}}",
+            roles=self.runtime_role_names, apps=props.applications, value=value)) for name, value in (
                 ("emr_serverless_application_arns_by_role", f"{address(app)}[n].arn"),
                 # Job runs, Livy sessions included, are named under their application.
-                ("emr_serverless_job_run_arns_by_role", f'"${{{address(app)}[n].arn}}/jobruns/*"')))
+                ("emr_serverless_job_run_arns_by_role", quoted("{arn}/jobruns/*", arn=f"{address(app)}[n].arn"))))

@@ -25,7 +25,6 @@ exists before the roles that the policy names, and ``key_arn`` is read
 through that policy resource: everything encrypted with the key waits until
 the key policy is in place (CloudWatch Logs, for one, checks it on create).
 """
-import json
 from dataclasses import dataclass
 
 import jsii
@@ -34,7 +33,9 @@ from cdktf_cdktf_provider_aws.kms_alias import KmsAlias
 from cdktf_cdktf_provider_aws.kms_key import KmsKey
 from cdktf_cdktf_provider_aws.kms_key_policy import KmsKeyPolicy
 
-from modules.tf import address, expr, local
+from modules.account import StackContext
+from modules.policy import Statement, document
+from modules.tf import address, expr, local, quoted, string, string_list, template, Expression
 
 # KMS waits this long before it deletes a key scheduled for deletion (the
 # maximum): time to cancel when a retained EFS or bucket still needs it.
@@ -63,51 +64,42 @@ class PlatformKeyProps:
 
 @dataclass(frozen=True)
 class PlatformKeyPolicyProps:
-    """Every field is a bare Terraform expression (see ``modules.tf``)."""
+    """Every field is an ``Expression`` (see ``modules.tf``)."""
 
-    partition: str
-    account_id: str
-    region: str
-    key_user_role_arns: str
+    key_user_role_arns: Expression
     """List of the roles that use the key directly; nulls (roles not created) are dropped."""
     bucket_arn_pattern: str
     """ARN pattern (``arn:...:s3:::prefix-*``) of this domain's buckets: the S3 encryption context."""
-    log_group_arns: str
+    log_group_arns: Expression
     """List of the log groups whose events CloudWatch Logs encrypts with the key."""
 
 
-def _statement(sid: str, principal: dict, actions, condition: dict = None) -> dict:
-    statement = {"Sid": sid, "Effect": "Allow", "Principal": principal, "Action": sorted(actions), "Resource": "*"}
-    if condition:
-        statement["Condition"] = condition
-    return statement
+def _statement(sid: str, principal: dict, actions, condition: dict = None) -> Statement:
+    """A statement of the key policy: its resource is the key itself ("*" in a key policy)."""
+    return Statement(sid, actions, "*", condition, principal=principal)
 
 
-def key_policy_document(p: PlatformKeyPolicyProps, key_users: str) -> str:
-    """The key policy (a JSON template Terraform fills in); ``key_users`` is the
-    list expression of the roles that use the key (no nulls)."""
-    root = {"AWS": f"arn:${{{p.partition}}}:iam::${{{p.account_id}}}:root"}
-    users = {"AWS": "__KEY_USERS__"}
-    caller = {"kms:CallerAccount": f"${{{p.account_id}}}"}
-    document = {"Version": "2012-10-17", "Statement": [
+def key_policy_document(context, p: PlatformKeyPolicyProps, key_users: str) -> str:
+    """The key policy (a JSON template Terraform fills in); ``context``: the stack's
+    (``StackContext``: partition, account_id, region); ``key_users`` is the list
+    expression of the roles that use the key (no nulls)."""
+    root = {"AWS": f"arn:{context.partition}:iam::{context.account_id}:root"}
+    users = {"AWS": string_list(key_users)}
+    caller = {"kms:CallerAccount": context.account_id}
+    return document(
         _statement("KeyAdministration", root, KEY_ADMIN_ACTIONS),
         _statement("PlatformRolesUseKey", users, KEY_USE_ACTIONS),
         _statement("PlatformRolesGrantToAwsResources", users, GRANT_ACTIONS,
                    {"Bool": {"kms:GrantIsForAWSResource": "true"}}),
         _statement("AccountThroughS3ForDomainBuckets", root, CRYPTO_ACTIONS, {
-            "StringEquals": {**caller, "kms:ViaService": f"s3.${{{p.region}}}.amazonaws.com"},
-            "StringLike": {"kms:EncryptionContext:aws:s3:arn": f"${{{p.bucket_arn_pattern}}}"}}),
+            "StringEquals": {**caller, "kms:ViaService": f"s3.{context.region}.amazonaws.com"},
+            "StringLike": {"kms:EncryptionContext:aws:s3:arn": string(p.bucket_arn_pattern)}}),
         _statement("AccountThroughSageMakerStorage", root, KEY_USE_ACTIONS + ("kms:CreateGrant",), {
-            "StringEquals": {**caller, "kms:ViaService": [f"{s}.${{{p.region}}}.amazonaws.com"
+            "StringEquals": {**caller, "kms:ViaService": [f"{s}.{context.region}.amazonaws.com"
                                                           for s in STORAGE_SERVICES]}}),
-        _statement("CloudWatchLogsForDomainLogGroups", {"Service": f"logs.${{{p.region}}}.amazonaws.com"},
+        _statement("CloudWatchLogsForDomainLogGroups", {"Service": f"logs.{context.region}.amazonaws.com"},
                    CRYPTO_ACTIONS, {
-                       "StringEquals": {"kms:EncryptionContext:aws:logs:arn": "__LOG_GROUPS__"}}),
-    ]}
-    text = json.dumps(document, indent=2)
-    # Lists computed by Terraform: a JSON list in place of a quoted placeholder.
-    text = text.replace('"__KEY_USERS__"', f"${{jsonencode({key_users})}}")
-    return text.replace('"__LOG_GROUPS__"', f"${{jsonencode({p.log_group_arns})}}")
+                       "StringEquals": {"kms:EncryptionContext:aws:logs:arn": string_list(p.log_group_arns)}}))
 
 
 class PlatformKey(Construct):
@@ -117,14 +109,14 @@ class PlatformKey(Construct):
 
     def __init__(self, scope: Construct, id: str, props: PlatformKeyProps) -> None:
         super().__init__(scope, id)
-        description = f'"SageMaker Studio domain ${{{props.name}}}: EFS, volumes, buckets, EMR, logs"'
+        description = quoted("SageMaker Studio domain {name}: EFS, volumes, buckets, EMR, logs", name=props.name)
         self._key = KmsKey(
-            self, "key", description=expr(description),
+            self, "key", description=description,
             enable_key_rotation=True, deletion_window_in_days=DELETION_WINDOW_DAYS,
             tags={"Name": expr(props.name)})
-        alias = KmsAlias(self, "alias", name=expr(f'"alias/sagemaker-studio/${{{props.name}}}"'),
+        alias = KmsAlias(self, "alias", name=quoted("alias/sagemaker-studio/{name}", name=props.name),
                          target_key_id=self._key.key_id)
-        self.alias_name = f"{address(alias)}.name"
+        self.alias_name = alias.name
         self.key_arn = "local.encryption_key_arn"
         self._policy = None
         self.node.add_validation(_PolicyAttached(self))
@@ -132,8 +124,8 @@ class PlatformKey(Construct):
     def attach_policy(self, props: PlatformKeyPolicyProps) -> None:
         if self._policy is not None:
             raise RuntimeError("the key policy is attached once")
-        key_users = local(self, "encryption_key_users", f"compact({props.key_user_role_arns})")
-        text = key_policy_document(props, key_users)
+        key_users = local(self, "encryption_key_users", template("compact({users})", users=props.key_user_role_arns))
+        text = key_policy_document(StackContext.of(self), props, key_users)
         # The key id, not its ARN: the provider reads the id back (an ARN here is a perpetual diff).
         self._policy = KmsKeyPolicy(self, "policy", key_id=self._key.key_id, policy=text)
         # The key's ARN, read only once the key policy is in place: naming the

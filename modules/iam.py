@@ -19,20 +19,22 @@ products exist). KMS: the key policy names the Studio and EMR roles; the
 launch role decrypts the product templates through S3 only.
 
 Every name derives from the domain and region (IAM is account-wide), so
-several domains coexist. Policies are JSON templates whose ``${...}`` parts
-Terraform fills in; so interpolated expressions must not contain quotes.
+several domains coexist. Policies are statements as data (modules/policy.py);
+lists Terraform computes (product, parameter and role ARNs) are list tokens.
 """
-import json
 from dataclasses import dataclass
 from typing import Optional
 
 from constructs import Construct
+from cdktf import Fn
 from cdktf_cdktf_provider_aws.iam_instance_profile import IamInstanceProfile
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
 
-from modules.tf import checked, count_when, expr, one
+from modules.account import StackContext
+from modules.policy import Statement, document
+from modules.tf import checked, count_when, expr, one, quoted, string, string_list, template
 
 
 # Services documented to send aws:SourceAccount when they assume a role; EC2
@@ -46,9 +48,6 @@ class PlatformIamProps:
 
     name_prefix: str
     """Prefix of every role name: domain and region."""
-    partition: str
-    account_id: str
-    region: str
     artifacts_bucket_arn: str
     data_bucket_arn: str
     emr_enabled: str
@@ -64,19 +63,8 @@ class PlatformIamProps:
     policies then."""
 
 
-def _statement(sid: str, actions, resources, condition: Optional[dict] = None) -> dict:
-    statement = {"Sid": sid, "Effect": "Allow", "Action": sorted(actions), "Resource": resources}
-    if condition:
-        statement["Condition"] = condition
-    return statement
-
-
-def _policy(*statements: dict) -> str:
-    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)}, indent=2)
-
-
 class PlatformIam(Construct):
-    """Exposes role ARNs and names as expressions: ``studio_execution_role_arn``,
+    """Exposes role ARNs and names as string tokens: ``studio_execution_role_arn``,
     ``studio_execution_role_name``, ``emr_service_role_arn``, ``emr_service_role_name``,
     ``emr_instance_role_arn``, ``emr_instance_role_name``,
     ``emr_instance_profile_name``, ``launch_role_arn`` (the EMR ones null
@@ -86,11 +74,12 @@ class PlatformIam(Construct):
         super().__init__(scope, id)
         self._props = props
         p = props
-        arn = f"arn:${{{p.partition}}}"
-        regional = f"${{{p.region}}}:${{{p.account_id}}}"
+        context = StackContext.of(self)
+        arn = f"arn:{context.partition}"
+        regional = f"{context.region}:{context.account_id}"
         emr_cluster = f"{arn}:elasticmapreduce:{regional}:cluster/*"
         with_emr = count_when(p.emr_enabled)
-        artifacts, data = f"${{{p.artifacts_bucket_arn}}}", f"${{{p.data_bucket_arn}}}"
+        artifacts, data = string(p.artifacts_bucket_arn), string(p.data_bucket_arn)
 
         studio_account = p.studio_trusted_role_arns is None
         if studio_account:
@@ -101,8 +90,8 @@ class PlatformIam(Construct):
             studio = self._role("studio_execution", "studio-assumable", None, None,
                                 "Assumed by another account's Studio execution roles: EMR discovery, EMR products",
                                 trusted_role_arns=p.studio_trusted_role_arns)
-        self._inline(studio, "emr-discovery", None, _policy(
-            _statement("AllowPresignedUrl", [
+        self._inline(studio, "emr-discovery", None, document(
+            Statement("AllowPresignedUrl", [
                 "elasticmapreduce:DescribeCluster", "elasticmapreduce:ListInstanceGroups",
                 "elasticmapreduce:ListInstances", "elasticmapreduce:CreatePersistentAppUI",
                 "elasticmapreduce:DescribePersistentAppUI", "elasticmapreduce:GetPersistentAppUIPresignedURL",
@@ -112,26 +101,26 @@ class PlatformIam(Construct):
             # DescribeSecurityConfiguration: the JupyterLab EMR extension and
             # `%sm_analytics emr connect` read the cluster's security configuration
             # (our template sets one); AWS's Studio reference policy lists it.
-            _statement("AllowClusterDiscovery", ["elasticmapreduce:ListClusters",
+            Statement("AllowClusterDiscovery", ["elasticmapreduce:ListClusters",
                                                  "elasticmapreduce:DescribeSecurityConfiguration"], "*"),
-            *[_statement("AllowSagemakerProjectManagement", ["sagemaker:CreateProject", "sagemaker:DeleteProject"],
+            *[Statement("AllowSagemakerProjectManagement", ["sagemaker:CreateProject", "sagemaker:DeleteProject"],
                          f"{arn}:sagemaker:{regional}:project/*")] * studio_account,
         ))
-        self._inline(studio, "platform-buckets", None, _policy(
-            _statement("ListPlatformBuckets", ["s3:ListBucket", "s3:GetBucketLocation"], [artifacts, data]),
-            _statement("ReadArtifacts", ["s3:GetObject"], [f"{artifacts}/*"]),
-            _statement("ReadWriteData", ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], [f"{data}/*"]),
+        self._inline(studio, "platform-buckets", None, document(
+            Statement("ListPlatformBuckets", ["s3:ListBucket", "s3:GetBucketLocation"], [artifacts, data]),
+            Statement("ReadArtifacts", ["s3:GetObject"], [f"{artifacts}/*"]),
+            Statement("ReadWriteData", ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], [f"{data}/*"]),
         ))
 
         instance = self._role("emr_instance", "emr-instance", "ec2.amazonaws.com", with_emr,
                               "EMR instance role (EMR_EC2_DefaultRole) of this domain's clusters")
         instance_profile = IamInstanceProfile(self, "emr_instance_profile", count=with_emr,
                                               name=self._name("emr-instance"), role=expr(one(instance, "name")))
-        self._inline(instance, "emr-nodes", with_emr, _policy(
-            _statement("ListPlatformBuckets", ["s3:ListBucket", "s3:GetBucketLocation"], [artifacts, data]),
-            _statement("ReadBootstrapScripts", ["s3:GetObject"], [f"{artifacts}/*"]),
-            _statement("ReadWriteDataAndLogs", ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], [f"{data}/*"]),
-            _statement("DescribeOwnCluster", [
+        self._inline(instance, "emr-nodes", with_emr, document(
+            Statement("ListPlatformBuckets", ["s3:ListBucket", "s3:GetBucketLocation"], [artifacts, data]),
+            Statement("ReadBootstrapScripts", ["s3:GetObject"], [f"{artifacts}/*"]),
+            Statement("ReadWriteDataAndLogs", ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], [f"{data}/*"]),
+            Statement("DescribeOwnCluster", [
                 "elasticmapreduce:DescribeCluster", "elasticmapreduce:ListBootstrapActions",
                 "elasticmapreduce:ListInstanceGroups", "elasticmapreduce:ListInstances",
                 "elasticmapreduce:ListSteps"], emr_cluster),
@@ -141,40 +130,42 @@ class PlatformIam(Construct):
                              "EMR service role (EMR_DefaultRole) of this domain's clusters")
         self._managed(service, "emr_service_policy_v2", "service-role/AmazonEMRServicePolicy_v2", with_emr)
         # The v2 service policy leaves passing the instance role to the account.
-        self._inline(service, "pass-instance-role", with_emr, _policy(
-            _statement("PassInstanceRole", ["iam:PassRole"], f"${{{one(instance, 'arn')}}}",
+        self._inline(service, "pass-instance-role", with_emr, document(
+            Statement("PassInstanceRole", ["iam:PassRole"], string(one(instance, 'arn')),
                        {"StringEquals": {"iam:PassedToService": "ec2.amazonaws.com"}})))
 
         launch = self._role("launch", "emr-launch", "servicecatalog.amazonaws.com", with_emr,
                             "Service Catalog launch constraint: creates this domain's EMR clusters")
         self._managed(launch, "launch_emr_full_access_v2", "AmazonEMRFullAccessPolicy_v2", with_emr)
-        self._inline(launch, "launch-emr-stack", with_emr, _policy(
-            _statement("ManageProductStacks", [
+        self._inline(launch, "launch-emr-stack", with_emr, document(
+            Statement("ManageProductStacks", [
                 "cloudformation:CreateStack", "cloudformation:DeleteStack", "cloudformation:UpdateStack",
                 "cloudformation:DescribeStacks", "cloudformation:DescribeStackEvents",
                 "cloudformation:SetStackPolicy"],
                 f"{arn}:cloudformation:{regional}:stack/SC-*"),
             # Template checks have no resource type: AWS allows only "*".
-            _statement("ReadTemplates", ["cloudformation:GetTemplateSummary", "cloudformation:ValidateTemplate"],
+            Statement("ReadTemplates", ["cloudformation:GetTemplateSummary", "cloudformation:ValidateTemplate"],
                        "*"),
-            _statement("ReadProductTemplates", ["s3:GetObject"], [f"{artifacts}/*"]),
-            _statement("DecryptProductTemplates", ["kms:Decrypt"], f"${{{p.kms_key_arn}}}",
-                       {"StringEquals": {"kms:ViaService": f"s3.${{{p.region}}}.amazonaws.com"}}),
-            _statement("TagClusters", ["elasticmapreduce:AddTags"], emr_cluster),
-            _statement("PassEmrRoles", ["iam:PassRole"],
-                       [f"${{{one(service, 'arn')}}}", f"${{{one(instance, 'arn')}}}"],
+            Statement("ReadProductTemplates", ["s3:GetObject"], [f"{artifacts}/*"]),
+            Statement("DecryptProductTemplates", ["kms:Decrypt"], string(p.kms_key_arn),
+                       {"StringEquals": {"kms:ViaService": f"s3.{context.region}.amazonaws.com"}}),
+            Statement("TagClusters", ["elasticmapreduce:AddTags"], emr_cluster),
+            Statement("PassEmrRoles", ["iam:PassRole"],
+                       [string(one(service, 'arn')), string(one(instance, 'arn'))],
                        {"StringEquals": {"iam:PassedToService": ["elasticmapreduce.amazonaws.com",
                                                                   "ec2.amazonaws.com"]}}),
         ))
 
         self._studio, self._launch, self._with_emr = studio, launch, with_emr
         self._studio_account = studio_account
-        self.studio_execution_role_arn = one(studio, "arn")
-        self.emr_service_role_arn, self.emr_service_role_name = one(service, "arn"), one(service, "name")
-        self.emr_instance_role_arn, self.emr_instance_role_name = one(instance, "arn"), one(instance, "name")
-        self.studio_execution_role_name = one(studio, "name")
-        self.emr_instance_profile_name = one(instance_profile, "name")
-        self.launch_role_arn = one(launch, "arn")
+        self.studio_execution_role_arn = string(one(studio, "arn"))
+        self.emr_service_role_arn = string(one(service, "arn"))
+        self.emr_service_role_name = string(one(service, "name"))
+        self.emr_instance_role_arn = string(one(instance, "arn"))
+        self.emr_instance_role_name = string(one(instance, "name"))
+        self.studio_execution_role_name = string(one(studio, "name"))
+        self.emr_instance_profile_name = string(one(instance_profile, "name"))
+        self.launch_role_arn = string(one(launch, "arn"))
 
     def grant_emr_product_launch(self, product_arns: str) -> None:
         """Lets the Studio execution role find and launch exactly ``product_arns``
@@ -183,28 +174,28 @@ class PlatformIam(Construct):
         A separate inline policy, so the products (which the portfolio's
         principal association ties to this role) need not exist before the role.
         """
-        self._inline(self._studio, "emr-products", self._with_emr, _policy(
+        self._inline(self._studio, "emr-products", self._with_emr, document(
             # SearchProducts and DescribeProductView have no resource type: AWS
             # authorizes them on "*" only. Search lists just the products of
             # portfolios this role is a principal of (this domain's).
-            _statement("AllowEMRProductDiscovery", [
+            Statement("AllowEMRProductDiscovery", [
                 "servicecatalog:DescribeProductView", "servicecatalog:SearchProducts"], "*"),
             # DescribeProductAsAdmin reads a product's tags (Studio's visibility tag): in the domain's
             # account AmazonSageMakerFullAccess allows it (servicecatalog:Describe*); the EMR account's
             # role, which has no SageMaker policy, gets it on exactly its products.
-            _statement("AllowEMRProductLaunch", [
+            Statement("AllowEMRProductLaunch", [
                 "servicecatalog:DescribeProduct", "servicecatalog:DescribeProvisioningParameters",
                 "servicecatalog:ListLaunchPaths", "servicecatalog:ProvisionProduct",
-                *["servicecatalog:DescribeProductAsAdmin"] * (not self._studio_account)], "__PRODUCTS__"),
+                *["servicecatalog:DescribeProductAsAdmin"] * (not self._studio_account)], string_list(product_arns)),
             # Provisioned products and records have no resource type either: AWS
             # authorizes them on "*" with an access level. roleLevel = self: only
             # what this role launched (the domain's users share it), not the account's.
-            _statement("ManageOwnProvisionedEMRClusters", [
+            Statement("ManageOwnProvisionedEMRClusters", [
                 "servicecatalog:DescribeProvisionedProduct", "servicecatalog:DescribeRecord",
                 "servicecatalog:ListRecordHistory", "servicecatalog:SearchProvisionedProducts",
                 "servicecatalog:TerminateProvisionedProduct", "servicecatalog:UpdateProvisionedProduct"], "*",
                 {"StringEquals": {"servicecatalog:roleLevel": "self"}}),
-        ).replace('"__PRODUCTS__"', f"${{jsonencode({product_arns})}}"))
+        ))
 
     def grant_assumable_roles(self, role_arns: str) -> None:
         """Lets the Studio execution role assume exactly ``role_arns`` (a list expression: the
@@ -212,14 +203,15 @@ class PlatformIam(Construct):
         sts:AssumeRole, no tags (sagemaker_studio_analytics_extension utils/boto_client_utils.py,
         sagemaker_jupyterlab_emr_extension utils/utils.py). A precondition refuses roles of this
         account: same-account clusters need no role to assume."""
-        account = self._props.account_id
-        own = f'[for a in {role_arns} : a if split(":", a)[4] == {account}]'
-        self._inline(self._studio, "emr-assumable-roles", count_when(f"length({role_arns}) > 0"), _policy(
-            _statement("AssumeEmrAccountRoles", ["sts:AssumeRole"], "__ROLES__"),
-        ).replace('"__ROLES__"', f"${{jsonencode({role_arns})}}"), lifecycle=checked(pre=[(
-            f"length({own}) == 0",
-            f"emr_assumable_role_arns = ${{jsonencode({own})}} are roles of this domain's account "
-            f"${{{account}}}: assumable roles are for EMR clusters in other accounts (the emr-account stack); "
+        account = StackContext.of(self).account_id
+        roles = string_list(role_arns)
+        own = template('[for a in {roles} : a if split(":", a)[4] == {account}]', roles=roles, account=account)
+        self._inline(self._studio, "emr-assumable-roles", count_when(f"length({role_arns}) > 0"), document(
+            Statement("AssumeEmrAccountRoles", ["sts:AssumeRole"], roles),
+        ), lifecycle=checked(pre=[(
+            template("length({own}) == 0", own=own),
+            f"emr_assumable_role_arns = {Fn.jsonencode(own)} are roles of this domain's account "
+            f"{account}: assumable roles are for EMR clusters in other accounts (the emr-account stack); "
             "this account's clusters need none.")]))
 
     def grant_emr_serverless(self, enabled: str, domain_arn: str) -> None:
@@ -233,30 +225,30 @@ class PlatformIam(Construct):
         AWS's Studio page ("Set up the permissions to enable listing and launching Amazon EMR
         applications from SageMaker Studio") scopes these by the ``sagemaker:domain-arn`` tag; Terraform
         makes the applications here, so CreateApplication, DeleteApplication and tagging are left out."""
-        p = self._props
-        arn = f"arn:${{{p.partition}}}:emr-serverless:${{{p.region}}}:${{{p.account_id}}}:/applications"
-        self._inline(self._studio, "emr-serverless", count_when(enabled), _policy(
+        context = StackContext.of(self)
+        arn = f"arn:{context.partition}:emr-serverless:{context.region}:{context.account_id}:/applications"
+        self._inline(self._studio, "emr-serverless", count_when(enabled), document(
             # ListApplications has no resource type: AWS authorizes it on "*" only.
-            _statement("ListApplications", ["emr-serverless:ListApplications"], "*"),
-            _statement("DescribeDomainApplications", ["emr-serverless:GetApplication"], f"{arn}/*",
-                       {"StringEquals": {"aws:ResourceTag/sagemaker:domain-arn": f"${{{domain_arn}}}"}})))
+            Statement("ListApplications", ["emr-serverless:ListApplications"], "*"),
+            Statement("DescribeDomainApplications", ["emr-serverless:GetApplication"], f"{arn}/*",
+                       {"StringEquals": {"aws:ResourceTag/sagemaker:domain-arn": string(domain_arn)}})))
 
     def grant_launch_time_parameters(self, parameter_arns: str) -> None:
         """Lets the launch role read ``parameter_arns`` (a list expression: the
         SSM parameters the product templates name by dynamic reference), which
         CloudFormation resolves with the launch role's permissions. A separate
         inline policy, for the same reason as :meth:`grant_emr_product_launch`."""
-        self._inline(self._launch, "launch-template-parameters", self._with_emr, _policy(
-            _statement("ResolveTemplateParameters", ["ssm:GetParameters"], "__PARAMETERS__"),
-        ).replace('"__PARAMETERS__"', f"${{jsonencode({parameter_arns})}}"))
+        self._inline(self._launch, "launch-template-parameters", self._with_emr, document(
+            Statement("ResolveTemplateParameters", ["ssm:GetParameters"], string_list(parameter_arns)),
+        ))
 
     def _name(self, suffix: str) -> str:
-        return expr(f'"${{{self._props.name_prefix}}}-{suffix}"')
+        return quoted("{prefix}-" + suffix, prefix=self._props.name_prefix)
 
     def _role(self, id: str, suffix: str, service: Optional[str], count, description: str,
               trusted_role_arns: Optional[str] = None) -> IamRole:
-        principal = {"Service": service} if service else {"AWS": "__ROLES__"}
-        statement = {"Effect": "Allow", "Principal": principal, "Action": "sts:AssumeRole"}
+        principal = {"Service": service} if service else {"AWS": string_list(trusted_role_arns)}
+        actions, condition = "sts:AssumeRole", None
         if service in ("sagemaker.amazonaws.com", None):
             # The domain's ExecutionRoleIdentityConfig (on with EMR runtime roles, modules/studio.py) sets
             # the user profile's name as the session's source identity: "all execution roles must have"
@@ -265,19 +257,19 @@ class PlatformIam(Construct):
             # persists when that session assumes a role of another account (role chaining, IAM User Guide,
             # "Monitor and control actions taken with assumed roles"), so the role Studio assumes there
             # admits it too.
-            statement["Action"] = ["sts:AssumeRole", "sts:SetSourceIdentity"]
+            actions = ["sts:AssumeRole", "sts:SetSourceIdentity"]
         if service in SERVICES_SENDING_SOURCE_ACCOUNT:
             # Confused-deputy guard: only this account's use of the service.
-            statement["Condition"] = {"StringEquals": {"aws:SourceAccount": f"${{{self._props.account_id}}}"}}
-        trust = {"Version": "2012-10-17", "Statement": [statement]}
+            condition = {"StringEquals": {"aws:SourceAccount": StackContext.of(self).account_id}}
         return IamRole(self, id, count=count, name=self._name(suffix), description=description,
-                       assume_role_policy=json.dumps(trust, indent=2).replace(
-                           '"__ROLES__"', f"${{jsonencode({trusted_role_arns})}}"),
+                       assume_role_policy=document(Statement(None, actions, principal=principal,
+                                                             condition=condition)),
                        permissions_boundary=expr(self._props.permissions_boundary_arn))
 
     def _managed(self, role: IamRole, id: str, policy: str, count) -> None:
         IamRolePolicyAttachment(self, id, count=count, role=expr(one(role, "name")),
-                                policy_arn=expr(f'"arn:${{{self._props.partition}}}:iam::aws:policy/{policy}"'))
+                                policy_arn=quoted("arn:{partition}:iam::aws:policy/" + policy,
+                                                  partition=StackContext.of(self).partition))
 
     def _inline(self, role: IamRole, name: str, count, document: str, lifecycle=None) -> None:
         IamRolePolicy(self, f"{role.node.id}_{name.replace('-', '_')}", count=count, name=name,

@@ -1,32 +1,24 @@
 """Rules on the inputs that come from AWS's limits on what the inputs grow, and from the region itself.
 
-``modules/inputs.py`` gives each input its own rules (its form). The rules
-here compare inputs with what they make: the documents whose size grows with
-them, the subnets that must hold what the stack and its users put there, and
-what the region offers (zones, EMR releases and the instance types EMR runs
-on each). Every one is checked at plan time, before anything is created, and
-its message names the variable, shows the value and states the rule.
+``modules/inputs.py`` gives each input its own rules (its form). The rules here compare inputs with what they make:
+the documents whose size grows with them, the subnets that must hold what the stack and its users put there, and
+what the region offers (zones, EMR releases and the instance types EMR runs on each). Every one is checked at plan
+time, before anything is created, and its message names the variable, shows the value and states the rule.
 
-A rule that reads only its own input (or its group's) is a validation of the
-variable ("Invalid value for variable"). A rule that reads inputs of several
-groups, or what the region offers, is a precondition or postcondition of the
-resource or data source it is about ("Resource precondition failed"): a
-variable's validations wait for every variable they read, so one bad value
-would otherwise silence the rules of unrelated inputs.
+A rule that reads only its own input (or its group's) is a validation of the variable ("Invalid value for
+variable"). A rule that reads inputs of several groups, or what the region offers, is a precondition or
+postcondition of the resource or data source it is about ("Resource precondition failed"): a variable's validations
+wait for every variable they read, so one bad value would otherwise silence the rules of unrelated inputs.
 
-Plan-time sources of truth: ``aws_availability_zones`` (the network's),
-``aws_emr_release_labels`` (ListReleaseLabels) and
-``aws_emr_supported_instance_types`` (ListSupportedInstanceTypes, per
-release: the EC2 types EMR supports for it in the region, so both "no such
-type" and "EMR does not run on it" are caught) and
-``aws_ec2_instance_type_offerings`` (DescribeInstanceTypeOfferings: the
-types EC2 offers in the zone where the clusters launch). A region name has none (the
-provider needs a valid region before it can ask anything), so the project
-keeps a dated list.
+Plan-time sources of truth: ``aws_availability_zones`` (the network's), ``aws_emr_release_labels``
+(ListReleaseLabels) and ``aws_emr_supported_instance_types`` (ListSupportedInstanceTypes, per release: the EC2 types
+EMR supports for it in the region, so both "no such type" and "EMR does not run on it" are caught) and
+``aws_ec2_instance_type_offerings`` (DescribeInstanceTypeOfferings: the types EC2 offers in the zone where the
+clusters launch). A region name has none (the provider needs a valid region before it can ask anything), so the
+project keeps a dated list.
 
-Document sizes are limits on the rendered text; the constants below are
-measurements of the worst case (tests/test_input_limits.py renders the
-documents with Terraform and checks each constant against them).
+Document sizes are limits on the rendered text; the constants below are measurements of the worst case
+(tests/test_input_limits.py renders the documents with Terraform and checks each constant against them).
 """
 from dataclasses import dataclass
 from typing import Mapping
@@ -40,11 +32,12 @@ from cdktf_cdktf_provider_aws.data_aws_emr_supported_instance_types import DataA
 from cdktf_cdktf_provider_aws.data_aws_subnet import DataAwsSubnet
 from cdktf_cdktf_provider_aws.data_aws_subnets import DataAwsSubnets, DataAwsSubnetsFilter
 
+from modules.hcl import interpolated, shown, text
 from modules.emr_runtime_role_rules import MAX_EMR_RUNTIME_ROLES, runtime_role_attribute
 from modules.input_rules import interface_services, serverless_workers
 from modules.cidr_rules import cidr_prefix
 from modules.inputs import Rule, null_guarded
-from modules.tf import checked, count_when, data_address, expr, expr_list, expr_map, hcl
+from modules.tf import checked, count_when, data_address, expr, expr_list, expr_map, hcl, string, template, Expression
 
 # AWS's regions by partition, from botocore 1.44.8's endpoints.json (pinned by
 # Pipfile.lock), checked 2026-12-05. A region AWS opens later is refused until
@@ -166,20 +159,22 @@ def document_rules() -> dict:
         "emr_runtime_roles": [
             (f"try(length({too_large}) == 0, true)",
              f"emr_runtime_roles has roles whose data policies would take more than IAM's {IAM_INLINE_PER_ROLE:,} "
-             f"characters per role (characters, at most): ${{try(jsonencode({too_large}), \"\")}}. Each S3 entry is "
+             "characters per role (characters, at most): " + interpolated(f'try(jsonencode({too_large}), "")')
+             + ". Each S3 entry is "
              "listed as a bucket, prefixes and objects, each Glue database as two ARNs: use fewer, broader "
              "prefixes or split the role."),
         ],
         "allowed_s3_buckets": [(
             f"try(length(var.allowed_s3_buckets) <= {MAX_ALLOWED_S3_BUCKETS}, true)",
-            "allowed_s3_buckets has ${length(var.allowed_s3_buckets)} buckets: at most "
+            f"allowed_s3_buckets has {interpolated('length(var.allowed_s3_buckets)')} buckets: at most "
             f"{MAX_ALLOWED_S3_BUCKETS} fit in the S3 endpoint's policy, which lists each bucket and its "
             f"objects and which AWS limits to {S3_ENDPOINT_POLICY_LIMIT:,} characters (each bucket takes up to "
             f"{S3_ARN_PER_BUCKET}). List fewer buckets.")],
         "user_profiles": [(
             f"try({role_bytes} <= {room}, true)",
-            f"user_profiles gives ${{length({_user_role_arns()})}} distinct execution_role_arn values whose "
-            f"ARNs take ${{try({role_bytes}, 0)}} bytes of the domain key's policy, which lists each role twice "
+            f"user_profiles gives {interpolated(f'length({_user_role_arns()})')} distinct execution_role_arn values "
+            f"whose ARNs take {interpolated(f'try({role_bytes}, 0)')} bytes of the domain key's policy, "
+            "which lists each role twice "
             f"and has {room:,} bytes left for them (KMS allows {KEY_POLICY_LIMIT:,} bytes per key policy; the EMR "
             f"runtime roles may take {MAX_EMR_RUNTIME_ROLES * 2 * (RUNTIME_ROLE_ARN + 3):,}). "
             "Let more users share a role, or leave execution_role_arn out to use the platform's role.")],
@@ -211,15 +206,15 @@ def runtime_role_grants_fit(users: str) -> list:
     return [
         (f"length({too_large}) == 0",
          "emr_runtime_roles has roles whose policy on the Studio execution role would take more than IAM's "
-         f"{IAM_MANAGED_POLICY:,} characters per managed policy (characters, at most): ${{jsonencode({too_large})}}. "
+         f"{IAM_MANAGED_POLICY:,} characters per managed policy (characters, at most): {shown(too_large)}. "
          "The policy names each user given the role (name length + 3 characters; 3 times when EMR Serverless "
          "applications run as the role): give the role to fewer users, split it, or make it one of "
          "emr_default_runtime_roles (no user named)."),
         (f"{attached} <= var.iam_managed_policies_per_role",
-         f"emr_runtime_roles gives the Studio execution role ${{{attached}}} managed policies "
+         f"emr_runtime_roles gives the Studio execution role {interpolated(attached)} managed policies "
          f"(AmazonSageMakerFullAccess and one per runtime role that is a default or given to some user: "
-         f"${{jsonencode(keys({sizes}))}}), more than iam_managed_policies_per_role = "
-         "${var.iam_managed_policies_per_role}, IAM's quota of managed policies per role "
+         f"{shown(f'keys({sizes})')}), more than iam_managed_policies_per_role = "
+         f"{interpolated('var.iam_managed_policies_per_role')}, IAM's quota of managed policies per role "
          f"({IAM_MANAGED_PER_ROLE_DEFAULT} by default). "
          f"The quota can be raised to {IAM_MANAGED_PER_ROLE_MAX}: Service Quotas, AWS Identity and Access "
          "Management (IAM), \"Managed policies per role\" (or `aws service-quotas request-service-quota-increase "
@@ -236,35 +231,35 @@ def network_rules() -> dict:
     return {
         "region": [(
             f"try(contains({hcl(list(KNOWN_REGIONS))}, var.region), true)",
-            'region = "${var.region}" is not a region this project knows: AWS\'s regions as of '
-            f"{REGIONS_CHECKED_ON} are {', '.join(KNOWN_REGIONS)}. If AWS has opened it since, add it to "
-            "REGIONS_BY_PARTITION in modules/input_limits.py.")],
+            text('region = "{region}" is not a region this project knows: ', region="var.region")
+            + f"AWS's regions as of {REGIONS_CHECKED_ON} are {', '.join(KNOWN_REGIONS)}. If AWS has opened it "
+            "since, add it to REGIONS_BY_PARTITION in modules/input_limits.py.")],
         **{name: [(
             f"try(alltrue([for c in var.{name} : {cidr_prefix('c')} <= {SMALLEST_SUBNET_PREFIX}]), true)",
-            f"{name} = ${{jsonencode(var.{name})}} has subnets smaller than AWS allows: "
-            f"${{jsonencode([for c in var.{name} : c if try({cidr_prefix('c')} > {SMALLEST_SUBNET_PREFIX}, false)])}}"
-            f". A subnet is a /16 to a /{SMALLEST_SUBNET_PREFIX} ({2 ** (32 - SMALLEST_SUBNET_PREFIX)} addresses)."
+            f"{name} = {shown(f'var.{name}')} has subnets smaller than AWS allows: "
+            + shown(f"[for c in var.{name} : c if try({cidr_prefix('c')} > {SMALLEST_SUBNET_PREFIX}, false)]")
+            + f". A subnet is a /16 to a /{SMALLEST_SUBNET_PREFIX} ({2 ** (32 - SMALLEST_SUBNET_PREFIX)} addresses)."
         )] for name in ("private_subnet_cidrs", "public_subnet_cidrs")},
         "existing_private_subnet_ids": [
             (f"try(var.existing_vpc_id == null || length({existing}) != 1, true)",
-             "existing_private_subnet_ids = ${jsonencode(" + existing + ")} has one subnet: give at least "
+             f"existing_private_subnet_ids = {shown(existing)} has one subnet: give at least "
              "two, in different availability zones (Studio and EMR need private subnets in two zones, as "
              "az_count does for a VPC this stack creates)."),
             (f"try(length({existing}) <= {MAX_DOMAIN_SUBNETS}, true)",
-             "existing_private_subnet_ids has ${length(" + existing + ")} subnets: a SageMaker domain takes "
+             f"existing_private_subnet_ids has {interpolated(f'length({existing})')} subnets: a SageMaker domain takes "
              f"at most {MAX_DOMAIN_SUBNETS}."),
             (f"try(length(distinct({existing})) == length({existing}), true)",
-             "existing_private_subnet_ids = ${jsonencode(" + existing + ")} lists a subnet twice: "
-             "${jsonencode(distinct([for i, s in " + existing + " : s if index(" + existing + ", s) != i]))}."),
+             f"existing_private_subnet_ids = {shown(existing)} lists a subnet twice: "
+             f"{shown(f'distinct([for i, s in {existing} : s if index({existing}, s) != i])')}."),
         ],
         "existing_private_route_table_ids": [
             ("try(var.existing_vpc_id != null || length(var.existing_private_route_table_ids) == 0, true)",
-             "existing_private_route_table_ids = ${jsonencode(var.existing_private_route_table_ids)} is set "
+             f"existing_private_route_table_ids = {shown('var.existing_private_route_table_ids')} is set "
              "but existing_vpc_id is null: route tables belong to an existing VPC; set existing_vpc_id and "
              "existing_private_subnet_ids, or remove them to let this stack create the VPC."),
             ("try(length(distinct(var.existing_private_route_table_ids)) == "
              "length(var.existing_private_route_table_ids), true)",
-             "existing_private_route_table_ids = ${jsonencode(var.existing_private_route_table_ids)} lists "
+             f"existing_private_route_table_ids = {shown('var.existing_private_route_table_ids')} lists "
              "a route table twice."),
         ],
     }
@@ -280,11 +275,11 @@ def _needed_addresses() -> tuple:
     needed = (f"{endpoints} + {EFS_MOUNT_TARGETS_PER_SUBNET} + {studio_apps} + "
               f"{largest_cluster} + {workers}")
     explanation = (
-        f"${{{endpoints}}} interface endpoints, "
-        f"{EFS_MOUNT_TARGETS_PER_SUBNET} EFS mount target, ${{{studio_apps}}} Studio apps ({STUDIO_APPS_PER_USER} "
-        f"per user in user_profiles), ${{{largest_cluster}}} nodes of the largest EMR cluster offered (1 master "
-        "+ the largest of emr_core_instance_counts) and ${" + workers + "} EMR Serverless workers (one per vCPU "
-        "of the applications' max_vcpu at most)")
+        f"{interpolated(endpoints)} interface endpoints, "
+        f"{EFS_MOUNT_TARGETS_PER_SUBNET} EFS mount target, {interpolated(studio_apps)} Studio apps "
+        f"({STUDIO_APPS_PER_USER} per user in user_profiles), {interpolated(largest_cluster)} nodes of the largest "
+        f"EMR cluster offered (1 master + the largest of emr_core_instance_counts) and {interpolated(workers)} EMR "
+        "Serverless workers (one per vCPU of the applications' max_vcpu at most)")
     return needed, explanation
 
 
@@ -294,19 +289,19 @@ def private_subnet_room(cidr: str) -> Rule:
     needed, explanation = _needed_addresses()
     return (
         f"try({usable} >= {needed}, true)",
-        "private_subnet_cidrs = ${jsonencode(var.private_subnet_cidrs)} is too small: the private subnet "
-        "${" + cidr + "} has ${" + usable + f"}} usable addresses (the {RESERVED_ADDRESSES_PER_SUBNET} AWS "
-        "reserves left out) and needs ${" + needed + "}: " + explanation + ". Use larger subnets (or a "
-        "larger vpc_cidr when they are derived from it).")
+        text("private_subnet_cidrs = {cidrs} is too small: the private subnet {cidr} has {usable} usable addresses "
+             f"(the {RESERVED_ADDRESSES_PER_SUBNET} AWS reserves left out) and needs {{needed}}: ",
+             cidrs="jsonencode(var.private_subnet_cidrs)", cidr=cidr, usable=usable, needed=needed)
+        + explanation + ". Use larger subnets (or a larger vpc_cidr when they are derived from it).")
 
 
 def zones_suffice(zone_names: str) -> Rule:
     """Postcondition of the region's usable zones ``zone_names``: az_count of them exist."""
     return (
         f"try(var.existing_vpc_id != null || length({zone_names}) >= var.az_count, true)",
-        "az_count = ${var.az_count} is more than the ${length(" + zone_names + ")} availability zones "
-        'region ${var.region} offers without opt-in (${join(", ", ' + zone_names + ")}): use at most "
-        "${length(" + zone_names + ")}.")
+        text("az_count = {az_count} is more than the {count} availability zones region {region} offers without "
+             "opt-in ({zones}): use at most {count}.", az_count="var.az_count", count=f"length({zone_names})",
+             region="var.region", zones=f'join(", ", {zone_names})'))
 
 
 def _existing_subnets(scope: Construct) -> str:
@@ -323,8 +318,9 @@ def _existing_subnets(scope: Construct) -> str:
                 DataAwsSubnetsFilter(name="subnet-id", values=expr_list("var.existing_private_subnet_ids"))],
         lifecycle=checked(post=[(
             f"try(length({missing}) == 0, true)",
-            "existing_private_subnet_ids has subnets that are not in existing_vpc_id = "
-            '"${var.existing_vpc_id}" (or do not exist in ${var.region}): ${jsonencode(' + missing + ")}.")]))
+            text('existing_private_subnet_ids has subnets that are not in existing_vpc_id = "{vpc}" (or do not '
+                 "exist in {region}): {missing}.", vpc="var.existing_vpc_id", region="var.region",
+                 missing=f"jsonencode({missing})"))]))
     needed, explanation = _needed_addresses()
     each = DataAwsSubnet(
         scope, "existing_subnet", for_each=TerraformIterator.from_map(expr_map(
@@ -332,9 +328,9 @@ def _existing_subnets(scope: Construct) -> str:
         id=expr("each.key"),
         lifecycle=checked(post=[(
             f"try(self.available_ip_address_count >= {needed}, true)",
-            "existing_private_subnet_ids has a subnet too small for the platform: ${self.id} (${self.cidr_block}) "
-            "has ${self.available_ip_address_count} addresses free and needs ${" + needed + "}: " + explanation +
-            ".")]))
+            text("existing_private_subnet_ids has a subnet too small for the platform: {id} ({cidr}) has {free} "
+                 "addresses free and needs {needed}: ", id="self.id", cidr="self.cidr_block",
+                 free="self.available_ip_address_count", needed=needed) + explanation + ".")]))
     return f"{{for id, s in {data_address(each)} : id => s}}"
 
 
@@ -342,7 +338,7 @@ def _existing_subnets(scope: Construct) -> str:
 class InputLimitsProps:
     variables: Mapping[str, TerraformVariable]
     """The platform's input variables by name (``PlatformInputs.variables``)."""
-    cluster_zone: str
+    cluster_zone: Expression
     """Expression: the zone EMR clusters launch in (their subnet's), or null when unknown at plan
     time (an existing VPC's subnet)."""
 
@@ -366,8 +362,9 @@ class InputLimits(Construct):
         releases = DataAwsEmrReleaseLabels(self, "emr_releases", count=count_when("var.enable_emr"),
                                            lifecycle=checked(post=[(
             f"try(length({unknown}) == 0, true)",
-            "emr_release_labels has releases EMR does not offer in ${var.region}: ${jsonencode(" + unknown +
-            ")}. `aws emr list-release-labels --region ${var.region}` lists those it offers.")]))
+            text("emr_release_labels has releases EMR does not offer in {region}: {unknown}. `aws emr "
+                 "list-release-labels --region {region}` lists those it offers.", region="var.region",
+                 unknown=f"jsonencode({unknown})"))]))
         # Only releases that exist: ListSupportedInstanceTypes refuses others.
         offered = TerraformIterator.from_map(expr_map(
             f"{{for r in var.enable_emr ? var.emr_release_labels : [] : r => r "
@@ -377,26 +374,27 @@ class InputLimits(Construct):
         DataAwsEmrSupportedInstanceTypes(self, "emr_instance_types", for_each=offered,
                                          release_label=expr("each.key"), lifecycle=checked(post=[(
             f"try(length({unsupported}) == 0, true)",
-            "emr_instance_types = ${jsonencode(var.emr_instance_types)} has types EMR ${each.key} does not "
-            "support in ${var.region}: ${jsonencode(" + unsupported + ")}. `aws emr "
-            "list-supported-instance-types --release-label ${each.key} --region ${var.region}` lists those "
-            "it supports.")]))
+            text("emr_instance_types = {types} has types EMR {release} does not support in {region}: "
+                 "{unsupported}. `aws emr list-supported-instance-types --release-label {release} --region {region}` "
+                 "lists those it supports.", types="jsonencode(var.emr_instance_types)", release="each.key",
+                 region="var.region", unsupported=f"jsonencode({unsupported})"))]))
         existing = _existing_subnets(self)
         zones = f"{{for id, s in {existing} : id => s.availability_zone}}"
         self.existing_subnets_apart = (
             f"try(length(distinct(values({zones}))) == length({zones}), true)",
-            "existing_private_subnet_ids has subnets in the same availability zone: ${jsonencode(" + zones + ")}. "
+            f"existing_private_subnet_ids has subnets in the same availability zone: {shown(zones)}. "
             "Give one subnet per zone: an interface endpoint takes one subnet per zone.")
         # EMR's list is the region's; a type may still be missing from the zone of the clusters' subnet.
         not_offered = "[for t in var.emr_instance_types : t if !contains(self.instance_types, t)]"
         DataAwsEc2InstanceTypeOfferings(
-            self, "emr_zone_offerings", count=count_when(f"var.enable_emr && {props.cluster_zone} != null"),
+            self, "emr_zone_offerings",
+            count=count_when(template("var.enable_emr && {zone} != null", zone=props.cluster_zone)),
             location_type="availability-zone",
             filter=[DataAwsEc2InstanceTypeOfferingsFilter(name="location", values=[expr(props.cluster_zone)]),
                     DataAwsEc2InstanceTypeOfferingsFilter(name="instance-type",
                                                           values=expr_list("var.emr_instance_types"))],
             lifecycle=checked(post=[(
                 f"try(length({not_offered}) == 0, true)",
-                "emr_instance_types = ${jsonencode(var.emr_instance_types)} has types EC2 does not offer in "
-                "${" + props.cluster_zone + "}, the zone of the first private subnet, where EMR clusters "
-                "launch: ${jsonencode(" + not_offered + ")}.")]))
+                f"emr_instance_types = {shown('var.emr_instance_types')} has types EC2 does not offer in "
+                f"{string(props.cluster_zone)}, the zone of the first private subnet, where EMR clusters "
+                f"launch: {shown(not_offered)}.")]))

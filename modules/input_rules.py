@@ -1,23 +1,23 @@
-"""Rules on the inputs from AWS's rules for the names and tags the stack derives
-from them, and the rules every input gets from its type (null values).
+"""Rules on the inputs from AWS's rules for the names and tags the stack derives from them, and the rules every
+input gets from its type (null values).
 
-``modules/inputs.py`` declares each input with its own rules; the rules here
-are added to the inputs they are about (a validation of that variable), so a
-bad value is refused at plan time, naming the variable, the value and the rule.
+``modules/inputs.py`` declares each input with its own rules; the rules here are added to the inputs they are about
+(a validation of that variable), so a bad value is refused at plan time, naming the variable, the value and the
+rule.
 
-Null: Terraform passes ``null`` on to the rules of a variable that may be null
-(our required inputs, whose null default stands for a missing value, and any
-entry of a list or map), where it makes a
-condition fail with a raw error that points into ``cdk.tf.json``. Each such
-input gets a rule refusing null, and its other rules are guarded so that they
-only see values (``guarded``). An input with a default is declared with
-``nullable = false``, so null there means "use the default", as Terraform
-documents.
+Null: Terraform passes ``null`` on to the rules of a variable that may be null (our required inputs, whose null
+default stands for a missing value, and any entry of a list or map), where it makes a condition fail with a raw
+error that points into ``cdk.tf.json``. Each such input gets a rule refusing null, and its other rules are guarded
+so that they only see values (``guarded``). An input with a default is declared with ``nullable = false``, so null
+there means "use the default", as Terraform documents.
 """
 import re
 from typing import List, Sequence, Tuple
 
+from modules.hcl import interpolated, shown, text
+
 Rule = Tuple[str, str]
+WORKSPACE = "terraform.workspace"
 
 # "Bucket names must not start with the prefix xn-- / sthree- / amzn-s3-demo-" and "must not end
 # with the suffix -s3alias / --ol-s3 / .mrap / --x-s3 / --table-s3"; "must not contain two adjacent
@@ -78,15 +78,14 @@ def null_rules(name: str, type_: str, required: bool) -> List[Rule]:
         # "default") gets its values from scripts/platform.
         rules.append((f"var.{name} != null",
                       f"{name} is missing or null: {name} is required and has no default, so give it a value "
-                      'in the variable file${terraform.workspace == "default" ? "" : " of workspace '
-                      '${terraform.workspace}, workspaces/${terraform.workspace}.tfvars.json"} '
-                      "(see README, Inputs)."))
+                      + text("in the variable file{where} (see README, Inputs).", where=f'{WORKSPACE} == "default" ? '
+                             '"" : ' + text('" of workspace {w}, workspaces/{w}.tfvars.json"', w=WORKSPACE))))
     if _is_collection(type_):
         nulls = f"[for v in var.{name} : v if v == null]"
-        where = (f" (keys ${{jsonencode([for k, v in var.{name} : k if v == null])}})"
+        where = (" (keys " + shown(f"[for k, v in var.{name} : k if v == null]") + ")"
                  if type_.startswith("map(") else "")
         rules.append((f"var.{name} == null ? true : length({nulls}) == 0", guarded_message(
-            name, type_, required, f"{name} = ${{jsonencode(var.{name})}} has null entries{where}: null does not "
+            name, type_, required, f"{name} = {shown(f'var.{name}')} has null entries{where}: null does not "
             "stand for a default inside a list or map; give each entry a value or remove it.", entries=False)))
     return rules
 
@@ -153,13 +152,13 @@ def domain_name_rules() -> List[Rule]:
     modules/security_groups.py): AWS's reserved prefixes for those."""
     return [
         (f"!{_starts_with_any('var.domain_name', S3_RESERVED_PREFIXES)}",
-         'domain_name = "${var.domain_name}" is invalid: it begins the S3 bucket names of the platform '
-         '(${var.domain_name}-<account>-<region>-data, ...) and S3 reserves the bucket name prefixes '
-         f"{', '.join(S3_RESERVED_PREFIXES)}."),
+         text('domain_name = "{name}" is invalid: it begins the S3 bucket names of the platform ({name}-<account>-'
+              "<region>-data, ...) and S3 reserves the bucket name prefixes ", name="var.domain_name")
+         + f"{', '.join(S3_RESERVED_PREFIXES)}."),
         (f'!startswith(var.domain_name, "{SECURITY_GROUP_RESERVED_PREFIX}")',
-         'domain_name = "${var.domain_name}" is invalid: it begins the security group names of the platform '
-         f"(${{var.domain_name}}-studio, ...) and EC2 refuses security group names that start with "
-         f"{SECURITY_GROUP_RESERVED_PREFIX}."),
+         text('domain_name = "{name}" is invalid: it begins the security group names of the platform ({name}-studio, '
+              "...) and EC2 refuses security group names that start with ", name="var.domain_name")
+         + f"{SECURITY_GROUP_RESERVED_PREFIX}."),
     ]
 
 
@@ -169,7 +168,7 @@ def bucket_name_rules(name: str) -> List[Rule]:
            f"{_ends_with_any('b', S3_RESERVED_SUFFIXES)} || strcontains(b, \"..\") || "
            'can(regex("^[0-9]+[.][0-9]+[.][0-9]+[.][0-9]+$", b))]')
     return [(f"length({bad}) == 0",
-             f"{name} has names S3 does not allow for a bucket: ${{jsonencode({bad})}}. S3 reserves the "
+             f"{name} has names S3 does not allow for a bucket: {shown(bad)}. S3 reserves the "
              f"prefixes {', '.join(S3_RESERVED_PREFIXES)} and the suffixes {', '.join(S3_RESERVED_SUFFIXES)} "
              "(access point aliases, directory and table buckets are not buckets a gateway endpoint "
              "policy lists), and refuses two adjacent periods and names formatted as IP addresses.")]
@@ -179,18 +178,18 @@ def workspace_rules() -> List[Rule]:
     """The variable file is planned in the workspace it names, and that is not Terraform's "default"."""
     return [
         ("var.workspace == terraform.workspace",
-         'This variable file is for workspace "${var.workspace}" but the selected Terraform '
-         'workspace is "${terraform.workspace}": select workspace "${var.workspace}" '
-         '(scripts/platform does it for you)${terraform.workspace == "default" ? "" : '
-         '", or use workspaces/${terraform.workspace}.tfvars.json"}.'),
+         text('This variable file is for workspace "{file}" but the selected Terraform workspace is "{selected}": '
+              'select workspace "{file}" (scripts/platform does it for you){other}.', file="var.workspace",
+              selected=WORKSPACE, other='terraform.workspace == "default" ? "" : '
+              + text('", or use workspaces/{w}.tfvars.json"', w=WORKSPACE))),
         # `cdktf deploy` without TF_WORKSPACE plans in "default"; our CLI never selects it.
         ('terraform.workspace != "default"',
-         'workspace = "${var.workspace}" is planned in Terraform\'s "default" workspace, which this stack '
-         "refuses: each environment has a named workspace of its own (`cdktf deploy` without "
-         'TF_WORKSPACE lands in "default"). ${var.workspace == "default" ? "Name the workspace after '
-         'its environment, e.g. dev, in the variable file and select it" : "Select workspace '
-         '${var.workspace}: TF_WORKSPACE=${var.workspace} cdktf deploy, or scripts/platform plan|apply '
-         '${var.workspace}"}.'),
+         text('workspace = "{file}" is planned in Terraform\'s "default" workspace, which this stack refuses: each '
+              "environment has a named workspace of its own (`cdktf deploy` without TF_WORKSPACE lands in "
+              '"default"). {next}.', file="var.workspace", next='var.workspace == "default" ? "Name the workspace '
+              'after its environment, e.g. dev, in the variable file and select it" : ' + text(
+                  '"Select workspace {w}: TF_WORKSPACE={w} cdktf deploy, or scripts/platform plan|apply {w}"',
+                  w="var.workspace"))),
     ]
 
 
@@ -227,25 +226,25 @@ def user_profile_rules() -> List[Rule]:
     return object_guarded("user_profiles", messages=False, rules=[
         # The null entries rule of a map input, for this one typed any (modules/input_variables.py).
         (f"length({nulls}) == 0",
-         f"user_profiles = ${{jsonencode({users})}} has null entries (keys ${{jsonencode({nulls})}}): null does "
+         f"user_profiles = {shown(users)} has null entries (keys {shown(nulls)}): null does "
          "not stand for a default inside a list or map; give each entry a value or remove it."),
         (f"length({not_objects}) == 0",
-         f"user_profiles has entries that are not objects: ${{jsonencode({not_objects})}}. A user's entry is an "
+         f"user_profiles has entries that are not objects: {shown(not_objects)}. A user's entry is an "
          "object of settings, e.g. \"alice\": {} or \"bob\": {\"emr_runtime_roles\": [\"team-a\"]}."),
         (f"length({not_roles}) == 0",
          "user_profiles has an execution_role_arn that is not an IAM role ARN such as "
-         f"arn:aws:iam::123456789012:role/name: ${{jsonencode({not_roles})}}."),
+         f"arn:aws:iam::123456789012:role/name: {shown(not_roles)}."),
         (f"length({unknown}) == 0",
-         f"user_profiles has unknown attributes: ${{jsonencode({unknown})}}. A user's entry may set only "
+         f"user_profiles has unknown attributes: {shown(unknown)}. A user's entry may set only "
          f"{', '.join(USER_PROFILE_ATTRIBUTES)} (or be empty, e.g. \"alice\": {{}})."),
         (f"length({clashing}) == 0",
-         f"user_profiles has names that differ only by case: ${{jsonencode({clashing})}}. SageMaker compares "
+         f"user_profiles has names that differ only by case: {shown(clashing)}. SageMaker compares "
          "user profile names case-insensitively, so these would be one user: keep one of each."),
         (f"length({not_lists}) == 0",
          f"user_profiles has an emr_runtime_roles that is not a list of runtime role names: "
-         f"${{jsonencode({not_lists})}}. Write it as a list, e.g. \"emr_runtime_roles\": [\"team-a\"]."),
+         f"{shown(not_lists)}. Write it as a list, e.g. \"emr_runtime_roles\": [\"team-a\"]."),
         (f"length({repeated}) == 0",
-         f"user_profiles has emr_runtime_roles that name a role twice: ${{jsonencode({repeated})}}. List each "
+         f"user_profiles has emr_runtime_roles that name a role twice: {shown(repeated)}. List each "
          "runtime role once."),
     ])
 
@@ -263,25 +262,26 @@ def tag_rules() -> List[Rule]:
     same = "[for k in keys(var.tags) : k if length([for o in keys(var.tags) : o if lower(o) == lower(k)]) > 1]"
     return [
         (f"length(var.tags) <= {limit}",
-         f"tags has ${{length(var.tags)}} tags: at most ${{{limit}}} fit. Every resource gets these tags and "
+         f"tags has {interpolated('length(var.tags)')} tags: at most {interpolated(limit)} fit. "
+         "Every resource gets these tags and "
          f"AWS allows {MAX_TAGS} per resource ({MAX_SERVICE_CATALOG_TAGS} on the Service Catalog portfolio and "
          f"products while enable_emr = true); the platform adds up to {STACK_TAGS_PER_RESOURCE} of its own "
          f"({STACK_TAGS_PER_SERVICE_CATALOG_RESOURCE} on Service Catalog)."),
         (f"length({bad_keys}) == 0",
-         f"tags has invalid keys: ${{jsonencode({bad_keys})}}. A tag key has 1 to {MAX_TAG_KEY} characters: "
+         f"tags has invalid keys: {shown(bad_keys)}. A tag key has 1 to {MAX_TAG_KEY} characters: "
          "letters, digits, spaces and _ . : / = + - @ (EC2's length, the characters IAM and SageMaker accept)."),
         (f"length({bad_values}) == 0",
-         f"tags has invalid values, under the keys ${{jsonencode({bad_values})}}. A tag value has at most "
+         f"tags has invalid values, under the keys {shown(bad_values)}. A tag value has at most "
          f"{MAX_TAG_VALUE} characters: letters, digits, spaces and _ . : / = + - @ (the characters IAM and "
          "SageMaker accept)."),
         # IAM: "InvalidInput: Duplicate tag keys found. Please note that Tag keys are case insensitive."
         # (https://docs.aws.amazon.com/IAM/latest/UserGuide/access_tags.html; as met in
         # https://github.com/github-aws-runners/terraform-aws-github-runner/pull/1346).
         (f"length({same}) == 0",
-         f"tags has keys that differ only by case: ${{jsonencode({same})}}. IAM compares tag keys "
+         f"tags has keys that differ only by case: {shown(same)}. IAM compares tag keys "
          "case-insensitively and refuses such a pair on the platform's roles: keep one of each."),
         (f"length({own}) == 0",
-         f"tags sets keys the platform sets itself: ${{jsonencode({own})}}. Its own value would replace yours "
+         f"tags sets keys the platform sets itself: {shown(own)}. Its own value would replace yours "
          f"on some resources; the platform's keys are {', '.join(STACK_TAG_KEYS)} (in any case)."),
     ]
 
@@ -344,9 +344,9 @@ def serverless_application_rules(runtime_roles: str) -> List[Rule]:
     missing = f"setsubtract({hcl_strings(required)}, [for k, v in a : k if v != null])"
     major, minor = SERVERLESS_LIVY_RELEASE
     version = 'split(".", trimprefix(a.release_label, "emr-"))'
-    old = (f'{{for n, a in {apps} : n => a.release_label if try(a.release_label, null) != null && !try(can(regex("^emr-[0-9]+[.][0-9]+[.][0-9]+$", '
-           f"a.release_label)) && (tonumber({version}[0]) > {major} || (tonumber({version}[0]) == {major} && "
-           f"tonumber({version}[1]) >= {minor})), false)}}")
+    old = (f"{{for n, a in {apps} : n => a.release_label if try(a.release_label, null) != null && "
+           f'!try(can(regex("^emr-[0-9]+[.][0-9]+[.][0-9]+$", a.release_label)) && (tonumber({version}[0]) > {major} '
+           f"|| (tonumber({version}[0]) == {major} && tonumber({version}[1]) >= {minor})), false)}}")
 
     def whole(setting: str, low: int, high: int = None) -> str:
         """The applications whose ``setting`` is given and is not a whole number from ``low`` to ``high``."""
@@ -362,40 +362,39 @@ def serverless_application_rules(runtime_roles: str) -> List[Rule]:
                 f"whole numbers of GB, at least {SERVERLESS_MIN_DISK_GB} (one worker's smallest disk)"),
                ("idle_timeout_minutes", low_idle, high_idle,
                 f"whole numbers of minutes from {low_idle} to {high_idle} (AutoStopConfig's range)")]
+    bad_names = f'[for n in keys({apps}) : n if !can(regex("{SERVERLESS_APPLICATION_KEY}", n))]'
+    unknown = f"{{for n, a in {apps} : n => {extra} if length({extra}) > 0}}"
+    incomplete = f"{{for n, a in {apps} : n => {missing} if length({missing}) > 0}}"
+    undefined = (f"{{for n, a in {apps} : n => a.runtime_role if "
+                 f"try(!contains(keys({runtime_roles}), a.runtime_role), false)}}")
+    not_bool = f'{{for n, a in {apps} : n => a.auto_start if !contains(["true", "false"], try(a.auto_start, "true"))}}'
     rules = [
         (f"length({apps}) <= {SERVERLESS_MAX_APPLICATIONS}",
-         f"emr_serverless_applications has ${{length({apps})}} applications: at most {SERVERLESS_MAX_APPLICATIONS} "
-         "fit in the Studio execution role's inline policies (IAM allows a role 10,240 characters of them), which "
-         "name each application's job runs and runtime role."),
+         f"emr_serverless_applications has {interpolated(f'length({apps})')} applications: at most "
+         f"{SERVERLESS_MAX_APPLICATIONS} fit in the Studio execution role's inline policies (IAM allows a role "
+         "10,240 characters of them), which name each application's job runs and runtime role."),
         (f'alltrue([for n in keys({apps}) : can(regex("{SERVERLESS_APPLICATION_KEY}", n))])',
-         "emr_serverless_applications has invalid names: "
-         f'${{jsonencode([for n in keys({apps}) : n if !can(regex("{SERVERLESS_APPLICATION_KEY}", n))])}}. '
+         f"emr_serverless_applications has invalid names: {shown(bad_names)}. "
          "A name has 1 to 39 lowercase letters, digits and hyphens and starts with a letter or digit (the "
          "application is named <domain_name>-<name>, and EMR Serverless allows 64 characters)."),
-        (f"length({{for n, a in {apps} : n => {extra} if length({extra}) > 0}}) == 0",
-         f"emr_serverless_applications has unknown settings: ${{jsonencode({{for n, a in {apps} : n => {extra} "
-         f"if length({extra}) > 0}})}}. An application may set only {', '.join(SERVERLESS_APPLICATION_SETTINGS)}."),
-        (f"length({{for n, a in {apps} : n => {missing} if length({missing}) > 0}}) == 0",
-         f"emr_serverless_applications misses required settings: ${{jsonencode({{for n, a in {apps} : "
-         f"n => {missing} if length({missing}) > 0}})}}. Each application needs release_label (e.g. emr-7.5.0) "
-         "and runtime_role (a name in emr_runtime_roles)."),
+        (f"length({unknown}) == 0",
+         f"emr_serverless_applications has unknown settings: {shown(unknown)}. "
+         f"An application may set only {', '.join(SERVERLESS_APPLICATION_SETTINGS)}."),
+        (f"length({incomplete}) == 0",
+         f"emr_serverless_applications misses required settings: {shown(incomplete)}. "
+         "Each application needs release_label (e.g. emr-7.5.0) and runtime_role (a name in emr_runtime_roles)."),
         (f"length({old}) == 0",
-         f"emr_serverless_applications has release labels without the Livy endpoint: ${{jsonencode({old})}}. "
+         f"emr_serverless_applications has release labels without the Livy endpoint: {shown(old)}. "
          f"Studio connects through the application's Livy endpoint, which EMR Serverless has from "
          f"emr-{major}.{minor}.0 on: use a label such as emr-7.5.0."),
-        (f"length({{for n, a in {apps} : n => a.runtime_role if "
-         f"try(!contains(keys({runtime_roles}), a.runtime_role), false)}}) == 0",
+        (f"length({undefined}) == 0",
          f"emr_serverless_applications names runtime roles that emr_runtime_roles does not define: "
-         f"${{jsonencode({{for n, a in {apps} : n => a.runtime_role if "
-         f"try(!contains(keys({runtime_roles}), a.runtime_role), false)}})}}. Add the role to emr_runtime_roles, or name "
-         f"one of ${{jsonencode(keys({runtime_roles}))}}."),
-        (f'length({{for n, a in {apps} : n => a.auto_start if !contains(["true", "false"], '
-         f'try(a.auto_start, "true"))}}) == 0',
-         f'emr_serverless_applications has auto_start values that are not true or false: ${{jsonencode('
-         f'{{for n, a in {apps} : n => a.auto_start if !contains(["true", "false"], try(a.auto_start, "true"))}})}}.'),
+         f"{shown(undefined)}. Add the role to emr_runtime_roles, or name one of {shown(f'keys({runtime_roles})')}."),
+        (f"length({not_bool}) == 0",
+         f"emr_serverless_applications has auto_start values that are not true or false: {shown(not_bool)}."),
     ]
     for setting, low, high, rule in numbers:
         rules.append((f"length({whole(setting, low, high)}) == 0",
                       f"emr_serverless_applications has invalid {setting} values: "
-                      f"${{jsonencode({whole(setting, low, high)})}}. Use {rule}."))
+                      f"{shown(whole(setting, low, high))}. Use {rule}."))
     return rules

@@ -10,7 +10,7 @@ from cdktf import TerraformVariable, TerraformVariableValidationConfig, Token
 from modules.emr_runtime_role_rules import EMR_RUNTIME_ROLE_ATTRIBUTES, runtime_role_attribute
 from modules.input_rules import guarded, guarded_message, null_rules
 from modules.inputs import INPUT_NAMES, INPUTS, InputSpec
-from modules.tf import expr, local
+from modules.tf import expr, local, quoted, string
 
 
 def declare_input(scope: Construct, spec: InputSpec) -> TerraformVariable:
@@ -43,17 +43,19 @@ def declare_input(scope: Construct, spec: InputSpec) -> TerraformVariable:
 class PlatformInputs(Construct):
     """Declares every input variable, and the name prefixes derived from them.
 
-    Attributes are bare Terraform expressions (see ``modules.tf``).
+    ``name_prefix`` and ``global_name_prefix`` are string tokens; ``create_vpc``, ``user_profiles``,
+    ``emr_runtime_roles`` and ``var(name)`` bare Terraform expressions (see ``modules.tf``).
     """
 
     def __init__(self, scope: Construct, id: str) -> None:
         super().__init__(scope, id)
         # By name, for rules added elsewhere (modules/input_limits.py).
         self.variables = {spec.name: declare_input(self, spec) for spec in INPUTS}
-        self.name_prefix = "var.domain_name"
+        self.name_prefix = string("var.domain_name")
         # IAM and S3 names are account-wide or global: add the region so that a
         # domain name can be reused in another region of the same account.
-        self.global_name_prefix = local(self, "global_name_prefix", '"${var.domain_name}-${var.region}"')
+        self.global_name_prefix = string(local(self, "global_name_prefix", quoted(
+            "{name}-{region}", name="var.domain_name", region="var.region")))
         self.create_vpc = "var.existing_vpc_id == null"
         # Each user's settings as an object, every attribute present: execution_role_arn (null when not
         # given) and emr_runtime_roles (the default runtime roles and the user's own, as a list).

@@ -1,24 +1,21 @@
 """The platform's inputs: every value that differs between environments.
 
-Each input is a Terraform variable with a type, a description and validation
-rules, and its value comes from the workspace's variable file
-(``workspaces/<workspace>.tfvars.json``). Rules run at ``terraform plan``,
-before anything is created, and each message names the variable, the value
-and the rule. Rules that compare two variables rely on Terraform >= 1.9.
-AWS's rules for the names and tags derived from inputs, and the refusal of
-null where it means nothing, are in ``modules/input_rules.py``.
+Each input is a Terraform variable with a type, a description and validation rules, and its value comes from the
+workspace's variable file (``workspaces/<workspace>.tfvars.json``). Rules run at ``terraform plan``, before anything
+is created, and each message names the variable, the value and the rule. Rules that compare two variables rely on
+Terraform >= 1.9. AWS's rules for the names and tags derived from inputs, and the refusal of null where it means
+nothing, are in ``modules/input_rules.py``.
 
-``InputSpec.required`` marks an input a workspace file must give: it is
-declared with a null default, so that a missing value reaches the input's null
-rule (whose message names it) instead of Terraform's "No value for required
-variable". README's inputs table and the PR plan summary read "required" from
-this marker. This module is data and the standard library only, so that
-scripts/plan_summary.py can read it; ``modules/input_variables.py`` declares
-the variables.
+``InputSpec.required`` marks an input a workspace file must give: it is declared with a null default, so that a
+missing value reaches the input's null rule (whose message names it) instead of Terraform's "No value for required
+variable". README's inputs table and the PR plan summary read "required" from this marker. This module is data and
+the standard library only, so that scripts/plan_summary.py can read it; ``modules/input_variables.py`` declares the
+variables.
 """
 from dataclasses import dataclass
 from typing import Any, Sequence, Tuple
 
+from modules.hcl import interpolated, shown, text
 from modules.emr_runtime_role_rules import emr_default_runtime_role_rules, emr_runtime_role_rules, release_at_least
 from modules.cidr_rules import cidr_prefix, is_network_cidr, no_overlap_rule, subnet_list_rules
 from modules.input_rules import (
@@ -51,6 +48,7 @@ class InputSpec:
 
 
 SAGEMAKER_NAME = "^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$"
+VPC_OR_NULL = 'coalesce(var.existing_vpc_id, "null")'
 
 # The retention periods CloudWatch Logs accepts (PutRetentionPolicy); S3
 # lifecycle expirations of logs use the same number of days.
@@ -72,21 +70,21 @@ INPUTS: Tuple[InputSpec, ...] = (
     InputSpec(
         "region", "string", "AWS region of this workspace, e.g. eu-west-1.", required=True,
         rules=[('can(regex("^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]+$", var.region))',
-                'region = "${var.region}" is not an AWS region name such as eu-west-1.')]),
+                f'region = "{interpolated("var.region")}" is not an AWS region name such as eu-west-1.')]),
     InputSpec(
         "domain_name", "string",
         "Name of the SageMaker Studio domain. Every named resource derives its name from it, "
         "so two workspaces in one account and region must use different names.",
         required=True,
         rules=[('can(regex("^[a-z][a-z0-9-]{1,22}[a-z0-9]$", var.domain_name))',
-                'domain_name = "${var.domain_name}" is invalid: use 3 to 24 characters, lowercase '
+                f'domain_name = "{interpolated("var.domain_name")}" is invalid: use 3 to 24 characters, lowercase '
                 'letters, digits and hyphens, starting with a letter and ending with a letter or '
                 'digit (it prefixes S3 bucket names, which allow 63 lowercase characters in all, '
                 'and IAM role names, which allow 64).'),
                *domain_name_rules()]),
     InputSpec("tags", "map(string)", "Tags added to every resource.", default={},
               rules=[('alltrue([for k in keys(var.tags) : !startswith(lower(k), "aws:")])',
-                      'tags = ${jsonencode(var.tags)} is invalid: keys starting with "aws:" are '
+                      f'tags = {shown("var.tags")} is invalid: keys starting with "aws:" are '
                       'reserved by AWS.'),
                      *tag_rules()]),
     # Network
@@ -96,14 +94,14 @@ INPUTS: Tuple[InputSpec, ...] = (
         default="10.0.0.0/16",
         rules=[(f'{is_network_cidr("var.vpc_cidr")} && try({cidr_prefix("var.vpc_cidr")} >= 16 && '
                 f'{cidr_prefix("var.vpc_cidr")} <= 20, false)',
-                'vpc_cidr = "${var.vpc_cidr}" is invalid: use an IPv4 CIDR with its network '
+                f'vpc_cidr = "{interpolated("var.vpc_cidr")}" is invalid: use an IPv4 CIDR with its network '
                 'address and a prefix from /16 to /20, e.g. 10.0.0.0/16.')]),
     InputSpec(
         "az_count", "number",
         "Number of availability zones, each with one private and one public subnet (2 to 6).",
         default=2,
         rules=[("var.az_count >= 2 && var.az_count <= 6 && floor(var.az_count) == var.az_count",
-                "az_count = ${var.az_count} is invalid: use a whole number from 2 to 6 "
+                f"az_count = {interpolated('var.az_count')} is invalid: use a whole number from 2 to 6 "
                 "(Studio and EMR need private subnets in at least two zones).")]),
     InputSpec(
         "private_subnet_cidrs", "list(string)",
@@ -128,19 +126,18 @@ INPUTS: Tuple[InputSpec, ...] = (
         "Use this existing VPC instead of creating one. Needs existing_private_subnet_ids.",
         default=None,
         rules=[('var.existing_vpc_id == null || can(regex("^vpc-[0-9a-f]{8,17}$", var.existing_vpc_id))',
-                'existing_vpc_id = "${coalesce(var.existing_vpc_id, "null")}" is not a VPC id such '
-                'as vpc-0123456789abcdef0.')]),
+                text('existing_vpc_id = "{vpc}" is not a VPC id such as vpc-0123456789abcdef0.', vpc=VPC_OR_NULL))]),
     InputSpec(
         "existing_private_subnet_ids", "list(string)",
         "Private subnets of existing_vpc_id for Studio, EMR and the interface endpoints "
         "(at most one per zone). Their route to the internet (NAT) is yours to provide.",
         default=[],
         rules=[('alltrue([for s in var.existing_private_subnet_ids : can(regex("^subnet-[0-9a-f]{8,17}$", s))])',
-                "existing_private_subnet_ids = ${jsonencode(var.existing_private_subnet_ids)} is "
+                f"existing_private_subnet_ids = {shown('var.existing_private_subnet_ids')} is "
                 "invalid: each entry must be a subnet id such as subnet-0123456789abcdef0."),
                ("var.existing_vpc_id == null || length(var.existing_private_subnet_ids) > 0",
-                'existing_vpc_id = "${coalesce(var.existing_vpc_id, "null")}" is set but '
-                "existing_private_subnet_ids is empty: the domain needs at least one private "
+                text('existing_vpc_id = "{vpc}" is set but ', vpc=VPC_OR_NULL)
+                + "existing_private_subnet_ids is empty: the domain needs at least one private "
                 "subnet of that VPC."),
                ("var.existing_vpc_id != null || length(var.existing_private_subnet_ids) == 0",
                 "existing_private_subnet_ids is set but existing_vpc_id is null: set "
@@ -153,7 +150,7 @@ INPUTS: Tuple[InputSpec, ...] = (
         default=[],
         rules=[('alltrue([for r in var.existing_private_route_table_ids : can(regex("^rtb-[0-9a-f]{8,17}$", r))])',
                 "existing_private_route_table_ids = "
-                "${jsonencode(var.existing_private_route_table_ids)} is invalid: each entry must "
+                f"{shown('var.existing_private_route_table_ids')} is invalid: each entry must "
                 "be a route table id such as rtb-0123456789abcdef0.")]),
     InputSpec(
         "interface_endpoints", "list(string)",
@@ -162,10 +159,10 @@ INPUTS: Tuple[InputSpec, ...] = (
         "VPC already has them.",
         default=list(DEFAULT_INTERFACE_ENDPOINTS),
         rules=[('alltrue([for s in var.interface_endpoints : can(regex("^[a-z0-9]+([.-][a-z0-9]+)*$", s))])',
-                "interface_endpoints = ${jsonencode(var.interface_endpoints)} is invalid: each "
+                f"interface_endpoints = {shown('var.interface_endpoints')} is invalid: each "
                 "entry is a service name such as sagemaker.api."),
                ("length(distinct(var.interface_endpoints)) == length(var.interface_endpoints)",
-                "interface_endpoints = ${jsonencode(var.interface_endpoints)} lists a service "
+                f"interface_endpoints = {shown('var.interface_endpoints')} lists a service "
                 "twice.")]),
     InputSpec(
         "allowed_s3_buckets", "list(string)",
@@ -174,7 +171,7 @@ INPUTS: Tuple[InputSpec, ...] = (
         "AWS-owned buckets Studio and EMR need; IAM still decides who may use a bucket.",
         default=[],
         rules=[(f'alltrue([for b in var.allowed_s3_buckets : can(regex("{S3_BUCKET_NAME}", b))])',
-                "allowed_s3_buckets = ${jsonencode(var.allowed_s3_buckets)} is invalid: each entry is "
+                f"allowed_s3_buckets = {shown('var.allowed_s3_buckets')} is invalid: each entry is "
                 "a bucket name such as my-datasets (3 to 63 lowercase letters, digits, dots and "
                 "hyphens; no ARNs, no wildcards)."),
                *bucket_name_rules("allowed_s3_buckets")]),
@@ -184,7 +181,7 @@ INPUTS: Tuple[InputSpec, ...] = (
         "values CloudWatch Logs accepts; security reviews usually expect 365 or more.",
         default=365,
         rules=[(f"contains({list(LOG_RETENTION_DAYS)}, var.log_retention_days)",
-                "log_retention_days = ${var.log_retention_days} is invalid: use one of the retention "
+                f"log_retention_days = {interpolated('var.log_retention_days')} is invalid: use one of the retention "
                 f"periods CloudWatch Logs accepts: {', '.join(map(str, LOG_RETENTION_DAYS))}.")]),
     # SageMaker
     InputSpec(
@@ -193,7 +190,7 @@ INPUTS: Tuple[InputSpec, ...] = (
         "PublicInternetOnly.",
         default="VpcOnly",
         rules=[('contains(["VpcOnly", "PublicInternetOnly"], var.network_mode)',
-                'network_mode = "${var.network_mode}" is unknown: use VpcOnly or PublicInternetOnly.'),
+                f'network_mode = "{interpolated("var.network_mode")}" is unknown: use VpcOnly or PublicInternetOnly.'),
                ('!(var.network_mode == "PublicInternetOnly" && var.enable_emr)',
                 'network_mode = "PublicInternetOnly" is not allowed while enable_emr = true: in '
                 "that mode notebooks run in a VPC owned by SageMaker that cannot reach EMR "
@@ -209,7 +206,7 @@ INPUTS: Tuple[InputSpec, ...] = (
         "destroyed: Retain (safe default) or Delete.",
         default="Retain",
         rules=[('contains(["Retain", "Delete"], var.home_efs_retention)',
-                'home_efs_retention = "${var.home_efs_retention}" is invalid: use Retain or Delete.')]),
+                f'home_efs_retention = "{interpolated("var.home_efs_retention")}" is invalid: use Retain or Delete.')]),
     InputSpec(
         "allow_domain_replacement", "bool",
         "Allow a plan that replaces or destroys the SageMaker domain (every user's profile, spaces and apps, "
@@ -223,7 +220,7 @@ INPUTS: Tuple[InputSpec, ...] = (
         default=60,
         rules=[("var.studio_idle_timeout_minutes >= 60 && var.studio_idle_timeout_minutes <= 525600 && "
                 "floor(var.studio_idle_timeout_minutes) == var.studio_idle_timeout_minutes",
-                "studio_idle_timeout_minutes = ${var.studio_idle_timeout_minutes} is invalid: use a "
+                f"studio_idle_timeout_minutes = {interpolated('var.studio_idle_timeout_minutes')} is invalid: use a "
                 "whole number of minutes from 60 (SageMaker's minimum) to 525600 (a year).")]),
     InputSpec(
         "studio_internet_access", "bool",
@@ -246,7 +243,7 @@ INPUTS: Tuple[InputSpec, ...] = (
         "refused.",
         required=True,
         rules=[('can(keys(var.user_profiles))',
-                "user_profiles = ${jsonencode(var.user_profiles)} is not an object: give user name => settings, "
+                f"user_profiles = {shown('var.user_profiles')} is not an object: give user name => settings, "
                 "e.g. {\"alice\": {}}."),
                *object_guarded("user_profiles", messages=False, rules=[
                    ("length(var.user_profiles) > 0",
@@ -254,8 +251,8 @@ INPUTS: Tuple[InputSpec, ...] = (
                     "without users cannot open Studio."),
                    (f'alltrue([for n in keys(var.user_profiles) : can(regex("{SAGEMAKER_NAME}", n))])',
                     "user_profiles has invalid names: "
-                    f'${{jsonencode([for n in keys(var.user_profiles) : n if !can(regex("{SAGEMAKER_NAME}", n))])}}'
-                    ". A user name has 1 to 63 letters, digits and hyphens and starts and ends with "
+                    + shown(f'[for n in keys(var.user_profiles) : n if !can(regex("{SAGEMAKER_NAME}", n))]')
+                    + ". A user name has 1 to 63 letters, digits and hyphens and starts and ends with "
                     "a letter or digit.")]),
                *user_profile_rules()]),
     InputSpec(
@@ -283,17 +280,17 @@ INPUTS: Tuple[InputSpec, ...] = (
         default=10,
         rules=[("var.iam_managed_policies_per_role >= 10 && var.iam_managed_policies_per_role <= 20 && "
                 "floor(var.iam_managed_policies_per_role) == var.iam_managed_policies_per_role",
-                "iam_managed_policies_per_role = ${var.iam_managed_policies_per_role} is invalid: IAM's quota of "
-                "managed policies per role is a whole number from 10 (its default) to 20 (the most it can be "
-                "raised to).")]),
+                f"iam_managed_policies_per_role = {interpolated('var.iam_managed_policies_per_role')} is invalid: "
+                "IAM's quota of managed policies per role is a whole number from 10 (its default) to 20 (the most "
+                "it can be raised to).")]),
     InputSpec(
         "permissions_boundary_arn", "string",
         "IAM permissions boundary attached to every role this stack creates (null: none).",
         default=None,
         rules=[('var.permissions_boundary_arn == null || '
                 'can(regex("^arn:aws[a-z-]*:iam::([0-9]{12}|aws):policy/.+$", var.permissions_boundary_arn))',
-                'permissions_boundary_arn = "${coalesce(var.permissions_boundary_arn, "null")}" '
-                "is not an IAM policy ARN.")]),
+                text('permissions_boundary_arn = "{arn}" is not an IAM policy ARN.',
+                     arn='coalesce(var.permissions_boundary_arn, "null")'))]),
     # EMR products
     InputSpec(
         "emr_release_labels", "list(string)",
@@ -301,11 +298,11 @@ INPUTS: Tuple[InputSpec, ...] = (
         default=["emr-7.5.0", "emr-6.15.0"],
         rules=[('length(var.emr_release_labels) > 0 && alltrue([for r in var.emr_release_labels : '
                 'can(regex("^emr-[0-9]+[.][0-9]+[.][0-9]+$", r))])',
-                "emr_release_labels = ${jsonencode(var.emr_release_labels)} is invalid: give at "
+                f"emr_release_labels = {shown('var.emr_release_labels')} is invalid: give at "
                 "least one release label such as emr-7.5.0."),
                (f"alltrue([for r in var.emr_release_labels : {release_at_least('r', 6, 2)}])",
                 "emr_release_labels has releases before emr-6.2.0: "
-                f"${{jsonencode([for r in var.emr_release_labels : r if !{release_at_least('r', 6, 2)}])}}. "
+                + shown(f"[for r in var.emr_release_labels : r if !{release_at_least('r', 6, 2)}]") + ". "
                 "The clusters' security configuration requires IMDSv2, which EMR supports from 6.2.0 "
                 "on (and the bootstrap script pins libraries for EMR 6.x and 7.x only).")]),
     InputSpec(
@@ -314,7 +311,7 @@ INPUTS: Tuple[InputSpec, ...] = (
         default=["m5.xlarge", "m5.2xlarge", "m5.4xlarge"],
         rules=[('length(var.emr_instance_types) > 0 && alltrue([for t in var.emr_instance_types : '
                 'can(regex("^[a-z][a-z0-9-]*[.][a-z0-9]+$", t))])',
-                "emr_instance_types = ${jsonencode(var.emr_instance_types)} is invalid: give at "
+                f"emr_instance_types = {shown('var.emr_instance_types')} is invalid: give at "
                 "least one instance type such as m5.xlarge.")]),
     InputSpec(
         "emr_core_instance_counts", "list(number)",
@@ -322,7 +319,7 @@ INPUTS: Tuple[InputSpec, ...] = (
         default=[2, 5, 10],
         rules=[("length(var.emr_core_instance_counts) > 0 && alltrue([for c in var.emr_core_instance_counts : "
                 "c >= 1 && c <= 100 && floor(c) == c])",
-                "emr_core_instance_counts = ${jsonencode(var.emr_core_instance_counts)} is "
+                f"emr_core_instance_counts = {shown('var.emr_core_instance_counts')} is "
                 "invalid: give whole numbers from 1 to 100.")]),
     InputSpec(
         "emr_idle_timeout_minutes", "number",
@@ -330,7 +327,7 @@ INPUTS: Tuple[InputSpec, ...] = (
         default=60,
         rules=[("var.emr_idle_timeout_minutes >= 1 && var.emr_idle_timeout_minutes <= 10080 && "
                 "floor(var.emr_idle_timeout_minutes) == var.emr_idle_timeout_minutes",
-                "emr_idle_timeout_minutes = ${var.emr_idle_timeout_minutes} is invalid: use a "
+                f"emr_idle_timeout_minutes = {interpolated('var.emr_idle_timeout_minutes')} is invalid: use a "
                 "whole number of minutes from 1 to 10080 (7 days).")]),
     InputSpec(
         "emr_product_versions_kept", "number",
@@ -342,8 +339,8 @@ INPUTS: Tuple[InputSpec, ...] = (
         # one and the one before it, whose clusters can still be updated.
         rules=[("var.emr_product_versions_kept >= 2 && var.emr_product_versions_kept <= 100 && "
                 "floor(var.emr_product_versions_kept) == var.emr_product_versions_kept",
-                "emr_product_versions_kept = ${var.emr_product_versions_kept} is invalid: use a whole number "
-                "from 2 (the current version and the one before it) to 100 (Service Catalog's quota of "
+                f"emr_product_versions_kept = {interpolated('var.emr_product_versions_kept')} is invalid: use a "
+                "whole number from 2 (the current version and the one before it) to 100 (Service Catalog's quota of "
                 "versions per product).")]),
     InputSpec(
         # SageMaker's EmrSettings.AssumableRoleArns: "Maximum number of 5 items", each 20 to 2048 characters
@@ -358,20 +355,20 @@ INPUTS: Tuple[InputSpec, ...] = (
         rules=[(f'alltrue([for a in var.emr_assumable_role_arns : can(regex("{ASSUMABLE_ROLE_ARN}", a)) && '
                 'length(a) <= 2048])',
                 "emr_assumable_role_arns has entries that are not IAM role ARNs: "
-                f'${{jsonencode([for a in var.emr_assumable_role_arns : a if !can(regex("{ASSUMABLE_ROLE_ARN}", a)) '
-                '|| length(a) > 2048])}. Each entry is a role ARN such as '
+                + shown(f'[for a in var.emr_assumable_role_arns : a if !can(regex("{ASSUMABLE_ROLE_ARN}", a)) '
+                        '|| length(a) > 2048]') + ". Each entry is a role ARN such as "
                 "arn:aws:iam::111122223333:role/ml-prod-emr-eu-west-1-studio-assumable (at most 2048 characters)."),
                (f"length(var.emr_assumable_role_arns) <= {MAX_ASSUMABLE_ROLES}",
-                "emr_assumable_role_arns has ${length(var.emr_assumable_role_arns)} entries: SageMaker's "
-                f"EmrSettings.AssumableRoleArns takes at most {MAX_ASSUMABLE_ROLES}."),
+                f"emr_assumable_role_arns has {interpolated('length(var.emr_assumable_role_arns)')} entries: "
+                f"SageMaker's EmrSettings.AssumableRoleArns takes at most {MAX_ASSUMABLE_ROLES}."),
                ("length(distinct(var.emr_assumable_role_arns)) == length(var.emr_assumable_role_arns)",
-                "emr_assumable_role_arns = ${jsonencode(var.emr_assumable_role_arns)} lists a role twice.")]),
+                f"emr_assumable_role_arns = {shown('var.emr_assumable_role_arns')} lists a role twice.")]),
     InputSpec(
         "livy_session_timeout", "string",
         "Livy ends an idle Spark session after this long, e.g. 2h or 30m.",
         default="2h",
         rules=[('can(regex("^[1-9][0-9]*[smhd]$", var.livy_session_timeout))',
-                'livy_session_timeout = "${var.livy_session_timeout}" is invalid: use a number '
+                f'livy_session_timeout = "{interpolated("var.livy_session_timeout")}" is invalid: use a number '
                 "and a unit s, m, h or d, e.g. 2h.")]),
 )
 

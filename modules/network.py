@@ -7,7 +7,6 @@ security group closed, and flow logs (``FlowLogs``) to a KMS-encrypted log
 group with a retention. Existing: the VPC and private subnets given as
 inputs, used as they are (their flow logs are their owner's).
 """
-import json
 from dataclasses import dataclass
 from typing import Callable, Optional, Tuple
 
@@ -28,9 +27,11 @@ from cdktf_cdktf_provider_aws.route_table_association import RouteTableAssociati
 from cdktf_cdktf_provider_aws.subnet import Subnet
 from cdktf_cdktf_provider_aws.vpc import Vpc
 
+from modules.account import StackContext
+from modules.policy import Statement, document
 from modules.tf import (
-    KEY_KNOWN_AFTER_APPLY, at, checked, count_when, data_address, each_of, expr, expr_list, expr_number, local,
-    one, skip_checks)
+    KEY_KNOWN_AFTER_APPLY, at, checked, count_when, data_address, each_of, expr, expr_number, local,
+    one, quoted, skip_checks, string, string_list)
 
 # The v2 EMR managed policies only act on resources carrying this tag.
 EMR_MANAGED_TAG = {"for-use-with-amazon-emr-managed-policies": "true"}
@@ -55,16 +56,17 @@ class NetworkProps:
     existing_private_subnet_ids: str
     existing_private_route_table_ids: str
     zone_rule: Optional[Callable[[str], Tuple[str, str]]] = None
-    """(condition, message) of the region's usable zones, given their names (an expression)."""
+    """(condition, message) of the region's usable zones, given their names (an expression). Default: none."""
     private_subnet_rule: Optional[Callable[[str], Tuple[str, str]]] = None
-    """(condition, message) each private subnet created must meet, given its CIDR (an expression)."""
+    """(condition, message) each private subnet created must meet, given its CIDR (an expression). Default:
+    none."""
 
 
 class Network(Construct):
-    """Exposes ``vpc_id``, ``private_subnet_ids`` and ``private_route_table_ids``
-    (expressions), whichever way the VPC came to be, ``created_vpc_id``
-    (null with an existing VPC) and ``zone_names`` (the region's usable zones,
-    in the order the subnets take them)."""
+    """Exposes ``vpc_id`` (a string token), ``private_subnet_ids`` and ``private_route_table_ids``
+    (list tokens), whichever way the VPC came to be, ``created_vpc_id``
+    (a string token, null with an existing VPC) and ``zone_names`` (a list token: the region's usable
+    zones, in the order the subnets take them)."""
 
     def __init__(self, scope: Construct, id: str, props: NetworkProps) -> None:
         super().__init__(scope, id)
@@ -76,10 +78,10 @@ class Network(Construct):
             filter=[DataAwsAvailabilityZonesFilter(name="opt-in-status", values=["opt-in-not-required"])],
             lifecycle=checked(post=[props.zone_rule("self.names")] if props.zone_rule else ()))
         zone = f"{data_address(zones)}.names[count.index]"
-        self.zone_names = f"{data_address(zones)}.names"
+        self.zone_names = zones.names
 
         def tagged(tier: str) -> str:
-            return expr(f'"${{{name}}}-{tier}-${{{zone}}}"')
+            return quoted("{name}-" + tier + "-{zone}", name=name, zone=zone)
 
         vpc = Vpc(self, "vpc", count=count_when(create), cidr_block=expr(props.vpc_cidr),
                   enable_dns_support=True, enable_dns_hostnames=True,
@@ -88,7 +90,7 @@ class Network(Construct):
 
         # Nothing we create uses the default security group: close it.
         DefaultSecurityGroup(self, "default_sg_closed", count=count_when(create), vpc_id=created_vpc_id,
-                             tags={"Name": expr(f'"${{{name}}}-default-closed"')})
+                             tags={"Name": quoted("{name}-default-closed", name=name)})
 
         subnet_cidrs = local(self, "network_subnet_cidrs", (
             "{"
@@ -109,7 +111,7 @@ class Network(Construct):
         igw = InternetGateway(self, "igw", count=count_when(create), vpc_id=created_vpc_id,
                               tags={"Name": expr(name)})
         public_routes = RouteTable(self, "public_routes", count=count_when(create), vpc_id=created_vpc_id,
-                                   tags={"Name": expr(f'"${{{name}}}-public"')})
+                                   tags={"Name": quoted("{name}-public", name=name)})
         Route(self, "public_default", count=count_when(create), route_table_id=expr(one(public_routes, "id")),
               destination_cidr_block="0.0.0.0/0", gateway_id=expr(one(igw, "id")))
         RouteTableAssociation(self, "public_assoc", count=per_zone,
@@ -131,14 +133,14 @@ class Network(Construct):
                               subnet_id=expr(at(private, "count.index", "id")),
                               route_table_id=expr(at(private_routes, "count.index", "id")))
 
-        self.created_vpc_id = one(vpc, "id")
-        self.vpc_id = local(self, "network_vpc_id", f"{create} ? {one(vpc, 'id')} : {props.existing_vpc_id}")
-        self.private_subnet_ids = local(
+        self.created_vpc_id = string(one(vpc, "id"))
+        self.vpc_id = string(local(self, "network_vpc_id", f"{create} ? {one(vpc, 'id')} : {props.existing_vpc_id}"))
+        self.private_subnet_ids = string_list(local(
             self, "network_private_subnet_ids",
-            f"{create} ? {each_of(private, 'id')} : {props.existing_private_subnet_ids}")
-        self.private_route_table_ids = local(
+            f"{create} ? {each_of(private, 'id')} : {props.existing_private_subnet_ids}"))
+        self.private_route_table_ids = string_list(local(
             self, "network_private_route_table_ids",
-            f"{create} ? {each_of(private_routes, 'id')} : {props.existing_private_route_table_ids}")
+            f"{create} ? {each_of(private_routes, 'id')} : {props.existing_private_route_table_ids}"))
 
 
 @dataclass(frozen=True)
@@ -152,9 +154,6 @@ class FlowLogsProps:
     create: str
     """Condition: true when this stack creates the VPC (an existing VPC's flow logs are its owner's)."""
     vpc_id: str
-    partition: str
-    account_id: str
-    region: str
     kms_key_arn: str
     retention_days: str
     permissions_boundary_arn: str
@@ -175,32 +174,31 @@ class FlowLogs(Construct):
         super().__init__(scope, id)
         p = props
         with_vpc = count_when(p.create)
-        group_name = f"/vpc-flow-logs/${{{p.name}}}"
-        self.log_group_arn = local(
-            self, "flow_logs_log_group_arn",
-            f'"arn:${{{p.partition}}}:logs:${{{p.region}}}:${{{p.account_id}}}:log-group:{group_name}"')
+        context = StackContext.of(self)
+        group_name = f"/vpc-flow-logs/{string(p.name)}"
+        self.log_group_arn = local(self, "flow_logs_log_group_arn", quoted(
+            "arn:{partition}:logs:{region}:{account}:log-group:/vpc-flow-logs/{name}", partition=context.partition,
+            region=context.region, account=context.account_id, name=p.name))
         group = CloudwatchLogGroup(
             self, "log_group", count=with_vpc, name=group_name, kms_key_id=expr(p.kms_key_arn),
             retention_in_days=expr_number(p.retention_days))
         skip_checks(group, {"CKV_AWS_158": KEY_KNOWN_AFTER_APPLY}, only="plan")
-        trust = {"Version": "2012-10-17", "Statement": [{
-            "Effect": "Allow", "Principal": {"Service": "vpc-flow-logs.amazonaws.com"}, "Action": "sts:AssumeRole",
+        trust = document(Statement(
+            None, "sts:AssumeRole", principal={"Service": "vpc-flow-logs.amazonaws.com"},
             # Confused-deputy guard: only flow logs of this account.
-            "Condition": {"StringEquals": {"aws:SourceAccount": f"${{{p.account_id}}}"},
-                          "ArnLike": {"aws:SourceArn": f"arn:${{{p.partition}}}:ec2:${{{p.region}}}:"
-                                                       f"${{{p.account_id}}}:vpc-flow-log/*"}}}]}
+            condition={"StringEquals": {"aws:SourceAccount": context.account_id},
+                       "ArnLike": {"aws:SourceArn": f"arn:{context.partition}:ec2:{context.region}:"
+                                                    f"{context.account_id}:vpc-flow-log/*"}}))
         role = IamRole(
-            self, "role", count=with_vpc, name=expr(f'"${{{p.role_name_prefix}}}-vpc-flow-logs"'),
+            self, "role", count=with_vpc, name=quoted("{prefix}-vpc-flow-logs", prefix=p.role_name_prefix),
             description="Delivers the VPC flow logs of this domain to their log group",
-            assume_role_policy=json.dumps(trust, indent=2), permissions_boundary=expr(p.permissions_boundary_arn))
-        group_arn = f"${{{one(group, 'arn')}}}"
-        policy = {"Version": "2012-10-17", "Statement": [
-            {"Sid": "WriteFlowLogs", "Effect": "Allow",
-             "Action": ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"],
-             "Resource": [group_arn, f"{group_arn}:log-stream:*"]},
-        ]}
+            assume_role_policy=trust, permissions_boundary=expr(p.permissions_boundary_arn))
+        group_arn = string(one(group, 'arn'))
+        policy = document(Statement("WriteFlowLogs", [
+            "logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"],
+            [group_arn, f"{group_arn}:log-stream:*"]))
         IamRolePolicy(self, "role_policy", count=with_vpc, name="write-flow-logs", role=expr(one(role, "name")),
-                      policy=json.dumps(policy, indent=2))
+                      policy=policy)
         FlowLog(self, "flow_log", count=with_vpc, vpc_id=expr(p.vpc_id), traffic_type="ALL",
                 log_destination_type="cloud-watch-logs", log_destination=expr(one(group, "arn")),
                 iam_role_arn=expr(one(role, "arn")), tags={"Name": expr(p.name)})

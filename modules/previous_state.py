@@ -19,6 +19,8 @@ runs point it wherever they point the backend (:func:`override_document`).
 """
 from typing import TYPE_CHECKING, Optional
 
+from modules.hcl import text
+
 if TYPE_CHECKING:  # scripts/emulator.py imports this module for the names only, without starting cdktf
     from constructs import Construct
 
@@ -40,12 +42,13 @@ def declare_previous_outputs(scope: "Construct", backend: Optional["BackendSetti
     if backend is None:
         workspace_dir = f"{local_state_dir}/{stack.node.id}-workspaces"
         source = DataTerraformRemoteStateLocal(
-            scope, PREVIOUS_OUTPUTS, workspace="${terraform.workspace}",
+            scope, PREVIOUS_OUTPUTS, workspace=text("{w}", w="terraform.workspace"),
             path=f"{local_state_dir}/{stack.node.id}.tfstate", workspace_dir=workspace_dir)
         source.add_override("count", local_state_count(workspace_dir))
     else:
         source = DataTerraformRemoteStateS3(
-            scope, PREVIOUS_OUTPUTS, workspace="${terraform.workspace}", bucket=backend.bucket, key=backend.key,
+            scope, PREVIOUS_OUTPUTS, workspace=text("{w}", w="terraform.workspace"), bucket=backend.bucket,
+            key=backend.key,
             region=backend.region, workspace_key_prefix=backend.workspace_key_prefix)
         source.add_override("count", 1)
     source.override_logical_id(PREVIOUS_OUTPUTS)
@@ -55,7 +58,8 @@ def local_state_count(workspace_dir: str) -> str:
     """1 once the local backend has written this workspace's state, else 0.
     Not ``fileexists``: the plan's lock creates the file empty, and an empty
     state is "no stored state" too."""
-    return f'${{try(length(file("{workspace_dir}/${{terraform.workspace}}/{LOCAL_STATE_FILE}")) > 0, false) ? 1 : 0}}'
+    state = text(f"{workspace_dir}/{{workspace}}/{LOCAL_STATE_FILE}", workspace="terraform.workspace")
+    return text("{count}", count=f'try(length(file("{state}")) > 0, false) ? 1 : 0')
 
 
 def previous_output(name: str, default: str = "null") -> str:

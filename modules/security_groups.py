@@ -24,7 +24,9 @@ from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityG
 from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
 
 from modules.network import EMR_MANAGED_TAG
-from modules.tf import count_when, data_address, expr, expr_map, one, skip_checks
+from modules.account import StackContext
+from modules.tf import (
+    Expression, count_when, data_address, expr, expr_map, one, quoted, skip_checks, string, string_map, template)
 
 ANYWHERE = "0.0.0.0/0"
 LIVY_PORT = 8998
@@ -50,12 +52,11 @@ class SecurityGroupsProps:
     name: str
     """Prefix of the group names (the domain name)."""
     vpc_id: str
-    region: str
     emr_enabled: str
     """Condition: false leaves out the EMR groups and every rule that names them."""
     studio_internet_access: str
     """Condition: true lets Studio reach the internet over HTTPS (through the NAT)."""
-    emr_serverless_enabled: str = "false"
+    emr_serverless_enabled: Expression = "false"
     """Condition: true adds the EMR Serverless applications' group and its rules. Default: none."""
     studio_cidrs: Optional[str] = None
     """Default None: Studio is in this VPC (the Studio group). A list expression of CIDRs: Studio is
@@ -71,7 +72,7 @@ class Cidrs:
 
 
 class SecurityGroups(Construct):
-    """Exposes the group ids as expressions: ``studio``, ``endpoints``,
+    """Exposes the group ids as string tokens: ``studio``, ``endpoints``,
     ``emr_master``, ``emr_core``, ``emr_service_access`` (null without EMR),
     ``emr_serverless`` (null without EMR Serverless applications)."""
 
@@ -90,20 +91,24 @@ class SecurityGroups(Construct):
         core = self._group("emr-core", "EMR core and task nodes", with_emr, emr=True, attached_by=EMR_CLUSTERS)
         service = self._group("emr-service-access", "EMR service access in private subnets", with_emr, emr=True,
                               attached_by=EMR_CLUSTERS)
-        self.studio, self.endpoints = (one(studio, "id"), one(endpoints, "id")) if local_studio else ("null", "null")
-        self.emr_master, self.emr_core = one(master, "id"), one(core, "id")
-        self.emr_service_access = one(service, "id")
-        # The three EMR-managed groups as one map expression (an output of both stacks).
-        self.emr_group_ids = (f"{{master = {self.emr_master}, core = {self.emr_core}, "
-                              f"service_access = {self.emr_service_access}}}")
+        absent = string("null")  # a group this stack leaves out
+        self.studio, self.endpoints = ((string(one(studio, "id")), string(one(endpoints, "id"))) if local_studio
+                                       else (absent, absent))
+        self.emr_master, self.emr_core = string(one(master, "id")), string(one(core, "id"))
+        self.emr_service_access = string(one(service, "id"))
+        # The three EMR-managed groups as one map (an output of both stacks).
+        self.emr_group_ids = string_map(template(
+            "{{master = {master}, core = {core}, service_access = {service_access}}}", master=self.emr_master,
+            core=self.emr_core, service_access=self.emr_service_access))
         # A stack that never has applications (the emr-account stack) gets neither the group nor its rules.
         has_serverless = props.emr_serverless_enabled != "false"
         with_serverless = count_when(props.emr_serverless_enabled)
         serverless = self._group("emr-serverless", "EMR Serverless application workers",
                                  with_serverless) if has_serverless else None
-        self.emr_serverless = one(serverless, "id") if has_serverless else "null"
+        self.emr_serverless = string(one(serverless, "id")) if has_serverless else absent
         # S3's addresses in this region, whichever way S3 is reached (gateway endpoint or NAT).
-        s3_list = DataAwsEc2ManagedPrefixList(self, "s3", name=expr(f'"com.amazonaws.${{{props.region}}}.s3"'))
+        s3_list = DataAwsEc2ManagedPrefixList(
+            self, "s3", name=quoted("com.amazonaws.{region}.s3", region=StackContext.of(self).region))
         s3 = PrefixList(f"{data_address(s3_list)}.id")
         internet = count_when(props.studio_internet_access)
 
@@ -187,7 +192,7 @@ class SecurityGroups(Construct):
         ]
         # The rules of a group this stack leaves out (Studio's and the endpoints' in the emr-account stack,
         # EMR Serverless's without applications) go with it.
-        rules = [r for r in rules if "null" not in (r[1], r[5])]
+        rules = [r for r in rules if absent not in (r[1], r[5])]
         if not local_studio:
             remote = Cidrs(props.studio_cidrs)
             rules = rules + [
@@ -200,7 +205,7 @@ class SecurityGroups(Construct):
 
     def _group(self, suffix: str, description: str, count: Optional[float], emr: bool = False,
                attached_by: Optional[str] = None) -> SecurityGroup:
-        name = expr(f'"${{{self._props.name}}}-{suffix}"')
+        name = quoted("{name}-" + suffix, name=self._props.name)
         group = SecurityGroup(
             self, suffix, count=count, name=name, description=description, vpc_id=expr(self._props.vpc_id),
             # EMR adds rules between its managed groups; revoke them so destroy can delete the groups.
@@ -225,7 +230,8 @@ class SecurityGroups(Construct):
             del kwargs["count"]
             kwargs.update(for_each=TerraformIterator.from_map(expr_map(
                 f"{{for c in {peer.cidrs} : c => c if {self._props.emr_enabled}}}")),
-                          cidr_ipv4=expr("each.value"), tags={"Name": expr(f'"{id.replace("_", "-")}-${{each.key}}"')})
+                          cidr_ipv4=expr("each.value"),
+                          tags={"Name": quoted(id.replace("_", "-") + "-{key}", key="each.key")})
         elif peer is None:
             kwargs["cidr_ipv4"] = ANYWHERE
         elif isinstance(peer, PrefixList):

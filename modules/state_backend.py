@@ -28,9 +28,10 @@ from cdktf_cdktf_provider_aws.s3_bucket_server_side_encryption_configuration imp
 from cdktf_cdktf_provider_aws.s3_bucket_versioning import (
     S3BucketVersioningA, S3BucketVersioningVersioningConfiguration)
 
-from modules.input_variables import declare_input
 from modules.inputs import InputSpec
-from modules.tf import address, count_when, expr, expr_bool, expr_number
+from modules.account import StackContext
+from modules.hcl import text
+from modules.tf import address, count_when, expr, expr_bool, expr_number, quoted, string, template
 
 STATE_KEY = "platform.tfstate"
 WORKSPACE_KEY_PREFIX = "sagemaker-emr-platform"
@@ -38,18 +39,20 @@ WORKSPACE_KEY_PREFIX = "sagemaker-emr-platform"
 STATE_INPUTS = (
     InputSpec("region", "string", "AWS region of the state bucket.", required=True,
               rules=[('can(regex("^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]+$", var.region))',
-                      'region = "${var.region}" is not an AWS region name such as eu-west-1.')]),
+                      text('region = "{region}" is not an AWS region name such as eu-west-1.', region="var.region"))]),
     InputSpec("name", "string",
               "Prefix of the state bucket's name; the account id and region follow it.",
               default="tfstate-sagemaker-emr",
               rules=[('can(regex("^[a-z][a-z0-9-]{2,30}$", var.name))',
-                      'name = "${var.name}" is invalid: use 3 to 31 lowercase letters, digits and '
-                      "hyphens, starting with a letter (the bucket name adds the account id and region).")]),
+                      text('name = "{name}" is invalid: use 3 to 31 lowercase letters, digits and '
+                           "hyphens, starting with a letter (the bucket name adds the account id and region).",
+                           name="var.name"))]),
     InputSpec("kms_key_arn", "string",
               "KMS key for SSE-KMS of the state; null: SSE-S3 (AES256).", default=None,
-              rules=[('var.kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:(key|alias)/.+$", '
-                      "var.kms_key_arn))",
-                      'kms_key_arn = "${coalesce(var.kms_key_arn, "null")}" is not a KMS key or alias ARN.')]),
+              rules=[('var.kms_key_arn == null || '
+                      'can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:(key|alias)/.+$", var.kms_key_arn))',
+                      text('kms_key_arn = "{arn}" is not a KMS key or alias ARN.',
+                           arn='coalesce(var.kms_key_arn, "null")'))]),
     InputSpec("create_lock_table", "bool",
               "Also create a DynamoDB lock table, for Terraform older than 1.10 (newer ones lock with "
               "S3's lock file).", default=False),
@@ -57,8 +60,8 @@ STATE_INPUTS = (
               "Days an overwritten state version is kept before it expires (1 to 3650).", default=90,
               rules=[("var.noncurrent_version_days >= 1 && var.noncurrent_version_days <= 3650 && "
                       "floor(var.noncurrent_version_days) == var.noncurrent_version_days",
-                      "noncurrent_version_days = ${var.noncurrent_version_days} is invalid: use a whole "
-                      "number of days from 1 to 3650.")]),
+                      text("noncurrent_version_days = {days} is invalid: use a whole number of days from 1 to 3650.",
+                           days="var.noncurrent_version_days"))]),
 )
 
 
@@ -66,10 +69,12 @@ class StateBucket(Construct):
     """The state bucket (and optional lock table). Exposes ``bucket``,
     ``region``, ``kms_key_arn`` and ``lock_table`` as expressions."""
 
-    def __init__(self, scope: Construct, id: str, account_id: str) -> None:
+    def __init__(self, scope: Construct, id: str) -> None:
         super().__init__(scope, id)
+        context = StackContext.of(self)
         bucket = S3Bucket(
-            self, "bucket", bucket=expr(f'"${{var.name}}-${{{account_id}}}-${{var.region}}"'),
+            self, "bucket", bucket=quoted("{name}-{account}-{region}", name=string("var.name"),
+                                          account=context.account_id, region=context.region),
             # Losing this bucket loses every workspace's state.
             lifecycle=TerraformResourceLifecycle(prevent_destroy=True),
             tags={"purpose": "terraform-state"})
@@ -92,14 +97,15 @@ class StateBucket(Construct):
                 noncurrent_version_expiration=[S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration(
                     noncurrent_days=expr_number("var.noncurrent_version_days"))])],
 )
-        S3BucketPolicy(self, "tls_only", bucket=name, policy=expr(
-            "jsonencode({Version = \"2012-10-17\", Statement = [{"
-            "Sid = \"DenyInsecureTransport\", Effect = \"Deny\", Principal = \"*\", Action = \"s3:*\", "
-            f"Resource = [{address(bucket)}.arn, \"${{{address(bucket)}.arn}}/*\"], "
-            "Condition = {Bool = {\"aws:SecureTransport\" = \"false\"}}}]})"))
+        S3BucketPolicy(self, "tls_only", bucket=name, policy=template(
+            'jsonencode({{Version = "2012-10-17", Statement = [{{'
+            'Sid = "DenyInsecureTransport", Effect = "Deny", Principal = "*", Action = "s3:*", '
+            "Resource = [{arn}, {objects}], "
+            'Condition = {{Bool = {{"aws:SecureTransport" = "false"}}}}}}]}})',
+            arn=f"{address(bucket)}.arn", objects=quoted("{arn}/*", arn=f"{address(bucket)}.arn")))
         table = DynamodbTable(
             self, "lock_table", count=count_when("var.create_lock_table"),
-            name=expr(f'"${{var.name}}-locks"'), billing_mode="PAY_PER_REQUEST", hash_key="LockID",
+            name=quoted("{name}-locks", name="var.name"), billing_mode="PAY_PER_REQUEST", hash_key="LockID",
             attribute=[DynamodbTableAttribute(name="LockID", type="S")])
 
         self.bucket = f"{address(bucket)}.bucket"
@@ -122,10 +128,15 @@ class BackendSettings:
     bucket: str
     region: str
     key: str = STATE_KEY
+    """Default: ``platform.tfstate``."""
     workspace_key_prefix: str = WORKSPACE_KEY_PREFIX
+    """Default: ``sagemaker-emr-platform``."""
     kms_key_id: Optional[str] = None
+    """Default None: SSE-S3."""
     dynamodb_table: Optional[str] = None
+    """Default None: no DynamoDB lock table (the S3 lock file locks)."""
     use_lockfile: bool = True
+    """Default True: S3's lock file (Terraform 1.10 and later)."""
 
     @classmethod
     def load(cls, path: str) -> "BackendSettings":

@@ -14,7 +14,6 @@ for another encryption or another key. ``logs`` is the one exception to
 SSE-KMS: S3 delivers server access logs only to buckets whose default
 encryption is SSE-S3, so its policy enforces SSE-S3 instead.
 """
-import json
 import os
 from dataclasses import dataclass
 
@@ -37,7 +36,9 @@ from cdktf_cdktf_provider_aws.s3_bucket_versioning import (
     S3BucketVersioningA, S3BucketVersioningVersioningConfiguration)
 from cdktf_cdktf_provider_aws.s3_object import S3Object
 
-from modules.tf import address, expr, expr_number, local, skip_checks
+from modules.account import StackContext
+from modules.policy import Statement, document
+from modules.tf import address, expr, expr_number, local, quoted, skip_checks
 
 BOOTSTRAP_SCRIPT = "install-python-libs.sh"
 EMR_LOG_PREFIX = "emr/logs/"
@@ -63,9 +64,6 @@ class StorageProps:
 
     name: str
     """The domain name."""
-    partition: str
-    account_id: str
-    region: str
     templates_dir: str
     """Path, relative to the synthesized stack, of the ``emr_templates/`` asset."""
     kms_key_arn: str
@@ -76,7 +74,7 @@ class StorageProps:
 
 class Storage(Construct):
     """Exposes bucket names and ARNs, and the S3 locations other constructs use
-    (all expressions): ``artifacts_bucket``, ``artifacts_bucket_arn``,
+    (string tokens; ``bucket_arn_pattern`` a bare expression): ``artifacts_bucket``, ``artifacts_bucket_arn``,
     ``artifacts_bucket_domain``, ``data_bucket``, ``data_bucket_arn``,
     ``logs_bucket``, ``logs_bucket_arn``, ``bucket_arn_pattern`` (every bucket
     of the domain), ``bootstrap_script_uri``, ``emr_log_uri``,
@@ -87,9 +85,10 @@ class Storage(Construct):
         self._props = props
         self._encryption = {}
         p = props
-        self._prefix = f"${{{p.name}}}-${{{p.account_id}}}-${{{p.region}}}"
-        self.bucket_arn_pattern = local(self, "storage_bucket_arn_pattern",
-                                        f'"arn:${{{p.partition}}}:s3:::{self._prefix}-*"')
+        context = StackContext.of(self)
+        self._prefix = dict(name=p.name, account=context.account_id, region=context.region)
+        self.bucket_arn_pattern = local(self, "storage_bucket_arn_pattern", quoted(
+            "arn:{partition}:s3:::{name}-{account}-{region}-*", partition=context.partition, **self._prefix))
 
         # Access logs describe only the platform's own two buckets, and S3 keeps
         # delivering them for a while after logging stops: emptying the bucket
@@ -112,24 +111,24 @@ class Storage(Construct):
 
         # Bucket names are read through the default-encryption resources, so that
         # nothing writes to a bucket before its objects are encrypted with the key.
-        self.artifacts_bucket = f"{address(self._encryption['artifacts'])}.bucket"
-        self.artifacts_bucket_arn = f"{address(artifacts)}.arn"
-        self.artifacts_bucket_domain = f"{address(artifacts)}.bucket_regional_domain_name"
-        self.data_bucket, self.data_bucket_arn = f"{address(self._encryption['data'])}.bucket", f"{address(data)}.arn"
-        self.logs_bucket, self.logs_bucket_arn = f"{address(logs)}.bucket", f"{address(logs)}.arn"
+        self.artifacts_bucket = self._encryption['artifacts'].bucket
+        self.artifacts_bucket_arn, self.artifacts_bucket_domain = artifacts.arn, artifacts.bucket_regional_domain_name
+        self.data_bucket, self.data_bucket_arn = self._encryption['data'].bucket, data.arn
+        self.logs_bucket, self.logs_bucket_arn = logs.bucket, logs.arn
 
         script = os.path.join(p.templates_dir, BOOTSTRAP_SCRIPT)
         bootstrap = S3Object(
             self, "bootstrap_script", bucket=expr(self.artifacts_bucket), key=f"emr/bootstrap/{BOOTSTRAP_SCRIPT}",
             source=script, source_hash=expr(f'filemd5("{script}")'), content_type="text/x-shellscript")
-        self.bootstrap_script_uri = f'"s3://${{{self.artifacts_bucket}}}/${{{address(bootstrap)}.key}}"'
-        self.emr_log_uri = f'"s3://${{{self.data_bucket}}}/{EMR_LOG_PREFIX}"'
-        self.studio_sharing_uri = f'"s3://${{{self.data_bucket}}}/{STUDIO_SHARING_PREFIX}"'
+        self.bootstrap_script_uri = quoted("s3://{bucket}/{key}", bucket=self.artifacts_bucket, key=bootstrap.key)
+        self.emr_log_uri = quoted("s3://{bucket}/" + EMR_LOG_PREFIX, bucket=self.data_bucket)
+        self.studio_sharing_uri = quoted("s3://{bucket}/" + STUDIO_SHARING_PREFIX, bucket=self.data_bucket)
 
     def _bucket(self, purpose: str, encryption: str, logs: S3Bucket = None, log_prefixes=(),
                 force_destroy: bool = False) -> S3Bucket:
         p = self._props
-        bucket = S3Bucket(self, purpose, bucket=expr(f'"{self._prefix}-{purpose}"'), tags={"purpose": purpose},
+        bucket = S3Bucket(self, purpose, bucket=quoted("{name}-{account}-{region}-" + purpose, **self._prefix),
+                          tags={"purpose": purpose},
                           force_destroy=force_destroy or None)
         name = expr(f"{address(bucket)}.id")
         S3BucketPublicAccessBlock(
@@ -179,36 +178,30 @@ class Storage(Construct):
 
     @staticmethod
     def _tls_and_encryption_statements(bucket: S3Bucket, encryption: str, key_arn: str = None) -> list:
-        arn = f"${{{address(bucket)}.arn}}"
+        arn = bucket.arn
         statements = [
-            {"Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
-             "Resource": [arn, f"{arn}/*"], "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
+            Statement("DenyInsecureTransport", "s3:*", [arn, f"{arn}/*"],
+                      {"Bool": {"aws:SecureTransport": "false"}}, principal="*", effect="Deny"),
             # An upload without an encryption header gets the default encryption;
             # one that asks for another kind is refused.
-            {"Sid": "DenyOtherEncryption", "Effect": "Deny", "Principal": "*", "Action": "s3:PutObject",
-             "Resource": f"{arn}/*", "Condition": {
-                 "StringNotEquals": {"s3:x-amz-server-side-encryption": encryption},
-                 "Null": {"s3:x-amz-server-side-encryption": "false"}}},
+            Statement("DenyOtherEncryption", "s3:PutObject", f"{arn}/*", {
+                "StringNotEquals": {"s3:x-amz-server-side-encryption": encryption},
+                "Null": {"s3:x-amz-server-side-encryption": "false"}}, principal="*", effect="Deny"),
         ]
         if key_arn is not None:
-            statements.append(
-                {"Sid": "DenyOtherKmsKeys", "Effect": "Deny", "Principal": "*", "Action": "s3:PutObject",
-                 "Resource": f"{arn}/*", "Condition": {
-                     "StringNotEquals": {"s3:x-amz-server-side-encryption-aws-kms-key-id": f"${{{key_arn}}}"},
-                     "Null": {"s3:x-amz-server-side-encryption-aws-kms-key-id": "false"}}})
+            statements.append(Statement("DenyOtherKmsKeys", "s3:PutObject", f"{arn}/*", {
+                "StringNotEquals": {"s3:x-amz-server-side-encryption-aws-kms-key-id": expr(key_arn)},
+                "Null": {"s3:x-amz-server-side-encryption-aws-kms-key-id": "false"}}, principal="*", effect="Deny"))
         return statements
 
     def _policy(self, bucket: S3Bucket, encryption: str, key_arn: str = None, extra=()) -> str:
-        statements = self._tls_and_encryption_statements(bucket, encryption, key_arn) + list(extra)
-        return json.dumps({"Version": "2012-10-17", "Statement": statements}, indent=2)
+        return document(*self._tls_and_encryption_statements(bucket, encryption, key_arn), *extra)
 
     def _logs_bucket_policy(self, logs: S3Bucket, sources) -> S3BucketPolicy:
-        p = self._props
-        delivery = {
-            "Sid": "AllowServerAccessLogDelivery", "Effect": "Allow",
-            "Principal": {"Service": "logging.s3.amazonaws.com"}, "Action": "s3:PutObject",
-            "Resource": f"${{{address(logs)}.arn}}/*",
-            "Condition": {"ArnLike": {"aws:SourceArn": [f"${{{address(b)}.arn}}" for b in sources]},
-                          "StringEquals": {"aws:SourceAccount": f"${{{p.account_id}}}"}}}
+        delivery = Statement(
+            "AllowServerAccessLogDelivery", "s3:PutObject", f"{logs.arn}/*",
+            {"ArnLike": {"aws:SourceArn": [b.arn for b in sources]},
+             "StringEquals": {"aws:SourceAccount": StackContext.of(self).account_id}},
+            principal={"Service": "logging.s3.amazonaws.com"})
         return S3BucketPolicy(self, "logs_policy", bucket=expr(f"{address(logs)}.id"),
                               policy=self._policy(logs, SSE_S3, extra=[delivery]))

@@ -31,7 +31,8 @@ from cdktf_cdktf_provider_aws.sagemaker_domain import (
 from cdktf_cdktf_provider_aws.sagemaker_user_profile import (
     SagemakerUserProfile, SagemakerUserProfileUserSettings)
 
-from modules.tf import KEY_KNOWN_AFTER_APPLY, address, expr, expr_list, expr_map, expr_number, skip_checks
+from modules.tf import (
+    KEY_KNOWN_AFTER_APPLY, address, expr, expr_list, expr_map, expr_number, skip_checks, string_list, template)
 
 # Where emr_settings() goes below a domain's default_user_settings or a profile's user_settings.
 EMR_SETTINGS = "dynamic.emr_settings"
@@ -80,13 +81,13 @@ class StudioDomainProps:
     (EmrSettings.AssumableRoleArns). Default: none."""
     replacement_precondition: Optional[Tuple[str, str]] = None
     """(condition, error message) that must hold for a plan of the domain: the
-    domain guard's check for cdktf deploy (modules/domain_replacement.py)."""
+    domain guard's check for cdktf deploy (modules/domain_replacement.py). Default: none."""
 
 
 class StudioDomain(Construct):
     """Exposes ``domain_id``, ``domain_url``, ``home_efs_id``,
     ``user_profile_names`` and ``execution_role_arns`` (the distinct roles of
-    all users, a map whose keys are known at plan time) as expressions."""
+    all users, a map whose keys are known at plan time) as tokens (modules/tf.py)."""
 
     def __init__(self, scope: Construct, id: str, props: StudioDomainProps) -> None:
         super().__init__(scope, id)
@@ -135,7 +136,7 @@ class StudioDomain(Construct):
         profiles = SagemakerUserProfile(
             self, "user", for_each=users, domain_id=domain.id, user_profile_name=expr("each.key"),
             user_settings=SagemakerUserProfileUserSettings(
-                execution_role=expr(f"coalesce(each.value.execution_role_arn, {p.execution_role_arn})"),
+                execution_role=template("coalesce(each.value.execution_role_arn, {role})", role=p.execution_role_arn),
                 security_groups=[expr(p.security_group_id)]))
         # A user's runtime roles (the default ones and their own) replace the domain's list for them; the
         # block also repeats the domain's idle settings, so a user with runtime roles keeps them.
@@ -148,14 +149,11 @@ class StudioDomain(Construct):
                     "assumable_role_arns": expr(p.assumable_role_arns)},
                 "app_lifecycle_management": {"idle_settings": idle}}})
 
-        self.domain_id = f"{address(domain)}.id"
-        self.domain_arn = f"{address(domain)}.arn"
-        self.domain_url = f"{address(domain)}.url"
-        self.home_efs_id = f"{address(domain)}.home_efs_file_system_id"
-        self.user_profile_names = f"[for u in {address(profiles)} : u.user_profile_name]"
+        self.domain_id, self.domain_arn, self.domain_url = domain.id, domain.arn, domain.url
+        self.home_efs_id = domain.home_efs_file_system_id
+        self.user_profile_names = string_list(f"[for u in {address(profiles)} : u.user_profile_name]")
         # Keys come from inputs only, so for_each over this map works while the
         # platform role's ARN is still unknown.
-        self.execution_role_arns = (
-            f'merge({{"platform" = {p.execution_role_arn}}}, '
-            f"{{for name, u in {p.user_profiles} : u.execution_role_arn => u.execution_role_arn "
-            f"if u.execution_role_arn != null}})")
+        self.execution_role_arns = template(
+            "merge({platform}, {{for name, u in {users} : u.execution_role_arn => u.execution_role_arn "
+            "if u.execution_role_arn != null}})", platform={"platform": p.execution_role_arn}, users=p.user_profiles)

@@ -1,18 +1,185 @@
-"""Terraform expression helpers shared by the constructs.
+"""Terraform expression helpers shared by the constructs: with modules/hcl.py (text only, without
+cdktf), the one module that writes ``${``.
 
 The platform stack is synthesized once and serves every workspace, so whether
 a resource exists (``count``), how many there are (``for_each``) and most of
 their arguments are Terraform expressions of the workspace's variables, not
-Python decisions. Constructs therefore pass each other *bare Terraform
-expressions* (``"var.region"``, ``"local.network_vpc_id"``,
-``"aws_iam_role.x.arn"``) and wrap them with the helpers below where a
-resource argument takes them. Keeping this in one module keeps a later move
-from CDKTF to CDK Terrain a small change.
+Python decisions.
+
+Two forms of an expression meet here. *Tokens* (:func:`string`,
+:func:`string_list`, :func:`number`, :func:`string_map`, :func:`template`, and
+CDKTF's own: resource attributes, ``Fn.*``) are what constructs hand each
+other: a token resolves to ``${...}`` where it stands alone or inside a text
+(a policy document, a quoted name) and to the bare expression inside another
+expression (``Fn.*``, :func:`template`), so composing them never pastes HCL
+text. *Bare expressions* (``"var.region"``, ``"local.network_vpc_id"``) are
+the older form some constructs still pass; :func:`expr` and the other
+``expr_*`` helpers wrap them for a resource argument and leave tokens as they
+are. Keeping this in one module keeps a later move from CDKTF to CDK Terrain a
+small change.
 """
+import json
+import re
+from typing import Union
+
+import jsii
 from constructs import Construct
 from cdktf import (
-    Postcondition, Precondition, TerraformDataSource, TerraformLocal, TerraformOutput, TerraformResource,
-    TerraformResourceLifecycle, Token)
+    IResolvable, Postcondition, Precondition, TerraformDataSource, TerraformLocal, TerraformOutput,
+    TerraformResource, TerraformResourceLifecycle, Token, Tokenization)
+
+
+Expression = Union[str, list, dict, float]
+"""What a prop takes: a token, a bare expression (a Python string), or a Python list or dict of those."""
+
+
+@jsii.implements(IResolvable)
+class _Expression:
+    """A Terraform expression as a CDKTF token: ``${text}``, or ``text`` inside another expression.
+    With ``parts``, ``text`` is a format string whose fields are put in as expressions (``quoted``:
+    as interpolations of an HCL quoted template)."""
+
+    def __init__(self, text: str, parts: dict = None, quoted: bool = False) -> None:
+        self._text, self._parts, self._quoted = text, parts, quoted
+        self.creation_stack = []
+
+    def resolve(self, context):
+        text = self._text
+        if self._parts is not None:
+            text = text.format(**{name: self._part(context, value) for name, value in self._parts.items()})
+        if self._quoted:
+            text = '"' + text + '"'
+        return text if context.suppress_braces else "${" + text + "}"
+
+    def _part(self, context, value) -> str:
+        bare = _bare(context, value)
+        return "${" + bare + "}" if self._quoted else bare
+
+    def to_string(self) -> str:
+        return Token.as_string(self)
+
+
+def _bare(context, value) -> str:
+    """``value`` as an HCL expression: a token, a bare expression (a Python string), or a Python list,
+    dict, number, bool or None of those (a literal string: ``hcl("text")``)."""
+    if isinstance(value, str) and _may_hold_token(value) and not is_token(value):
+        raise ValueError(f"{value!r} mixes text and tokens: write it with template() or quoted(), the token a part")
+    if is_token(value):
+        resolved = context.resolve(value)
+        if not isinstance(resolved, str):
+            raise TypeError(f"{value!r} resolves to {resolved!r}, not an expression")
+        return resolved[2:-1] if resolved.startswith("${") and resolved.endswith("}") else resolved
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool) or value is None:
+        return json.dumps(value)
+    if isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_bare(context, v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{json.dumps(k)} = {_bare(context, v)}" for k, v in value.items()) + "}"
+    raise TypeError(f"{value!r} is not a Terraform value")
+
+
+_EXPRESSIONS = {}
+
+
+def _expression(text: str, parts: dict = None, quoted: bool = False) -> "_Expression":
+    """The one ``_Expression`` of these arguments: each crosses into CDKTF's runtime once, however
+    often a stack names it (``var.region``, ``each.key``), which keeps a synthesis fast."""
+    try:
+        key = (text, quoted, tuple(sorted(parts.items())) if parts else None)
+        hash(key)
+    except TypeError:  # a list or dict among the parts
+        return _Expression(text, parts, quoted)
+    if key not in _EXPRESSIONS:
+        _EXPRESSIONS[key] = _Expression(text, parts, quoted)
+    return _EXPRESSIONS[key]
+
+
+def _value(expression):
+    """The resolvable behind a token, a bare expression's, or a Python list's or dict's (of those)."""
+    if not is_token(expression):
+        return _expression(expression) if isinstance(expression, str) else _Expression("{v}", {"v": expression})
+    if isinstance(expression, str):
+        return Tokenization.reverse_string(expression).first_token
+    if isinstance(expression, list):
+        return Tokenization.reverse_list(expression)
+    if isinstance(expression, dict):
+        return Tokenization.reverse_map(expression)
+    return Tokenization.reverse_number(expression)
+
+
+def string(expression: str) -> str:
+    """The bare Terraform ``expression`` as a string token (a token: as a string token)."""
+    return Token.as_string(_value(expression))
+
+
+def string_list(expression: str) -> list:
+    """The bare Terraform ``expression`` as a list token (a token: as a list token)."""
+    return Token.as_list(_value(expression))
+
+
+def number(expression: str) -> float:
+    """The bare Terraform ``expression`` as a number token (a token: as a number token)."""
+    return Token.as_number(_value(expression))
+
+
+def string_map(expression: str) -> dict:
+    """The bare Terraform ``expression`` as a map token (a token: as a map token)."""
+    return Token.as_any_map(_value(expression))
+
+
+def quoted(template: str, **parts) -> str:
+    """An HCL quoted template ``"text"`` whose ``{name}`` fields are interpolations of ``parts``
+    (as in :func:`template`), as a string token: ``quoted("{name}-studio", name=prefix)`` is
+    ``"${local.prefix}-studio"``. Literal braces are doubled."""
+    return Token.as_string(_expression(template, parts, quoted=True))
+
+
+def template(expression: str, **parts) -> str:
+    """An HCL ``expression`` whose ``{name}`` fields are ``parts``, each put in as an
+    expression: a token, a bare expression (a Python string), or a Python list, dict, number, bool or
+    None of those; a string token. For what ``Fn.*`` reads worse in (``for`` expressions, conditions
+    of validations and preconditions). Literal braces are doubled."""
+    return Token.as_string(_expression(expression, parts))
+
+
+def list_template(expression: str, **parts) -> list:
+    """:func:`template` of a list expression, as a list token."""
+    return Token.as_list(_expression(expression, parts))
+
+
+# CDKTF's encoded string and list tokens (``${TfToken[TOKEN.1]}``, ``#{TfToken[TOKEN.2]}``): told apart
+# here without a call into CDKTF's runtime, which a synthesis makes thousands of times.
+TOKEN_MARKER = "TfToken["
+_STRING_TOKEN = re.compile(r"\$\{TfToken\[TOKEN\.\d+\]\}")
+_LIST_TOKEN = re.compile(r"#\{TfToken\[TOKEN\.\d+\]\}")
+_MAP_TOKEN = re.compile(r"&\{TfToken\[TOKEN\.\d+\]\}")
+
+
+def _may_hold_token(value) -> bool:
+    if isinstance(value, str):
+        return TOKEN_MARKER in value
+    if isinstance(value, (list, tuple)):
+        return any(_may_hold_token(v) for v in value)
+    if isinstance(value, dict):
+        return any(_may_hold_token(k) or _may_hold_token(v) for k, v in value.items())
+    return not isinstance(value, (bool, int)) and value is not None
+
+
+def is_token(value) -> bool:
+    """Whether ``value`` is a token alone (a value), not a bare expression (which may contain tokens)."""
+    if not _may_hold_token(value):
+        return False
+    if isinstance(value, str):
+        return _STRING_TOKEN.fullmatch(value) is not None
+    if isinstance(value, list):
+        return len(value) == 1 and isinstance(value[0], str) and _LIST_TOKEN.fullmatch(value[0]) is not None
+    if isinstance(value, dict):
+        return len(value) == 1 and _MAP_TOKEN.fullmatch(next(iter(value))) is not None
+    return Token.is_unresolved(value)
 
 
 def address(resource: TerraformResource) -> str:
@@ -26,8 +193,8 @@ def data_address(source: TerraformDataSource) -> str:
 
 
 def expr(expression: str) -> str:
-    """A bare Terraform expression as an argument value (an interpolated string)."""
-    return "${" + expression + "}"
+    """A bare Terraform expression as an argument value (an interpolated string); a token as it is."""
+    return expression if is_token(expression) else "${" + expression + "}"
 
 
 def expr_list(expression: str) -> list:
@@ -42,7 +209,9 @@ def expr_number(expression: str) -> float:
 
 def count_when(condition: str, count: str = "1") -> float:
     """A ``count`` that is ``count`` when the Terraform ``condition`` holds, else 0."""
-    return expr_number(f"{condition} ? {count} : 0")
+    if not (_may_hold_token(condition) or _may_hold_token(count)):  # bare text: no token to resolve
+        return expr_number(f"{condition} ? {count} : 0")
+    return number(template("{condition} ? {count} : 0", condition=condition, count=count))
 
 
 def one(resource: TerraformResource, attribute: str) -> str:
@@ -89,7 +258,6 @@ def checked(pre=(), post=()):
 
 def hcl(value) -> str:
     """A Python string, list or dict of strings as a Terraform expression literal."""
-    import json
     return json.dumps(value)
 
 

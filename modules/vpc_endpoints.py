@@ -14,7 +14,6 @@ Amazon Linux 2 / 2023 and EMR repositories, EMR's regional bucket and EMR 8's
 instance data buckets; and for Studio: ECR's layer bucket (custom images)
 and JumpStart's model cache. IAM still decides who may use what.
 """
-import json
 from dataclasses import dataclass
 from typing import Sequence, Tuple
 
@@ -22,7 +21,10 @@ from constructs import Construct
 from cdktf import TerraformIterator
 from cdktf_cdktf_provider_aws.vpc_endpoint import VpcEndpoint
 
-from modules.tf import checked, count_when, expr, expr_list, expr_map
+from modules.account import StackContext
+from modules.policy import Statement, document
+from modules.tf import (
+    checked, count_when, expr, expr_list, expr_map, list_template, quoted, string, string_list, template, Expression)
 
 
 @dataclass(frozen=True)
@@ -30,7 +32,6 @@ class VpcEndpointsProps:
     """Every field is a bare Terraform expression (see ``modules.tf``)."""
 
     name: str
-    region: str
     vpc_id: str
     private_subnet_ids: str
     private_route_table_ids: str
@@ -38,14 +39,12 @@ class VpcEndpointsProps:
     security_group_id: str
     interface_services: str
     """List of service names after ``com.amazonaws.<region>.``, e.g. sagemaker.api."""
-    partition: str
-    account_id: str
-    platform_bucket_arns: str
+    platform_bucket_arns: Expression
     """List of the ARNs of the domain's buckets that Studio and EMR use."""
     allowed_buckets: str
     """List of other bucket names Studio and EMR may reach."""
     subnet_rules: Sequence[Tuple[str, str]] = ()
-    """(condition, message) the subnets must meet before the interface endpoints are planned."""
+    """(condition, message) the subnets must meet before the interface endpoints are planned. Default: none."""
 
 
 # What Studio and EMR do with objects: no bucket configuration (policies, ACLs,
@@ -67,44 +66,47 @@ AWS_OWNED_BUCKETS = (
 )
 
 
-def s3_endpoint_policy(partition: str, region: str, account_id: str, platform_bucket_arns: str,
-                       allowed_buckets: str) -> str:
-    """The S3 gateway endpoint's policy document (a JSON template Terraform fills in)."""
-    arn = f"arn:${{{partition}}}:s3:::"
-    sdk_bucket = f"{arn}sagemaker-${{{region}}}-${{{account_id}}}"
-    document = {"Version": "2012-10-17", "Statement": [
-        {"Sid": "DomainAndAllowedBuckets", "Effect": "Allow", "Principal": "*", "Action": list(DATA_ACTIONS),
-         "Resource": "__BUCKETS__"},
-        {"Sid": "AwsOwnedBucketsReadOnly", "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
-         "Resource": [f"{arn}{b.format(r=f'${{{region}}}')}/*" for b in AWS_OWNED_BUCKETS]},
-    ]}
+def s3_endpoint_policy(context, platform_bucket_arns: str, allowed_buckets: str) -> str:
+    """The S3 gateway endpoint's policy document (a JSON template Terraform fills in); ``context``:
+    the stack's (``StackContext``: partition, account_id, region)."""
+    arn = f"arn:{context.partition}:s3:::"
+    sdk_bucket = dict(partition=context.partition, region=context.region, account=context.account_id)
+    b = string("b")  # the for expressions' bucket
     # One list computed by Terraform: each platform bucket and each allowed bucket with its objects.
-    buckets = ("${jsonencode(concat("
-               f'flatten([for b in {platform_bucket_arns} : [b, "${{b}}/*"]]), '
-               f'["{sdk_bucket}", "{sdk_bucket}/*"], '
-               f'flatten([for b in {allowed_buckets} : ["{arn}${{b}}", "{arn}${{b}}/*"]])'
-               "))}")
-    return json.dumps(document, indent=2).replace('"__BUCKETS__"', buckets)
+    buckets = list_template(
+        "concat(flatten([for b in {platform} : [b, {objects}]]), [{sdk}, {sdk_objects}], "
+        "flatten([for b in {allowed} : [{bucket}, {bucket_objects}]]))",
+        platform=platform_bucket_arns, objects=quoted("{b}/*", b=b),
+        sdk=quoted("arn:{partition}:s3:::sagemaker-{region}-{account}", **sdk_bucket),
+        sdk_objects=quoted("arn:{partition}:s3:::sagemaker-{region}-{account}/*", **sdk_bucket),
+        allowed=string_list(allowed_buckets),
+        bucket=quoted("arn:{partition}:s3:::{b}", partition=context.partition, b=b),
+        bucket_objects=quoted("arn:{partition}:s3:::{b}/*", partition=context.partition, b=b))
+    return document(
+        Statement("DomainAndAllowedBuckets", DATA_ACTIONS, buckets, principal="*"),
+        Statement("AwsOwnedBucketsReadOnly", "s3:GetObject",
+                  [f"{arn}{name.format(r=context.region)}/*" for name in AWS_OWNED_BUCKETS], principal="*"))
 
 
 class VpcEndpoints(Construct):
     def __init__(self, scope: Construct, id: str, props: VpcEndpointsProps) -> None:
         super().__init__(scope, id)
-        service = f'"com.amazonaws.${{{props.region}}}.'
+        context = StackContext.of(self)
+        region = context.region
         VpcEndpoint(
-            self, "s3", count=count_when(f"length({props.private_route_table_ids}) > 0"),
+            self, "s3", count=count_when(template("length({tables}) > 0", tables=props.private_route_table_ids)),
             vpc_id=expr(props.vpc_id), vpc_endpoint_type="Gateway",
-            service_name=expr(service + 's3"'), route_table_ids=expr_list(props.private_route_table_ids),
-            policy=s3_endpoint_policy(props.partition, props.region, props.account_id, props.platform_bucket_arns,
-                                      props.allowed_buckets),
-            tags={"Name": expr(f'"${{{props.name}}}-s3"')})
+            service_name=quoted("com.amazonaws.{region}.s3", region=region),
+            route_table_ids=expr_list(props.private_route_table_ids),
+            policy=s3_endpoint_policy(context, props.platform_bucket_arns, props.allowed_buckets),
+            tags={"Name": quoted("{name}-s3", name=props.name)})
 
         services = TerraformIterator.from_map(expr_map(f"{{for s in {props.interface_services} : s => s}}"))
         VpcEndpoint(
             self, "interface", for_each=services,
             vpc_id=expr(props.vpc_id), vpc_endpoint_type="Interface", private_dns_enabled=True,
-            service_name=expr(service + '${each.key}"'),
+            service_name=quoted("com.amazonaws.{region}.{service}", region=region, service="each.key"),
             subnet_ids=expr_list(props.private_subnet_ids),
             security_group_ids=[expr(props.security_group_id)],
-            tags={"Name": expr(f'"${{{props.name}}}-${{each.key}}"')},
+            tags={"Name": quoted("{name}-{service}", name=props.name, service="each.key")},
             lifecycle=checked(pre=props.subnet_rules))

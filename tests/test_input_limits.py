@@ -12,8 +12,10 @@ import json
 import re
 import subprocess
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
+from cdktf import App, DefaultTokenResolver, StringConcat, TerraformStack, Tokenization
 
 from modules.encryption import PlatformKeyPolicyProps, key_policy_document
 from modules.input_limits import (
@@ -21,6 +23,7 @@ from modules.input_limits import (
     MAX_ALLOWED_S3_BUCKETS, RUNTIME_ROLE_POLICIES_FIXED, S3_ARN_PER_BUCKET, S3_ENDPOINT_POLICY_BASE,
     S3_ENDPOINT_POLICY_LIMIT, SERVERLESS_GRANT_FIXED, STUDIO_GRANT_FIXED, IAM_MANAGED_POLICY, studio_grant_sizes)
 from modules.inputs import MAX_ASSUMABLE_ROLES
+from modules.tf import string
 from modules.vpc_endpoints import s3_endpoint_policy
 from terraform_runs import plan_many
 
@@ -43,10 +46,16 @@ def _heredoc(name: str, template: str) -> str:
 @pytest.fixture(scope="module")
 def sizes(tmp_path_factory, terraform_env) -> dict:
     """Rendered lengths (characters) of the documents, by variant."""
-    s3 = s3_endpoint_policy("local.partition", "local.region", "local.account_id", "local.platform_buckets",
-                            "local.allowed_buckets")
+    # The stack's context (modules/account.py) as these locals.
+    context = SimpleNamespace(partition=string("local.partition"), region=string("local.region"),
+                              account_id=string("local.account_id"))
+    # The documents hold tokens (modules/policy.py): a stack resolves them to Terraform's text.
+    stack = TerraformStack(App(outdir=str(tmp_path_factory.mktemp("cdktf"))), "sizes")
+
+    def resolve(text: str) -> str:
+        return Tokenization.resolve(text, scope=stack, resolver=DefaultTokenResolver(StringConcat()))
+    s3 = resolve(s3_endpoint_policy(context, "local.platform_buckets", "local.allowed_buckets"))
     key_props = PlatformKeyPolicyProps(
-        partition="local.partition", account_id="local.account_id", region="local.region",
         key_user_role_arns="unused", bucket_arn_pattern="local.bucket_arn_pattern",
         log_group_arns="local.log_group_arns")
     values = {
@@ -61,8 +70,9 @@ def sizes(tmp_path_factory, terraform_env) -> dict:
         "s3_base": (s3, {"allowed_buckets": []}),
         "s3_max": (s3, {"allowed_buckets": [BUCKET] * MAX_ALLOWED_S3_BUCKETS}),
         "s3_beyond": (s3, {"allowed_buckets": [BUCKET] * (MAX_ALLOWED_S3_BUCKETS + 1)}),
-        "key_base": (key_policy_document(key_props, "local.platform_roles"), {}),
-        "key_users": (key_policy_document(key_props, "concat(local.platform_roles, local.user_roles)"), {}),
+        "key_base": (resolve(key_policy_document(context, key_props, "local.platform_roles")), {}),
+        "key_users": (resolve(key_policy_document(
+            context, key_props, "concat(local.platform_roles, local.user_roles)")), {}),
     }
     # One module per variant: the same local names hold each variant's values.
     root = tmp_path_factory.mktemp("document_sizes")
