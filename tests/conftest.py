@@ -100,7 +100,7 @@ def emulator():
     emu = Emulator(region="us-east-1", log_dir=REPO_ROOT / ".cache" / "emulator")
     try:
         emu.start()
-    except Exception as exc:  # EmulatorError carries the log tail and what to do
+    except Exception as exc:  # noqa: BLE001 (EmulatorError or an OSError: either fails the session with its message)
         pytest.fail(str(exc), pytrace=False)
     try:
         yield emu

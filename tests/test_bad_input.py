@@ -140,7 +140,8 @@ CASES = {
     # Not Terraform's "No value for required variable", which points into cdk.tf.json.
     "domain_name_missing": ({"domain_name": MISSING},
                             ["domain_name is missing or null: domain_name is required and has no default, so give it "
-                             "a value in the variable file of workspace dev, workspaces/dev.tfvars.json (see README, Inputs)."]),
+                             "a value in the variable file of workspace dev, workspaces/dev.tfvars.json "
+                             "(see README, Inputs)."]),
     "region_missing": ({"region": MISSING}, ["region is missing or null", "workspaces/dev.tfvars.json"]),
     "user_profiles_missing": ({"user_profiles": MISSING}, ["user_profiles is missing or null"]),
     "list_entry_null": ({"emr_core_instance_counts": [1, None]},

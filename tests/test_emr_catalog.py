@@ -123,7 +123,7 @@ def test_existing_versions_are_read_for_the_product_the_previous_apply_recorded(
     assert previous["backend"] == "local"
     assert previous["count"].startswith('${try(length(file("../../../.state/platform-workspaces/'
                                         '${terraform.workspace}/terraform.tfstate")) > 0, false)')
-    for name, existing in stack.config["data"]["aws_servicecatalog_provisioning_artifacts"].items():
+    for existing in stack.config["data"]["aws_servicecatalog_provisioning_artifacts"].values():
         # The previous apply's product ids, unless it was in another region (a moved workspace).
         lookup = ("lookup({for name, id in try(data.terraform_remote_state.previous_outputs[0].outputs.product_ids, "
                   "{}) : name => id if try(data.terraform_remote_state.previous_outputs[0].outputs."

@@ -16,8 +16,9 @@ def test_one_spark_application_per_entry_with_the_livy_endpoint_not_emr_studio(s
     assert app["interactive_configuration"] == {"livy_endpoint_enabled": True, "studio_enabled": False}
     # Every setting has a value: given, or its default.
     settings = stack.local("emr_serverless_settings")
-    for default in ('max_vcpu = try(a.max_vcpu, null) == null ? "16"', 'idle_timeout_minutes = try(a.idle_timeout_minutes, '
-                    'null) == null ? "15"', 'auto_start = try(a.auto_start, null) == null ? "true"'):
+    for default in ('max_vcpu = try(a.max_vcpu, null) == null ? "16"',
+                    'idle_timeout_minutes = try(a.idle_timeout_minutes, null) == null ? "15"',
+                    'auto_start = try(a.auto_start, null) == null ? "true"'):
         assert default in settings
 
 

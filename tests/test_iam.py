@@ -156,7 +156,8 @@ def test_launch_role_passes_exactly_the_two_emr_roles(stack: SynthesizedStack):
     docs = _inline(stack, "launch")
     passes = [s for doc in docs.values() for s in doc["Statement"] if "iam:PassRole" in as_list(s["Action"])]
     assert len(passes) == 1
-    expected = {f"${{one({stack.address('aws_iam_role', f'iam/{r}')}[*].arn)}}" for r in ("emr_service", "emr_instance")}
+    expected = {f"${{one({stack.address('aws_iam_role', f'iam/{r}')}[*].arn)}}"
+                for r in ("emr_service", "emr_instance")}
     assert set(passes[0]["Resource"]) == expected
     assert "iam:PassedToService" in passes[0]["Condition"]["StringEquals"]
     actions = {a for doc in docs.values() for s in doc["Statement"] for a in as_list(s["Action"])}

@@ -133,7 +133,7 @@ def test_the_journey_passes_with_aws_studio_clients(applied_prod, capsys):
     assert f"  3. alice connected with runtime role {team_a}" in out
     assert ("ok       elasticmapreduce:GetClusterSessionCredentials  (aimed at https://elasticmapreduce.eu-west-1."
             "amazonaws.com; connect, sagemaker_studio_analytics_extension/resource/emr/auth.py") in out
-    assert f"  5. allowed  elasticmapreduce:GetClusterSessionCredentials  on arn:aws:elasticmapreduce:" in out
+    assert "  5. allowed  elasticmapreduce:GetClusterSessionCredentials  on arn:aws:elasticmapreduce:" in out
     assert f"for runtime role {team_a}\n" in out
     assert f"for runtime role {team_b} (not offered to alice), as expected" in out
     assert "terminated pp-" in out and "TERMINATED, its stack deleted" in out

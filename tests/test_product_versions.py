@@ -72,7 +72,7 @@ def test_a_template_change_adds_a_version_and_keeps_the_product(applied, capsys,
     plan = _run(root, outdir, capsys, "plan")
     assert "aws_servicecatalog_product." not in plan.split("Terraform will perform")[1].split("Plan:")[0], plan
     second = re.search(r'_version_\w+\["(v[0-9a-f]{12})"\] will be created', plan)[1]
-    assert f'_version_' in plan and f'["{first}"] will be updated in-place' in plan  # imported, deprecated
+    assert '_version_' in plan and f'["{first}"] will be updated in-place' in plan  # imported, deprecated
     assert '"DEFAULT" -> "DEPRECATED"' in plan
     assert "Plan: 1 to import, 2 to add, 1 to change, 1 to destroy." in plan  # the destroy: the old template file
 

@@ -68,7 +68,7 @@ def _state(s3, settings, ws):
 
 def _in_parallel(function, items):
     with ThreadPoolExecutor(max_workers=len(items)) as pool:
-        return dict(zip(items, pool.map(function, items)))
+        return dict(zip(items, pool.map(function, items), strict=True))
 
 
 def test_state_bucket_is_versioned_encrypted_and_private(settings, s3):
@@ -106,7 +106,7 @@ def test_each_workspace_has_its_own_state_object(settings, s3):
 def test_plans_of_both_workspaces_through_the_s3_backend(platform, repo_root):
     runs = _in_parallel(lambda ws: platform.run(
         ["plan", "-input=false", f"-var-file={_var_file(repo_root, ws)}"], workspace=ws, check=False), WORKSPACES)
-    for ws, run in runs.items():
+    for run in runs.values():
         assert run.returncode == 0, run.stderr[-3000:]
         assert "to add" in run.stdout
 

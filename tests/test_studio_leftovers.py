@@ -188,7 +188,7 @@ def _launch_cluster(emu, tf: Terraform, workspace: str) -> dict:
 
 def test_destroy_removes_what_studio_launched_in_its_domain_only(applied, root, sm, working, capsys):
     emu, args = applied
-    dev, iso = working["ml-dev"], working["ml-iso"]
+    iso = working["ml-iso"]
     tf = Terraform(emulator_persistent.persistent_dir(root) / "stacks" / PLATFORM_STACK,
                    emu.env(terraform_env.build_env(root), region=REGION))
     launched = {ws: _launch_cluster(emu, tf, ws) for ws in ("dev", "iso")}
