@@ -332,8 +332,8 @@ def test_init_and_plan_tiny_stack_against_emulator_offline(emulator, terraform_e
 
 def test_init_is_reused_until_what_it_reads_changes(terraform_env, tmp_path):
     """init(reuse=True), what every scripts/platform command runs: a second init of an unchanged
-    directory is skipped; another backend, a stamp of another configuration or missing providers
-    run it again; a changed provider block (the emulator's endpoints) or resource does not."""
+    directory is skipped; another backend (configured or recorded), a stamp of another configuration
+    or missing providers run it again; a changed provider block (the emulator's endpoints) or resource does not."""
     stack = tmp_path / "stack"
     stack.mkdir()
     config = tiny_stack()
@@ -357,6 +357,11 @@ def test_init_is_reused_until_what_it_reads_changes(terraform_env, tmp_path):
     assert init() is None
     (stack / ".terraform" / tfe.INIT_STAMP).write_text("from an init of another configuration")
     assert init() is not None
+    backend = stack / ".terraform" / "terraform.tfstate"  # what init recorded of the backend
+    recorded = json.loads(backend.read_text())
+    backend.write_text(json.dumps({**recorded, "serial": recorded.get("serial", 0) + 1}))  # as another init would
+    assert init() is not None
+    assert init() is None
     shutil.rmtree(stack / ".terraform")
     assert init() is not None  # providers gone: runs
 

@@ -189,9 +189,10 @@ _INIT_BLOCKS = ("terraform", "module")
 
 def init_fingerprint(cwd: Path | str, args: Sequence[str], lock: Path, env: Mapping[str, str]) -> str | None:
     """A digest of everything ``terraform init args`` in ``cwd`` depends on: the arguments, the
-    Terraform binary, the lock file it gets, the CLI configuration (mirror, plugin cache), and
-    the ``terraform`` and ``module`` blocks of every configuration file (the synthesized stack
-    and the overrides that switch its backend). None when the directory was never initialized
+    Terraform binary, the lock file it gets, the CLI configuration (mirror, plugin cache), what
+    the last init left in ``.terraform`` (providers, backend), and the ``terraform`` and
+    ``module`` blocks of every configuration file (the synthesized stack and the overrides that
+    switch its backend). None when the directory was never initialized
     (no installed providers): then init runs."""
     cwd = Path(cwd)
     if not (cwd / ".terraform" / "providers").is_dir():
@@ -211,6 +212,15 @@ def init_fingerprint(cwd: Path | str, args: Sequence[str], lock: Path, env: Mapp
         add(variable, value.encode())
         if variable == "TF_CLI_CONFIG_FILE" and value and Path(value).is_file():
             add("cli config", Path(value).read_bytes())
+    # What the last init left: the installed providers and the backend it configured. A provider
+    # removed or upgraded by hand, or a backend changed by another init, runs init again.
+    data_dir = cwd / ".terraform"
+    for path in sorted((data_dir / "providers").rglob("*")):
+        if path.is_file():
+            stat = path.stat()
+            add(f"provider {path.relative_to(data_dir)}", f"{stat.st_size}:{stat.st_mtime_ns}".encode())
+    if (data_dir / "terraform.tfstate").is_file():
+        add("backend", (data_dir / "terraform.tfstate").read_bytes())
     for path in sorted(cwd.iterdir()):
         if path.name.endswith(".tf.json"):
             try:
