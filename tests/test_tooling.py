@@ -366,6 +366,36 @@ def test_init_is_reused_until_what_it_reads_changes(terraform_env, tmp_path):
     assert init() is not None  # providers gone: runs
 
 
+
+def test_emulator_copies_keep_what_init_installed(tmp_path):
+    """Each command of the persistent emulator copies the synthesized stacks again (scripts/platform_cmd/
+    targets.py); each copy keeps its .terraform, so that its init can be skipped, and nothing else."""
+    from scripts.platform_cmd import emulator_copies
+
+    class Emu:  # the two overrides emulator_copies writes, without a server
+        def write_provider_override(self, stack):
+            (stack / "emulator_override.tf.json").write_text("{}")
+
+        def write_drift_override(self, stack):
+            (stack / "emulator_drift_override.tf.json").write_text("{}")
+
+    synthesized = tmp_path / "cdktf.out" / "stacks"
+    (synthesized / "platform").mkdir(parents=True)
+    (synthesized / "platform" / "cdk.tf.json").write_text("{}")
+    scratch = tmp_path / "scratch"
+    copy = emulator_copies(synthesized, scratch, Emu())["platform"]
+    assert not (copy / ".terraform").exists()
+    (copy / ".terraform" / "providers").mkdir(parents=True)
+    (copy / ".terraform" / "providers" / "installed").write_text("by init")
+    (copy / "dev.tfplan").write_text("a plan of the earlier command")
+    (synthesized / "platform" / "cdk.tf.json").write_text('{"resource": {}}')  # synthesized again
+    copy = emulator_copies(synthesized, scratch, Emu())["platform"]
+    assert (copy / ".terraform" / "providers" / "installed").read_text() == "by init"
+    assert (copy / "cdk.tf.json").read_text() == '{"resource": {}}'
+    assert not (copy / "dev.tfplan").exists()
+    assert not (scratch / "initialized").exists()
+
+
 # -- platform_cmd ----------------------------------------------------------------------
 @pytest.fixture()
 def fake_root(tmp_path):

@@ -119,16 +119,26 @@ def write_local_backend_override(stack: Path, state_dir: Path) -> None:
 def emulator_copies(stacks_dir: Path, scratch: Path, emu: Emulator) -> dict:
     """Copies every synthesized stack under ``scratch``, pointed at ``emu``
     (provider override) with local state in ``scratch/state``; {name: dir}.
-    Earlier copies are replaced; the state stays."""
+    Earlier copies are replaced; the state stays, and so does each copy's
+    ``.terraform`` (what its init installed): Terraform.init runs init again
+    only when what init reads changed (terraform_env.init_fingerprint)."""
     stacks = {}
+    kept = scratch / "initialized"
+    shutil.rmtree(kept, ignore_errors=True)
+    for earlier in sorted((scratch / "stacks").glob("*/.terraform")):
+        kept.mkdir(parents=True, exist_ok=True)
+        earlier.rename(kept / earlier.parent.name)
     shutil.rmtree(scratch / "stacks", ignore_errors=True)
     for source in sorted(Path(stacks_dir).iterdir()):
         copy = scratch / "stacks" / source.name
         shutil.copytree(source, copy, ignore=shutil.ignore_patterns(".terraform", "*.tfplan", "*override.tf.json"))
+        if (kept / source.name).is_dir():
+            (kept / source.name).rename(copy / ".terraform")
         emu.write_provider_override(copy)
         emu.write_drift_override(copy)
         write_local_backend_override(copy, scratch / "state")
         stacks[source.name] = copy
+    shutil.rmtree(kept, ignore_errors=True)  # a stack no longer synthesized: its init goes
     return stacks
 
 

@@ -165,12 +165,13 @@ def init(
     args += list(extra_args)
     rc = Path((env or {}).get("TF_CLI_CONFIG_FILE") or cache_dir() / "cli.tfrc")  # the machine lock is beside it
     lock = provider_lock.lock_to_use(providers.LOCK_FILE, rc.with_name(provider_lock.LOCAL_LOCK_NAME))
+    # Copied whether or not init runs: plan and apply read it too (a fresh copy of the stack has none).
+    shutil.copyfile(lock, Path(cwd) / TERRAFORM_LOCK_FILE_NAME)
     fingerprint = init_fingerprint(cwd, args, lock, env or os.environ) if reuse else None
     stamp = Path(cwd) / ".terraform" / INIT_STAMP
     if fingerprint is not None and stamp.is_file() and stamp.read_text() == fingerprint:
         return None
     stamp.unlink(missing_ok=True)  # an init that fails leaves no stamp behind
-    shutil.copyfile(lock, Path(cwd) / TERRAFORM_LOCK_FILE_NAME)
     proc = run_terraform(args, cwd, env=env, check=False, timeout=timeout)
     if proc.returncode != 0:
         raise TerraformError(explain_init_failure(proc.stderr or proc.stdout, cwd, args, env or os.environ))
