@@ -67,6 +67,13 @@ def by_type(shown: dict, type_: str) -> Dict[str, dict]:
     return {a: c["change"]["after"] for a, c in planned_resources(shown).items() if c["type"] == type_}
 
 
+def cli_stack(root: Path, emu, stack: str, region: str) -> platform_cmd.Terraform:
+    """Terraform in the copy of ``stack`` that `scripts/platform` keeps beside the persistent emulator
+    of ``root`` (initialized, with its state), pointed at ``emu`` in ``region``."""
+    return platform_cmd.Terraform(emulator_persistent.persistent_dir(root) / "stacks" / stack,
+                                  emu.env(terraform_env.build_env(root), region=region))
+
+
 @contextmanager
 def applied_on_emulator(root: Path, args: Sequence[str], workspaces: Sequence[str], region: str) -> Iterator:
     """``workspaces`` applied with ``scripts/platform apply`` (``args``: --root, --outdir, ...)

@@ -26,7 +26,6 @@ import pytest
 import terraform_runs
 from guarded_dev import REGION, SWITCH, applied, domain_ids, run  # noqa: F401 (applied: a fixture)
 from modules.domain_replacement import FORCING_INPUT_NAMES
-from scripts import terraform_env
 from scripts.emulator import persistent as emulator_persistent
 
 pytestmark = [pytest.mark.emulator, pytest.mark.applies]
@@ -123,8 +122,8 @@ def test_terraform_alone_refuses_it_too(applied, tmp_path):
     the forcing inputs with the output the previous apply recorded, and says the same."""
     root, dev, _ = applied
     emu = emulator_persistent.find(root)
-    stack = emulator_persistent.persistent_dir(root) / "stacks" / "platform"  # the CLI's copy, initialized
-    env = emu.env(terraform_env.build_env(root), region=REGION)
+    cli = terraform_runs.cli_stack(root, emu, "platform", REGION)  # the CLI's copy, initialized
+    stack, env = cli.dir, cli.env
     var_file = tmp_path / "dev.tfvars.json"
     var_file.write_text(json.dumps({**dev, "az_count": 3}))
     run = terraform_runs.plan(stack, var_file, env)

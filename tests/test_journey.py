@@ -25,10 +25,10 @@ runs the journey inside `loop dev --journey` too."""
 import json
 
 import pytest
+import terraform_runs
 
-from scripts import platform_cmd, terraform_env
+from scripts import platform_cmd
 from scripts.emulator import persistent as emulator_persistent
-from scripts.platform_cmd import Terraform
 from scripts.repo import EMR_ACCOUNT_STACK
 from scripts.journey.steps import VISIBILITY_TAG
 
@@ -52,8 +52,9 @@ def applied_prod(repo_root, synthesized_dir):
         emulator_persistent.down(repo_root)
 
 
-def _journey(outdir, capsys):
-    code = platform_cmd.main(["journey", WORKSPACE, *outdir])
+def _journey(outdir, capsys, *stack):
+    """`scripts/platform journey prod`; ``stack``: ``"--stack", "emr-account"`` for the cross-account one."""
+    code = platform_cmd.main(["journey", WORKSPACE, *stack, *outdir])
     out, err = capsys.readouterr()
     return code, out, err
 
@@ -292,15 +293,9 @@ def test_the_journey_fails_when_a_user_not_given_the_applications_runtime_role_m
 # -- EMR in another account (issue 12, part 3) ----------------------------------------------------------
 # The platform stack is applied already (applied_prod); the first cross-account journey applies the
 # emr-account stack in the EMR account (111122223333, a second account of the one emulator).
-def _cross_account_journey(outdir, capsys):
-    code = platform_cmd.main(["journey", WORKSPACE, "--stack", EMR_ACCOUNT_STACK, *outdir])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
 def test_the_real_clients_connect_to_a_cluster_of_the_emr_account(applied_prod, capsys):
     emu, outdir = applied_prod
-    code, out, err = _cross_account_journey(outdir, capsys)
+    code, out, err = _journey(outdir, capsys, "--stack", EMR_ACCOUNT_STACK)
     assert code == 0, err[-4000:]
     assert "journey prod: all 7 steps passed" in out
     assert "apply: Apply complete! Resources: 98 added, 0 changed, 0 destroyed." in out  # the emr-account stack
@@ -332,7 +327,7 @@ def test_the_journey_fails_when_the_studio_role_may_not_assume_the_role(applied_
     document = iam.get_role_policy(RoleName=ROLE, PolicyName=ASSUMABLE_POLICY)["PolicyDocument"]
     iam.delete_role_policy(RoleName=ROLE, PolicyName=ASSUMABLE_POLICY)
     try:
-        code, out, err = _cross_account_journey(outdir, capsys)
+        code, out, err = _journey(outdir, capsys, "--stack", EMR_ACCOUNT_STACK)
     finally:
         iam.put_role_policy(RoleName=ROLE, PolicyName=ASSUMABLE_POLICY, PolicyDocument=json.dumps(document))
     assert code == 1
@@ -346,8 +341,7 @@ def test_the_emr_account_stack_replans_without_changes_and_destroys_in_the_secon
     """The emr-account stack the journey applied (98 resources): a second plan finds nothing to change, and
     its destroy leaves nothing in its state."""
     emu, outdir = applied_prod
-    stack_dir = emulator_persistent.persistent_dir(repo_root) / "stacks" / EMR_ACCOUNT_STACK  # the CLI's copy
-    terraform = Terraform(stack_dir, emu.env(terraform_env.build_env(repo_root), region=REGION))
+    terraform = terraform_runs.cli_stack(repo_root, emu, EMR_ACCOUNT_STACK, REGION)
     var_file = f"-var-file={repo_root / 'workspaces' / EMR_ACCOUNT_STACK / 'prod.tfvars.json'}"
     applied = [a for a in terraform.run(["state", "list"], workspace=WORKSPACE).stdout.split()
                if not a.startswith("data.")]

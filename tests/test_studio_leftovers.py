@@ -15,8 +15,7 @@ import pytest
 import terraform_runs
 from aws_answers import set_transition
 
-from scripts import platform_cmd, studio_leftovers, terraform_env
-from scripts.emulator import persistent as emulator_persistent
+from scripts import platform_cmd, studio_leftovers
 from scripts.journey import steps
 from scripts.journey.studio_user import CallRecord, role_credentials, role_session
 from scripts.platform_cmd import PLATFORM_STACK, CommandError, Terraform
@@ -150,8 +149,7 @@ def test_cdktf_flow_prepare_apply_first_then_terraform_removes_the_user(applied,
     emu, args = applied
     dev, iso = working["ml-dev"], working["ml-iso"]
     _remove_user(root, "carol")
-    tf = Terraform(emulator_persistent.persistent_dir(root) / "stacks" / PLATFORM_STACK,
-                   emu.env(terraform_env.build_env(root), region=REGION))
+    tf = terraform_runs.cli_stack(root, emu, PLATFORM_STACK, REGION)
     apply = ["apply", "-input=false", "-auto-approve", f"-var-file={root / 'workspaces' / 'dev.tfvars.json'}"]
     # What `cdktf deploy` does without the step: AWS refuses to delete a profile that has apps.
     failed = tf.run(apply, workspace="dev", check=False)
@@ -189,8 +187,7 @@ def _launch_cluster(emu, tf: Terraform, workspace: str) -> dict:
 def test_destroy_removes_what_studio_launched_in_its_domain_only(applied, root, sm, working, capsys):
     emu, args = applied
     iso = working["ml-iso"]
-    tf = Terraform(emulator_persistent.persistent_dir(root) / "stacks" / PLATFORM_STACK,
-                   emu.env(terraform_env.build_env(root), region=REGION))
+    tf = terraform_runs.cli_stack(root, emu, PLATFORM_STACK, REGION)
     launched = {ws: _launch_cluster(emu, tf, ws) for ws in ("dev", "iso")}
     emr, catalog, efs = (emu.client(s, REGION) for s in ("emr", "servicecatalog", "efs"))
 
