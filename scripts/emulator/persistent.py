@@ -52,11 +52,18 @@ def _alive(pid: int) -> bool:
         return False
     except PermissionError:
         return True
-    return True
+    try:  # a zombie (a copy whose parent is gone, not yet reaped) is not alive
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True
 
 
 def _read(root: Path) -> ServerRecord | None:
-    path = persistent_dir(root) / SERVER_FILE
+    return _read_home(persistent_dir(root))
+
+
+def _read_home(home: Path) -> ServerRecord | None:
+    path = home / SERVER_FILE
     try:
         return ServerRecord(**json.loads(path.read_text()))
     except (OSError, ValueError, TypeError):
@@ -66,7 +73,12 @@ def _read(root: Path) -> ServerRecord | None:
 def find(root: Path) -> Emulator | None:
     """The persistent emulator when it is up and answers, else None (a stale
     record, from a server that died or a machine that restarted, is ignored)."""
-    record = _read(root)
+    return find_home(persistent_dir(root))
+
+
+def find_home(home: Path) -> Emulator | None:
+    """:func:`find` of the persistent emulator whose home is ``home``."""
+    record = _read_home(home)
     if record is None or not _alive(record.pid):
         return None
     emu = Emulator.attach(record.port, region=record.region, log_path=record.log)
@@ -88,10 +100,35 @@ def up(root: Path, region: str) -> tuple[Emulator, bool]:
     return Emulator.attach(record.port, region=region, log_path=record.log), True
 
 
+def copy(source_home: Path, root: Path) -> Emulator:
+    """Makes the persistent emulator of ``root`` a copy of the one whose home is ``source_home``:
+    the same resources (a copy of its server, ``Emulator.copy``) and the same Terraform state.
+    The tests apply a workspace once per run and give each test file such a copy."""
+    record = _read_home(source_home)
+    source = find_home(source_home)
+    if record is None or source is None:
+        raise EmulatorError(f"no persistent emulator runs from {source_home} to copy.\n"
+                            "Next: start it (scripts/platform emulator up) with PLATFORM_EMULATOR_HOME at that folder.")
+    down(root)
+    home = persistent_dir(root)
+    home.mkdir(parents=True)
+    if (source_home / "state").is_dir():
+        shutil.copytree(source_home / "state", home / "state")
+    pid, emu = source.copy(home / "moto-copy.log")
+    copied = ServerRecord(pid=pid, port=emu.port, region=record.region, started=time.time(), log=str(emu.log_path))
+    (home / SERVER_FILE).write_text(json.dumps(asdict(copied), indent=2) + "\n")
+    return emu
+
+
 def down(root: Path) -> ServerRecord | None:
     """Stops the persistent emulator (if a record names one) and removes its
     state; returns the record of what was stopped."""
-    record = _read(root)
+    return down_home(persistent_dir(root))
+
+
+def down_home(home: Path) -> ServerRecord | None:
+    """:func:`down` of the persistent emulator whose home is ``home``."""
+    record = _read_home(home)
     if record is not None and _alive(record.pid):
         os.kill(record.pid, signal.SIGTERM)
         deadline = time.monotonic() + 10
@@ -103,7 +140,7 @@ def down(root: Path) -> ServerRecord | None:
                 pass
         if _alive(record.pid):
             os.kill(record.pid, signal.SIGKILL)
-    shutil.rmtree(persistent_dir(root), ignore_errors=True)
+    shutil.rmtree(home, ignore_errors=True)
     return record
 
 
@@ -118,4 +155,5 @@ def status(root: Path) -> str:
             + (f" ({', '.join(states)})" if states else " (empty)"))
 
 
-__all__ = ["EmulatorError", "ServerRecord", "down", "find", "persistent_dir", "status", "up"]
+__all__ = ["EmulatorError", "ServerRecord", "copy", "down", "down_home", "find", "find_home", "persistent_dir",
+           "status", "up"]

@@ -3,6 +3,7 @@ started, attached to, waited for, stopped."""
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import ssl
@@ -76,6 +77,22 @@ class Emulator(EmulatorClients):
         emu.ca_bundle = Path(ca_bundle) if ca_bundle else TLS_DIR / TLS_CERT_FILE
         emu.log_path = Path(log_path) if log_path else None
         return emu
+
+    def copy(self, log_path: Path | str) -> tuple[int, "Emulator"]:
+        """(pid, emulator) of a copy of this server: a new server on another port of
+        127.0.0.1 holding everything this one holds now, which then lives its own life
+        (``scripts/moto_ext/copies.py``). Nobody owns it: stop it by its pid."""
+        req = urllib.request.Request(f"{self.url}/platform-emulator/copy", method="POST",
+                                     data=json.dumps({"log": str(log_path)}).encode(),
+                                     headers={"Content-Type": "application/json"})
+        try:
+            with _no_proxy_opener(self.ca_bundle).open(req, timeout=60) as resp:
+                told = json.loads(resp.read())
+        except (urllib.error.URLError, ConnectionError, OSError, TimeoutError, ValueError) as exc:
+            raise EmulatorError(f"the emulator at {self.url} could not make a copy of itself: {exc}\n"
+                                f"Next: read its log {self.log_path} and the copy's {log_path}.") from None
+        copy = Emulator.attach(told["port"], region=self.region, log_path=log_path, ca_bundle=self.ca_bundle)
+        return told["pid"], copy
 
     # -- lifecycle ---------------------------------------------------------
     @property

@@ -40,18 +40,22 @@ import signal
 import sys
 import threading
 
-from scripts.moto_ext import install
+from scripts.moto_ext import copies, install
 
 
 class SerializedApp:
-    """A WSGI app that runs ``app`` for one request at a time."""
+    """A WSGI app that runs ``app`` for one request at a time; ``copy`` answers
+    the request for a copy of the server (``copies.py``), under the same lock."""
 
-    def __init__(self, app) -> None:
+    def __init__(self, app, copy=None) -> None:
         self.app = app
+        self.copy = copy
         self._lock = threading.Lock()
 
     def __call__(self, environ, start_response):
         with self._lock:
+            if self.copy is not None and copies.is_copy_request(environ):
+                return self.copy(environ, start_response)
             # Materialized under the lock: moto builds its bodies from shared models.
             # One chunk, so that the server writes the body with the headers
             # in a single flush (OneWriteHandler).
@@ -113,15 +117,26 @@ def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("MOTO_PORT", str(args.port))  # moto builds some URLs from it
     install()
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
-    from werkzeug.serving import run_simple
+    from werkzeug.serving import make_server
 
     # Stopped: out at once. Unwinding the interpreter (moto's thousands of modules and
     # models) took 0.5-0.8 s of every stop; the state dies with the process anyway.
     signal.signal(signal.SIGTERM, _exit_now)
     app = DomainDispatcherApplication(create_backend_app)
-    run_simple(args.host, args.port, SerializedApp(app), threaded=True,
-               request_handler=one_write_handler(),
-               ssl_context=(args.ssl_cert, args.ssl_key) if args.ssl else None)
+    ssl_context = (args.ssl_cert, args.ssl_key) if args.ssl else None
+
+    def serve(sock=None) -> None:
+        """This server, or a copy of it on ``sock`` (copies.py); never returns."""
+        def copy(environ, start_response):
+            return copies.answer(environ, start_response, args.host, server.socket, serve)
+
+        server = make_server(args.host, args.port if sock is None else sock.getsockname()[1],
+                             SerializedApp(app, copy), threaded=True, request_handler=one_write_handler(),
+                             ssl_context=ssl_context, fd=None if sock is None else sock.fileno())
+        print(f" * Running on {'https' if args.ssl else 'http'}://{args.host}:{server.server_address[1]}", flush=True)
+        server.serve_forever()
+
+    serve()
 
 
 if __name__ == "__main__":

@@ -1,0 +1,69 @@
+"""A copy of a running emulator (scripts/moto_ext/copies.py, Emulator.copy, persistent.copy):
+what the tests use to apply a workspace once per run and give each test file its own."""
+import os
+import signal
+
+import pytest
+
+from scripts.emulator import Emulator, EmulatorError
+from scripts.emulator import persistent as emulator_persistent
+
+pytestmark = pytest.mark.emulator
+REGION = "eu-west-1"
+
+
+def _kill(pid: int) -> None:
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        pass
+
+
+def _buckets(emu) -> set:
+    return {b["Name"] for b in emu.client("s3", REGION).list_buckets()["Buckets"]}
+
+
+def test_a_copy_holds_what_the_emulator_held_then_lives_its_own_life(tmp_path):
+    with Emulator(region=REGION, log_dir=tmp_path) as emu:
+        emu.client("s3", REGION).create_bucket(Bucket="before", CreateBucketConfiguration={
+            "LocationConstraint": REGION})
+        role_id = emu.client("iam", REGION).create_role(RoleName="r", AssumeRolePolicyDocument="{}")["Role"]["RoleId"]
+        pid, copy = emu.copy(tmp_path / "copy.log")
+        try:
+            assert copy.port != emu.port and copy.answers()
+            assert pid != emu.pid and "a copy of the emulator" in (tmp_path / "copy.log").read_text()
+            # The same resources, ids and all.
+            assert copy.client("iam", REGION).get_role(RoleName="r")["Role"]["RoleId"] == role_id
+            assert _buckets(copy) == {"before"}
+            # Then each changes alone.
+            copy.client("s3", REGION).create_bucket(Bucket="in-the-copy", CreateBucketConfiguration={
+                "LocationConstraint": REGION})
+            emu.client("s3", REGION).delete_bucket(Bucket="before")
+            assert _buckets(emu) == set()
+            assert _buckets(copy) == {"before", "in-the-copy"}
+            emu.stop()
+            assert copy.answers(), "the copy outlives the emulator it was made from"
+        finally:
+            _kill(pid)
+
+
+def test_the_persistent_emulator_of_a_root_becomes_a_copy_with_its_state(tmp_path, monkeypatch):
+    source_home, home = tmp_path / "source-home", tmp_path / "home"
+    monkeypatch.setenv(emulator_persistent.HOME_VARIABLE, str(source_home))
+    source, _ = emulator_persistent.up(tmp_path, REGION)
+    try:
+        source.client("sqs", REGION).create_queue(QueueName="q")
+        (source_home / "state").mkdir()
+        (source_home / "state" / "platform.tfstate").write_text("{}")
+        monkeypatch.setenv(emulator_persistent.HOME_VARIABLE, str(home))
+        copy = emulator_persistent.copy(source_home, tmp_path)
+        assert emulator_persistent.find(tmp_path).port == copy.port != source.port
+        assert (home / "state" / "platform.tfstate").read_text() == "{}"
+        assert [u.rsplit("/", 1)[1] for u in copy.client("sqs", REGION).list_queues()["QueueUrls"]] == ["q"]
+        record = emulator_persistent.down(tmp_path)
+        assert not home.exists() and not emulator_persistent._alive(record.pid)
+        assert source.answers()
+    finally:
+        emulator_persistent.down_home(source_home)
+    with pytest.raises(EmulatorError, match="no persistent emulator runs from"):
+        emulator_persistent.copy(source_home, tmp_path)
