@@ -11,20 +11,19 @@
 The suite runs on parallel workers (pytest-xdist, ``-n`` in pytest.ini; each
 test file stays on one worker, so a module's fixtures are set up once). What
 no worker changes is made once for all of them (``once_per_run``): the
-synthesis and the example plans. Each worker has its own emulator, its own
+synthesis and the example plans; and what several files apply (prod for the
+journeys, dev for the domain guard) is applied once, each file getting a copy
+of the applied emulator (``terraform_runs.applied_copy``). Each worker has its own emulator, its own
 persistent-emulator home and its own initialized copy of the stack.
 """
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import shutil
 import sys
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
@@ -37,6 +36,7 @@ from scripts import terraform_env as _terraform_env  # noqa: E402
 from scripts.emulator import Emulator  # noqa: E402
 from scripts.platform_cmd import PLATFORM_STACK, Terraform, available_workspaces  # noqa: E402
 from synthesized import SynthesizedStack  # noqa: E402
+from terraform_runs import applied_copy, once_per_run, stop_templates  # noqa: E402
 
 
 def pytest_configure(config):
@@ -80,6 +80,13 @@ def pytest_collection_modifyitems(items):
     items.sort(key=lambda item: item.get_closest_marker("applies") is None)
 
 
+def pytest_sessionfinish(session):
+    """Stops the emulators applied once for the run (terraform_runs.applied_copy) when the run
+    ends: in the controller with workers (they share them), else in the one process."""
+    if not hasattr(session.config, "workerinput"):
+        stop_templates(session.config._tmp_path_factory.getbasetemp())
+
+
 @pytest.fixture(scope="session")
 def repo_root() -> Path:
     return REPO_ROOT
@@ -106,26 +113,6 @@ def emulator():
         yield emu
     finally:
         emu.stop()
-
-
-@contextmanager
-def once_per_run(tmp_path_factory, name: str) -> Iterator[tuple[Path, bool]]:
-    """(folder ``name`` that every worker of this run sees, whether it is ready):
-    the first worker to get here makes it, the others wait for it and reuse it.
-    The caller writes its contents and ``ready`` on success; a failed maker
-    leaves it unready, so the next worker tries again (and fails the same way)."""
-    base = tmp_path_factory.getbasetemp()
-    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
-    folder = shared / name
-    with open(shared / f"{name}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
-        done = (folder / ".ready").exists()
-        if not done:
-            shutil.rmtree(folder, ignore_errors=True)
-            folder.mkdir()
-        yield folder, done
-        if not done:
-            (folder / ".ready").touch()
 
 
 @pytest.fixture(scope="session")
@@ -194,6 +181,19 @@ def plans(request, tmp_path_factory, repo_root) -> dict:
                 assert run.exit_code == 0, f"plan of {name} failed:\n{run.output[-4000:]}"
                 (out / f"{name}.json").write_text(json.dumps(run.plan))
     return {name: json.loads((out / f"{name}.json").read_text()) for name in (*PLANNED_WORKSPACES, *PLAN_VARIANTS)}
+
+
+JOURNEY_REGION = "eu-west-1"  # workspaces/prod.tfvars.json
+
+
+@pytest.fixture(scope="module")
+def applied_prod(repo_root, synthesized_dir, tmp_path_factory):
+    """(emulator, CLI arguments to reuse): prod applied on the persistent emulator (the tests' own:
+    see pytest_configure), a copy of the run's one apply for each module of the journeys
+    (tests/journeys.py)."""
+    outdir = ["--outdir", str(synthesized_dir.parent.parent), "--no-synth"]
+    with applied_copy(tmp_path_factory, "prod", repo_root, outdir, ["prod"], JOURNEY_REGION) as emu:
+        yield emu, outdir
 
 
 @pytest.fixture(scope="session")

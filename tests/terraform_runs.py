@@ -3,7 +3,10 @@
 Plans here never write state (``-lock=false``, no apply), so several run at
 once on the one initialized stack directory.
 """
+import fcntl
 import json
+import os
+import shutil
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -72,6 +75,82 @@ def cli_stack(root: Path, emu, stack: str, region: str) -> platform_cmd.Terrafor
     of ``root`` (initialized, with its state), pointed at ``emu`` in ``region``."""
     return platform_cmd.Terraform(emulator_persistent.persistent_dir(root) / "stacks" / stack,
                                   emu.env(terraform_env.build_env(root), region=region))
+
+
+@contextmanager
+def once_per_run(tmp_path_factory, name: str) -> Iterator[tuple[Path, bool]]:
+    """(folder ``name`` that every worker of this run sees, whether it is ready):
+    the first worker to get here makes it, the others wait for it and reuse it.
+    The caller writes its contents and ``ready`` on success; a failed maker
+    leaves it unready, so the next worker tries again (and fails the same way)."""
+    folder = shared_folder(tmp_path_factory) / name
+    with open(folder.with_name(f"{name}.lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        done = (folder / ".ready").exists()
+        if not done:
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
+        yield folder, done
+        if not done:
+            (folder / ".ready").touch()
+
+
+def shared_folder(tmp_path_factory) -> Path:
+    """The folder every worker of this run sees (the run's base temporary folder)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+APPLIED_PREFIX = "applied-"
+
+
+@contextmanager
+def applied_copy(tmp_path_factory, name: str, root: Path, args: Sequence[str], workspaces: Sequence[str],
+                 region: str) -> Iterator:
+    """``workspaces`` applied once per run, and a copy of the result as the persistent emulator of
+    ``root`` for the caller (a test module) to change as it likes; yields that copy, stopped on exit.
+
+    The first worker that asks for ``name`` applies (``scripts/platform apply`` with ``args``) on a
+    persistent emulator whose home is in the run's shared folder: the template, never changed, which
+    the others wait for; each caller gets a copy of its server and of its Terraform state
+    (``persistent.copy``), a second or two where an apply takes a minute or more. The templates
+    are stopped when the run ends (conftest's pytest_sessionfinish: :func:`stop_templates`)."""
+    with once_per_run(tmp_path_factory, APPLIED_PREFIX + name) as (folder, done):
+        template = folder / "home"
+        if not done:
+            with _emulator_home(template):
+                try:
+                    emulator_persistent.up(root, region)
+                    for workspace in workspaces:
+                        assert platform_cmd.main(["apply", workspace, "--auto-approve", *args]) == 0, workspace
+                except BaseException:
+                    emulator_persistent.down_home(template)
+                    raise
+    emu = emulator_persistent.copy(template, root)
+    try:
+        yield emu
+    finally:
+        emulator_persistent.down(root)
+
+
+def stop_templates(shared: Path) -> None:
+    """Stops the template emulators of :func:`applied_copy` under ``shared``."""
+    for home in shared.glob(f"{APPLIED_PREFIX}*/home"):
+        emulator_persistent.down_home(home)
+
+
+@contextmanager
+def _emulator_home(home: Path) -> Iterator[None]:
+    """The persistent emulator's home is ``home`` meanwhile (PLATFORM_EMULATOR_HOME)."""
+    earlier = os.environ.get(emulator_persistent.HOME_VARIABLE)
+    os.environ[emulator_persistent.HOME_VARIABLE] = str(home)
+    try:
+        yield
+    finally:
+        if earlier is None:
+            del os.environ[emulator_persistent.HOME_VARIABLE]
+        else:
+            os.environ[emulator_persistent.HOME_VARIABLE] = earlier
 
 
 @contextmanager

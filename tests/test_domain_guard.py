@@ -1,6 +1,6 @@
 """The domain guard's refusals on the emulator (scripts/domain_guard.py): dev
-applied once for the module on the persistent emulator (the tests' own:
-tests/guarded_dev.py), then each change planned against that state through
+applied on the persistent emulator (the tests' own, a copy of the run's one
+apply of dev: tests/guarded_dev.py), then each change planned against that state through
 `scripts/platform`, from a copy of the workspaces folder (a temporary --root).
 
 Each input that forces the domain's replacement (modules/domain_replacement.py,
@@ -9,7 +9,7 @@ and its old and new value, the users and their home EFS, and the switch;
 Terraform alone (what `cdktf deploy` runs) refuses it too; `destroy` asks for
 the switch. Each plan takes 10 to 20 s on the emulator. What lets a
 replacement through, and what `pr-plan` and `apply` do with a refused plan:
-tests/test_domain_guard_switches.py (a dev of its own, on another worker).
+tests/test_domain_guard_switches.py (its own copy of dev, on another worker).
 
 dev runs with EMR, as the example workspace does: the plans that replace the
 network also replace the security groups and subnet the product templates

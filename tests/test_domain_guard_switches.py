@@ -1,8 +1,8 @@
 """The domain guard's switches on the emulator (scripts/domain_guard.py): what lets a
 replacement through (the variable, the flag), what passes without one (changes that
 keep the domain), and what `pr-plan` and `apply` do with a refused plan; last, an
-apply with the flag replaces the domain. dev is applied once for the module
-(tests/guarded_dev.py); tests/test_domain_guard.py has the refusals.
+apply with the flag replaces the domain. dev is a copy of the run's one apply of
+dev for the guard (tests/guarded_dev.py); tests/test_domain_guard.py has the refusals.
 """
 import pytest
 

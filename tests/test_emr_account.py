@@ -157,7 +157,7 @@ def test_plan_summary_marks_the_stacks_required_inputs(emr_plans):
         assert row.endswith("| *(required)* |"), row
 
 
-# Its apply, second plan and destroy: tests/test_journey.py, on the prod the journeys apply.
+# Its apply, second plan and destroy: tests/test_journey_emr_account.py, on a copy of the journeys' prod.
 
 
 def test_the_cli_plans_the_emr_account_stack_from_its_own_variable_files(synthesized_dir, capsys):
