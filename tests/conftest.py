@@ -36,7 +36,7 @@ from scripts import terraform_env as _terraform_env  # noqa: E402
 from scripts.emulator import Emulator  # noqa: E402
 from scripts.platform_cmd import PLATFORM_STACK, Terraform, available_workspaces  # noqa: E402
 from synthesized import SynthesizedStack  # noqa: E402
-from terraform_runs import applied_copy, once_per_run, stop_templates  # noqa: E402
+from terraform_runs import applied_copy, new_root, once_per_run, stop_templates  # noqa: E402
 
 
 def pytest_configure(config):
@@ -191,9 +191,9 @@ def applied_prod(repo_root, synthesized_dir, tmp_path_factory):
     """(emulator, CLI arguments to reuse): prod applied on the persistent emulator (the tests' own:
     see pytest_configure), a copy of the run's one apply for each module of the journeys
     (tests/journeys.py)."""
-    outdir = ["--outdir", str(synthesized_dir.parent.parent), "--no-synth"]
-    with applied_copy(tmp_path_factory, "prod", repo_root, outdir, ["prod"], JOURNEY_REGION) as emu:
-        yield emu, outdir
+    app = synthesized_dir.parent.parent
+    with applied_copy(tmp_path_factory, app, ["prod"], JOURNEY_REGION, repo_root) as emu:
+        yield emu, ["--outdir", str(app), "--no-synth"]
 
 
 @pytest.fixture(scope="session")
@@ -204,10 +204,7 @@ def scratch_root(tmp_path_factory, repo_root):
     dev = json.loads((repo_root / "workspaces" / "dev.tfvars.json").read_text())
 
     def make(name: str, **changes) -> Path:
-        root = tmp_path_factory.mktemp(name)
-        (root / "workspaces").mkdir()
-        (root / ".cache").mkdir()
-        (root / ".cache" / "terraform").symlink_to(_terraform_env.cache_dir(repo_root).resolve())
+        root = new_root(tmp_path_factory.mktemp(name))
         (root / "workspaces" / "dev.tfvars.json").write_text(json.dumps({**dev, **changes}, indent=2))
         return root
 

@@ -2,8 +2,8 @@
 (tests/test_domain_guard*.py), and a `scripts/platform` run with changed values.
 
 The guard's tests are two files, so that their plans (10 to 20 s each) run on
-two workers; dev is applied once for both, each file getting a copy of the
-applied emulator (terraform_runs.applied_copy).
+two workers; the example dev is applied once per run, each file getting a copy
+of the applied emulator (terraform_runs.applied_copy).
 """
 import json
 
@@ -21,12 +21,12 @@ SWITCH = ("scripts/platform apply dev --allow-domain-replacement (or \"allow_dom
 @pytest.fixture(scope="module")
 def applied(scratch_root, synthesized_dir, tmp_path_factory):
     """(root, dev's values, CLI arguments): dev applied on the tests' persistent emulator (a copy of
-    the run's one apply of dev for the guard) from a temporary root whose workspaces/dev.tfvars.json
-    each test may rewrite."""
+    the run's one apply of the example dev), used from a temporary root whose
+    workspaces/dev.tfvars.json each test may rewrite."""
     root = scratch_root("guard-root")
     dev = json.loads((root / "workspaces" / "dev.tfvars.json").read_text())
     args = ["--root", str(root), "--outdir", str(synthesized_dir.parent.parent), "--no-synth"]
-    with terraform_runs.applied_copy(tmp_path_factory, "dev", root, args, ["dev"], REGION):
+    with terraform_runs.applied_copy(tmp_path_factory, synthesized_dir.parent.parent, ["dev"], REGION, root):
         yield root, dev, args
 
 

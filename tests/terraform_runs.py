@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Dict, Iterator, Mapping, Optional, Sequence
 
 from scripts import platform_cmd, terraform_env
+from scripts.repo import REPO_ROOT
 from scripts.emulator import persistent as emulator_persistent
 
 PARALLEL_PLANS = 3
@@ -104,23 +105,37 @@ def shared_folder(tmp_path_factory) -> Path:
 APPLIED_PREFIX = "applied-"
 
 
-@contextmanager
-def applied_copy(tmp_path_factory, name: str, root: Path, args: Sequence[str], workspaces: Sequence[str],
-                 region: str) -> Iterator:
-    """``workspaces`` applied once per run, and a copy of the result as the persistent emulator of
-    ``root`` for the caller (a test module) to change as it likes; yields that copy, stopped on exit.
+def new_root(path: Path) -> Path:
+    """An empty ``--root`` at ``path``: a ``workspaces`` folder, and this repository's Terraform
+    CLI config and plugin cache (``.cache/terraform``)."""
+    (path / "workspaces").mkdir(parents=True)
+    (path / ".cache").mkdir()
+    (path / ".cache" / "terraform").symlink_to(terraform_env.cache_dir(REPO_ROOT).resolve())
+    return path
 
-    The first worker that asks for ``name`` applies (``scripts/platform apply`` with ``args``) on a
-    persistent emulator whose home is in the run's shared folder: the template, never changed, which
-    the others wait for; each caller gets a copy of its server and of its Terraform state
+
+@contextmanager
+def applied_copy(tmp_path_factory, synthesized_app: Path, workspaces: Sequence[str], region: str,
+                 root: Path) -> Iterator:
+    """The repository's example ``workspaces`` (``workspaces/<name>.tfvars.json``) applied once per
+    run from ``synthesized_app`` (the run's synthesis, ``cdktf.out``), and a copy of the result as
+    the persistent emulator of ``root``, for the caller (a test module) to change as it likes;
+    yields that copy, stopped on exit.
+
+    The first worker that asks applies (``scripts/platform apply``) on a persistent emulator whose
+    home, like its root, is in the run's shared folder: the template, never changed, which the
+    others wait for; each caller gets a copy of its server and of its Terraform state
     (``persistent.copy``), a second or two where an apply takes a minute or more. The templates
     are stopped when the run ends (conftest's pytest_sessionfinish: :func:`stop_templates`)."""
-    with once_per_run(tmp_path_factory, APPLIED_PREFIX + name) as (folder, done):
+    with once_per_run(tmp_path_factory, APPLIED_PREFIX + "-".join(workspaces)) as (folder, done):
         template = folder / "home"
         if not done:
+            template_root = new_root(folder / "root")
+            shutil.copytree(REPO_ROOT / "workspaces", template_root / "workspaces", dirs_exist_ok=True)
+            args = ["--root", str(template_root), "--outdir", str(synthesized_app), "--no-synth"]
             with _emulator_home(template):
                 try:
-                    emulator_persistent.up(root, region)
+                    emulator_persistent.up(template_root, region)
                     for workspace in workspaces:
                         assert platform_cmd.main(["apply", workspace, "--auto-approve", *args]) == 0, workspace
                 except BaseException:
@@ -151,16 +166,3 @@ def _emulator_home(home: Path) -> Iterator[None]:
             del os.environ[emulator_persistent.HOME_VARIABLE]
         else:
             os.environ[emulator_persistent.HOME_VARIABLE] = earlier
-
-
-@contextmanager
-def applied_on_emulator(root: Path, args: Sequence[str], workspaces: Sequence[str], region: str) -> Iterator:
-    """``workspaces`` applied with ``scripts/platform apply`` (``args``: --root, --outdir, ...)
-    on the tests' persistent emulator of ``root``; yields the emulator, stopped on exit."""
-    emu, _ = emulator_persistent.up(root, region)
-    try:
-        for workspace in workspaces:
-            assert platform_cmd.main(["apply", workspace, "--auto-approve", *args]) == 0, workspace
-        yield emu
-    finally:
-        emulator_persistent.down(root)

@@ -1,7 +1,8 @@
 """Day 2: a template change is a new version of the same product, on the
 emulator with the real provider (modules/emr_catalog.py).
 
-dev is applied once for the module on the tests' persistent emulator from a
+dev is applied on the tests' persistent emulator (a copy of the run's one
+apply of the example dev: tests/terraform_runs.py applied_copy), used from a
 temporary root whose dev keeps 2 versions (emr_product_versions_kept), then
 the synthesized template is changed twice in a copy of the synthesized app:
 the plan replaces no product; each apply adds a version named by the new
@@ -30,7 +31,10 @@ def applied(scratch_root, synthesized_dir, tmp_path_factory):
     outdir = tmp_path_factory.mktemp("versions-out")
     shutil.copytree(synthesized_dir.parent.parent, outdir, dirs_exist_ok=True,
                     ignore=shutil.ignore_patterns(".terraform", "*.tfplan"))
-    with terraform_runs.applied_on_emulator(root, _args(root, outdir), ["dev"], REGION):
+    # The example dev, applied once per run; emr_product_versions_kept changes no resource until a
+    # version is to go, and the templates' paths are relative to the stack (assets/...), so the copy
+    # of the synthesized app plans without changes on it.
+    with terraform_runs.applied_copy(tmp_path_factory, synthesized_dir.parent.parent, ["dev"], REGION, root):
         yield root, outdir
 
 

@@ -1,9 +1,10 @@
 """Users who leave and destroys of workspaces whose users launched things
 (scripts/studio_leftovers.py), on the persistent emulator.
 
-Two domains side by side in one emulated region, applied once for the module
-from a scratch root: `dev` (users alice, bob, carol) and `iso` (another
-domain_name and VPC, user dora). Users work in both (apps, private spaces,
+Two domains side by side in one emulated region, applied for the module from
+a scratch root: `dev` (users alice, bob, carol: carol added to a copy of the
+run's one apply of the example dev) and `iso` (another domain_name and VPC,
+user dora). Users work in both (apps, private spaces,
 an EMR cluster launched from the product as the journey does); then bob
 leaves through `scripts/platform apply`, carol through the cdktf flow
 (`prepare-apply`, then Terraform), and `dev` is destroyed: each step removes
@@ -36,10 +37,15 @@ def root(scratch_root):
 
 
 @pytest.fixture(scope="module")
-def applied(root, synthesized_dir):
-    """dev and iso applied on a persistent emulator of the tests' own; (emulator, CLI arguments)."""
-    args = ["--root", str(root), "--outdir", str(synthesized_dir.parent.parent), "--no-synth"]
-    with terraform_runs.applied_on_emulator(root, args, ["dev", "iso"], REGION) as emu:
+def applied(root, synthesized_dir, tmp_path_factory):
+    """dev and iso applied on a persistent emulator of the tests' own: a copy of the run's one apply
+    of the example dev (alice and bob), then dev with carol and iso applied on it; (emulator, CLI
+    arguments)."""
+    app = synthesized_dir.parent.parent
+    args = ["--root", str(root), "--outdir", str(app), "--no-synth"]
+    with terraform_runs.applied_copy(tmp_path_factory, app, ["dev"], REGION, root) as emu:
+        for workspace in ("dev", "iso"):
+            assert platform_cmd.main(["apply", workspace, "--auto-approve", *args]) == 0, workspace
         yield emu, args
 
 
