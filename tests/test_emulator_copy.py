@@ -4,6 +4,7 @@ import os
 import signal
 
 import pytest
+import terraform_runs
 
 from scripts.emulator import Emulator, EmulatorError
 from scripts.emulator import persistent as emulator_persistent
@@ -67,3 +68,15 @@ def test_the_persistent_emulator_of_a_root_becomes_a_copy_with_its_state(tmp_pat
         emulator_persistent.down_home(source_home)
     with pytest.raises(EmulatorError, match="no persistent emulator runs from"):
         emulator_persistent.copy(source_home, tmp_path)
+
+
+def test_the_runs_templates_stop_when_the_run_ends(tmp_path, monkeypatch):
+    """conftest's pytest_sessionfinish stops the emulators applied once for the run
+    (terraform_runs.applied_copy keeps them under <shared folder>/applied-<workspaces>/home)."""
+    home = tmp_path / f"{terraform_runs.APPLIED_PREFIX}dev" / "home"
+    monkeypatch.setenv(emulator_persistent.HOME_VARIABLE, str(home))
+    emulator_persistent.up(tmp_path, REGION)
+    record = emulator_persistent._read_home(home)
+    assert emulator_persistent._alive(record.pid)
+    terraform_runs.stop_templates(tmp_path)
+    assert not emulator_persistent._alive(record.pid) and not home.exists()
