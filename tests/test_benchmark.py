@@ -1,10 +1,13 @@
 """scripts/benchmark's report, ratios and arguments (the measuring itself is not a test: see README, Benchmarks)."""
 from __future__ import annotations
 
+import subprocess
+
 import pytest
 
 from scripts import benchmarks as benchmark
 from scripts.benchmarks import report as benchmark_report
+from scripts.benchmarks import terraform_accounting
 from scripts.benchmarks.report import LABELS, Revision, newcomer_breakdown, render, target_value
 
 
@@ -126,3 +129,28 @@ def test_header_names_the_command_the_machine_and_how_revisions_are_measured(mon
     header = benchmark_report.run_header("scripts/benchmark --baseline be21232", 3)
     assert header.startswith("Run of `scripts/benchmark --baseline be21232` on ")
     assert "Terraform v0; Python 3" in header and "fresh clone" in header and "3 run(s) per figure" in header
+
+
+def test_the_suites_terraform_runs_are_counted_with_their_cpu(tmp_path):
+    """The stand-in terraform of the suite row: it runs the real one (here a script that spends a
+    little CPU in a child and exits 3), passes its exit code and output through, and logs the
+    subcommand with the CPU of the process and its children."""
+    real_dir = tmp_path / "real"
+    real_dir.mkdir()
+    real = real_dir / "terraform"
+    real.write_text("#!/bin/sh\necho \"real $*\"\nsh -c 'i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done'\n"
+                    "exit 3\n")
+    real.chmod(0o755)
+    env = terraform_accounting.stand_in(tmp_path / "accounting", {"PATH": f"{real_dir}:/usr/bin:/bin"})
+    assert env["PATH"].startswith(str(tmp_path / "accounting") + ":")
+    for args in (["plan", "-input=false"], ["-chdir=x", "apply"]):
+        proc = subprocess.run(["terraform", *args], env=env, capture_output=True, text=True)
+        assert (proc.returncode, proc.stdout) == (3, f"real {' '.join(args)}\n")
+    totals = terraform_accounting.summary(tmp_path / "accounting")
+    assert sorted(totals) == ["apply", "plan"] and all(t["runs"] == 1 and t["cpu"] > 0 for t in totals.values())
+    text = "\n".join(terraform_accounting.render(totals))
+    assert "2 `terraform` runs" in text and "| plan | 1 |" in text
+    assert terraform_accounting.summary(tmp_path / "none") == {} and terraform_accounting.render({}) == []
+    revision = Revision("this tree", "a" * 40, _rows(suite=400.0))
+    revision.terraform = totals
+    assert "## The suite's Terraform (this tree (`aaaaaaa`))" in render([revision], "header")

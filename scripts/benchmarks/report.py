@@ -16,6 +16,8 @@ import subprocess
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
+from scripts.benchmarks import terraform_accounting
+
 # Every row, in the order of the tables. Rows marked "this tree only" are
 # same-run baselines of decisions already taken (the README quotes them).
 LABELS = {
@@ -66,6 +68,8 @@ class Revision:
     breakdown: list = field(default_factory=list)
     """(step, seconds) of the newcomer's first scripts/plan."""
     notes: list = field(default_factory=list)
+    terraform: dict = field(default_factory=dict)
+    """The suite's ``terraform`` runs by subcommand (terraform_accounting.summary)."""
 
 
 def median(rows: dict, key: str) -> float | None:
@@ -192,6 +196,9 @@ def render(revisions: list[Revision], header: str) -> str:
             continue
         lines += [f"{name}: {wall:.1f} s in all.", "", "| step | s |", "| --- | ---: |"]
         lines += [f"| {step} | {seconds:.1f} |" for step, seconds in revision.breakdown] + [""]
+    for name, revision in named:
+        if revision.terraform:
+            lines += [f"## The suite's Terraform ({name})", "", *terraform_accounting.render(revision.terraform)]
     notes = [f"- {name}: {note}" for name, revision in named for note in revision.notes]
     notes += [f"- {name}: {LABELS[key]}: not measured: {row['skipped']}" for name, revision in named
               for key, row in revision.rows.items() if "skipped" in row and revision is not this]

@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+from scripts.benchmarks import terraform_accounting
 from scripts.benchmarks.report import (
     LABELS, SUITE_ROWS, THIS_TREE_ONLY, Revision, newcomer_breakdown)
 from scripts.repo import REPO_ROOT
@@ -112,7 +113,10 @@ class Measuring:
             self.journey_rows(platform_cmd, lacks("emulator", "apply", "journey"))
         no_test = None if test.exists() else "this revision has no scripts/test"
         self.row("unit", self.command("unit", [test, "-q", "-m", "not emulator"], repeat=1, allow_fail=True), no_test)
-        self.row("suite", self.command("suite", [test, "-q"], repeat=1, allow_fail=True), no_test)
+        accounting = self.work / "terraform-accounting"
+        if self.row("suite", self.command("suite", [test, "-q"], repeat=1, allow_fail=True,
+                                          env=terraform_accounting.stand_in(accounting, self.env)), no_test):
+            self.revision.terraform = terraform_accounting.summary(accounting)
 
     def plan_rows(self, outdir: Path, synth_env: dict) -> None:
         """``terraform plan`` of dev in an initialized copy (the first one measured warmed up): as it is,
