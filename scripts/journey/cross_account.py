@@ -135,12 +135,11 @@ def connect_across(x: CrossAccount) -> list[str]:
     _, rules = _master_rules(x)
     livy_open = all(any(_admits_cidr(r, c, LIVY_PORT) for r in rules) for c in _studio_cidrs(x))
     metadata = steps.open_jupyterlab(x.studio)
-    python = str(steps.studio_clients_python())
     result = clients.run(x.studio.emulator.url, x.studio.region, x.studio.credentials, x.emr.found["cluster_id"],
-                         ca_bundle=str(x.studio.emulator.ca_bundle), python=python, livy_port_open=livy_open,
-                         resource_metadata=metadata, assumable_role_arn=role)
+                         ca_bundle=str(x.studio.emulator.ca_bundle), process=x.studio.client_process(),
+                         livy_port_open=livy_open, resource_metadata=metadata, assumable_role_arn=role)
     x.emr.found["client_calls"] = result.get("aws_calls", [])
-    x.emr.found["static_actions"] = clients.static_actions(python)
+    x.emr.found["static_actions"] = clients.static_actions(process=x.studio.client_process())
     step = "connect a notebook"
     if result.get("refused"):
         raise JourneyFailure(step, "network guard", f"the clients tried to leave loopback: {result['refused']}",
@@ -253,4 +252,7 @@ def run_cross_account_journey(target, platform_tf, emr_tf, workspace: str, emr_v
     x = CrossAccount(studio, Journey(admin, region, {**emr, "studio_execution_role_arn": role},
                                      role_session(assumed, region, emr_record), assumed, emr_record))
     progress.say(f"as the Studio execution role {platform['studio_execution_role_arn']}, assuming {role}")
-    return run_steps(STEPS, x, x.emr.found, workspace, progress, terminate_across)
+    try:
+        return run_steps(STEPS, x, x.emr.found, workspace, progress, terminate_across)
+    finally:
+        studio.close()

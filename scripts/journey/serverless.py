@@ -27,7 +27,7 @@ The application is left STARTED, as a user leaves it: the destroy that follows
 from __future__ import annotations
 
 from modules.input_rules import SERVERLESS_INTERFACE_ENDPOINTS as ENDPOINTS
-from scripts.journey.steps import Journey, JourneyFailure, close_jupyterlab, open_jupyterlab, studio_clients_python
+from scripts.journey.steps import Journey, JourneyFailure, close_jupyterlab, open_jupyterlab
 
 SERVICE = "emr-serverless.amazonaws.com"
 # What the Studio role may do only in the sessions of the users given the application's runtime role
@@ -64,7 +64,7 @@ def connect_application(j: Journey) -> list[str]:
     try:
         result = clients.run(j.emulator.url, j.region, j.credentials, None, application_id=app_id,
                              emr_execution_role_arn=role_arn, ca_bundle=str(j.emulator.ca_bundle),
-                             python=str(studio_clients_python()), resource_metadata=metadata)
+                             process=j.client_process(), resource_metadata=metadata)
     finally:
         close_jupyterlab(j)
         if earlier:

@@ -39,9 +39,24 @@ class Journey:
     record: object
     found: dict = field(default_factory=dict)
     """What the steps found: product, artifact, record, cluster ..."""
+    _clients: object = field(default=None, repr=False)
 
     def client(self, service: str):
         return self.session.client(service, endpoint_url=self.emulator.url, verify=str(self.emulator.ca_bundle))
+
+    def client_process(self):
+        """The journey's one process of AWS's client packages (``clients.ClientProcess``): each run of
+        them is a fresh child of it. Started at the first use; :meth:`close` ends it."""
+        from scripts.journey.clients import ClientProcess
+
+        if self._clients is None:
+            self._clients = ClientProcess(str(studio_clients_python()), self.emulator.url)
+        return self._clients
+
+    def close(self) -> None:
+        if self._clients is not None:
+            self._clients.close()
+            self._clients = None
 
 
 def _error_code(exc) -> str:
@@ -285,14 +300,14 @@ def connect_notebook(j: Journey) -> list[str]:
     metadata = open_jupyterlab(j)
     runtime_role = user_runtime_role(j, j.found["user"])
     result = clients.run(j.emulator.url, j.region, j.credentials, j.found["cluster_id"],
-                         ca_bundle=str(j.emulator.ca_bundle), python=str(studio_clients_python()),
+                         ca_bundle=str(j.emulator.ca_bundle), process=j.client_process(),
                          livy_port_open=livy_open, resource_metadata=metadata,
                          # The client's runtime-role path: Basic_Access with the role, whose session
                          # credentials (GetClusterSessionCredentials) it sends to Livy as basic auth.
                          **({"emr_execution_role_arn": runtime_role, "auth_type": "Basic_Access"}
                             if runtime_role else {}))
     j.found["client_calls"] = result.get("aws_calls", [])
-    j.found["static_actions"] = clients.static_actions(str(studio_clients_python()))
+    j.found["static_actions"] = clients.static_actions(process=j.client_process())
     lines = [f"{c['outcome'] or 'not sent':<8} {c['iam_action']}  (aimed at {c['aimed_at']}; "
              f"{c['phase']}, {c.get('caller') or '?'})" for c in j.found["client_calls"]]
     if result.get("refused"):
@@ -311,7 +326,7 @@ def connect_notebook(j: Journey) -> list[str]:
     lines.append(f"Livy endpoint the notebook would open: {result['livy_url']} "
                  f"({', '.join(r['method'] + ' ' + r['url'] for r in livy) or 'no request'}); "
                  "no Livy server runs here, the request is recorded, not sent")
-    lines.append(f"clients ran in {result.get('timings', {}).get('total_s', '?')}s")
+    lines.append(f"clients ran in {result.get('timings', {}).get('total_s', '?')}s" + clients.waits_note(result))
     if runtime_role:
         sessions = [c for c in j.found["client_calls"]
                     if c["iam_action"] == "elasticmapreduce:GetClusterSessionCredentials" and c["outcome"] == "ok"]
