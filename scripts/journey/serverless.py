@@ -166,8 +166,7 @@ def check_permissions(j: Journey) -> list[str]:
              "phase": "livy"}]
     given, others = _users_of(j, role_arn)
     user = given[0] if given else None
-    results = verdicts(j.emulator.client("iam", j.region), j.outputs["studio_execution_role_arn"], j.region,
-                       sent + livy, app.get("tags") or {}, source_identity=user)
+    results = verdicts(j, sent + livy, app.get("tags") or {}, source_identity=user)
     denied = [v for v in results if not v["allowed"]]
     if denied:
         raise JourneyFailure(step, denied[0]["action"], f"denied to {user or 'the Studio execution role'}'s session: "
@@ -197,8 +196,7 @@ def _not_given_denied(j: Journey, step: str, calls: list[dict], app: dict, role_
 
     lines = []
     for user in others:
-        results = verdicts(j.emulator.client("iam", j.region), j.outputs["studio_execution_role_arn"], j.region,
-                           calls, app.get("tags") or {}, source_identity=user)
+        results = verdicts(j, calls, app.get("tags") or {}, source_identity=user)
         allowed = [v for v in results if v["allowed"]]
         if allowed:
             raise JourneyFailure(step, allowed[0]["action"], f"{user}'s session may {allowed[0]['action']} on "
@@ -219,8 +217,7 @@ def _other_application_denied(j: Journey, app: dict, user: str | None) -> list[s
     other = {**(app.get("tags") or {}), "sagemaker:domain-arn": app["tags"]["sagemaker:domain-arn"] + "-other"}
     calls = [{"iam_action": f"emr-serverless:{a}", "params": {"applicationId": "00000000000000other"}}
              for a in ("StartApplication", "GetApplication", "AccessLivyEndpoints")]
-    results = verdicts(j.emulator.client("iam", j.region), j.outputs["studio_execution_role_arn"], j.region,
-                       calls, other, source_identity=user)
+    results = verdicts(j, calls, other, source_identity=user)
     allowed = [v["action"] for v in results if v["allowed"]]
     if allowed:
         raise JourneyFailure("check the EMR Serverless permissions", allowed[0],

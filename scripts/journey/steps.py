@@ -40,6 +40,7 @@ class Journey:
     found: dict = field(default_factory=dict)
     """What the steps found: product, artifact, record, cluster ..."""
     _clients: object = field(default=None, repr=False)
+    _role_node: object = field(default=None, repr=False)
 
     def client(self, service: str):
         return self.session.client(service, endpoint_url=self.emulator.url, verify=str(self.emulator.ca_bundle))
@@ -52,6 +53,17 @@ class Journey:
         if self._clients is None:
             self._clients = ClientProcess(str(studio_clients_python()), self.emulator.url)
         return self._clients
+
+    def role_node(self):
+        """principalmapper's node of the role (``studio_execution_role_arn``) with its policies as the
+        emulator holds them (``policy_check.role_node``), read at the first check: nothing in a journey
+        changes them."""
+        from scripts.journey.policy_check import role_node
+
+        if self._role_node is None:
+            self._role_node = role_node(self.emulator.client("iam", self.region),
+                                        self.outputs["studio_execution_role_arn"].rsplit("/", 1)[-1])
+        return self._role_node
 
     def close(self) -> None:
         if self._clients is not None:

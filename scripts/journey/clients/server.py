@@ -93,4 +93,4 @@ def serve(emulator_url: str) -> int:
     for line in sys.stdin:
         if line.strip():
             print(json.dumps({"returncode": _fork(json.loads(line))}), flush=True)
-    return 0
+    os._exit(0)  # stdin closed: the journey is over; nothing to tear down (the children have ended)
