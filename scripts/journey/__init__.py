@@ -81,10 +81,7 @@ def run_journey(target, tf, workspace: str, var_file: Path, progress, outputs: d
     progress.say(f"as the Studio execution role {outputs['studio_execution_role_arn']} (assumed in the emulator)")
     from scripts.journey.steps import terminate_cluster
 
-    try:
-        return run_steps(_steps(outputs), journey, journey.found, workspace, progress, terminate_cluster)
-    finally:
-        journey.close()
+    return run_steps(_steps(outputs), journey, journey.found, workspace, progress, terminate_cluster)
 
 
 def run_steps(steps, state, found: dict, workspace: str, progress, terminate) -> JourneyResult:

@@ -252,7 +252,4 @@ def run_cross_account_journey(target, platform: dict, emr: dict, workspace: str,
     x = CrossAccount(studio, Journey(admin, region, {**emr, "studio_execution_role_arn": role},
                                      role_session(assumed, region, emr_record), assumed, emr_record))
     progress.say(f"as the Studio execution role {platform['studio_execution_role_arn']}, assuming {role}")
-    try:
-        return run_steps(STEPS, x, x.emr.found, workspace, progress, terminate_across)
-    finally:
-        studio.close()
+    return run_steps(STEPS, x, x.emr.found, workspace, progress, terminate_across)

@@ -39,20 +39,17 @@ class Journey:
     record: object
     found: dict = field(default_factory=dict)
     """What the steps found: product, artifact, record, cluster ..."""
-    _clients: object = field(default=None, repr=False)
     _role_node: object = field(default=None, repr=False)
 
     def client(self, service: str):
         return self.session.client(service, endpoint_url=self.emulator.url, verify=str(self.emulator.ca_bundle))
 
     def client_process(self):
-        """The journey's one process of AWS's client packages (``clients.ClientProcess``): each run of
-        them is a fresh child of it. Started at the first use; :meth:`close` ends it."""
-        from scripts.journey.clients import ClientProcess
+        """The process of AWS's client packages each of their runs is a fresh child of
+        (``clients.shared``: one for every journey on this emulator in this process)."""
+        from scripts.journey import clients
 
-        if self._clients is None:
-            self._clients = ClientProcess(str(studio_clients_python()), self.emulator.url)
-        return self._clients
+        return clients.shared(str(studio_clients_python()), self.emulator.url)
 
     def role_node(self):
         """principalmapper's node of the role (``studio_execution_role_arn``) with its policies as the
@@ -64,11 +61,6 @@ class Journey:
             self._role_node = role_node(self.emulator.client("iam", self.region),
                                         self.outputs["studio_execution_role_arn"].rsplit("/", 1)[-1])
         return self._role_node
-
-    def close(self) -> None:
-        if self._clients is not None:
-            self._clients.close()
-            self._clients = None
 
 
 def _error_code(exc) -> str:

@@ -38,16 +38,18 @@ def _env() -> dict:
 
 
 class ClientProcess:
-    """The client venv's process of one journey (``server``): each :func:`run` and
-    :func:`static_actions` given it is a child forked from it, which spares each run
-    the import of the libraries under AWS's packages. Started at its first request;
-    ``with ClientProcess(python, emulator_url) as process: ...`` ends it."""
+    """A process of the client venv (``server``): each :func:`run` and :func:`static_actions`
+    given it is a child forked from it, which spares each run the import of the libraries
+    under AWS's packages. Started at its first request; ``with ClientProcess(python,
+    emulator_url) as process: ...`` ends it, or :func:`shared`'s at exit."""
 
     def __init__(self, python: str, endpoint_url: str) -> None:
         self.python, self.endpoint_url = python, endpoint_url
         self._proc: subprocess.Popen | None = None
         self._tmp = tempfile.TemporaryDirectory(prefix="journey-clients-")
         self._log = Path(self._tmp.name, "server.log")
+        self.static_actions: list[str] | None = None
+        """:func:`static_actions` of the packages, once read (they do not change under a running process)."""
 
     def __enter__(self) -> "ClientProcess":
         return self
@@ -91,6 +93,22 @@ class ClientProcess:
         self._proc.stdin.write(json.dumps({**request, "log": str(log)}) + "\n")
         self._proc.stdin.flush()
         return self._reply(timeout)["returncode"]
+
+
+_SHARED: dict[tuple[str, str], ClientProcess] = {}
+
+
+def shared(python: str, endpoint_url: str) -> ClientProcess:
+    """This Python process's client process for ``python`` and the emulator at ``endpoint_url``, ended at
+    exit: the journeys one process runs (the tests', ``loop``'s) share it. What it holds does not change
+    from run to run (the guard and the libraries it imported); each run is a fresh child of it."""
+    key = (python, endpoint_url)
+    if key not in _SHARED:
+        import atexit
+
+        _SHARED[key] = ClientProcess(python, endpoint_url)
+        atexit.register(_SHARED[key].close)
+    return _SHARED[key]
 
 
 def run(endpoint_url: str, region: str, credentials: dict, cluster_id: str, *, ca_bundle: str | None = None,
@@ -137,17 +155,18 @@ def waits_note(result: dict) -> str:
 
 def static_actions(python: str | None = None, timeout: float = 120, process: ClientProcess | None = None) -> list[str]:
     """The distinct IAM actions the client packages' code can make (``static_calls``,
-    run with ``python``, the interpreter that has the packages, or in a child of ``process``)."""
+    run with ``python``, the interpreter that has the packages, or in a child of ``process``:
+    once for it)."""
     if process is not None:
-        with tempfile.TemporaryDirectory(prefix="journey-clients-") as tmp:
-            out, log = Path(tmp, "calls.json"), Path(tmp, "stderr.log")
-            if process.request({"calls": str(out)}, log, timeout) != 0:
-                raise RuntimeError(f"static_calls failed: {log.read_text()[-2000:]}")
-            calls = json.loads(out.read_text())
-    else:
-        proc = subprocess.run([python or sys.executable, "-m", "scripts.journey.clients", "calls", "--json"],
-                              cwd=REPO_ROOT, capture_output=True, text=True, timeout=timeout, env=_env())
-        if proc.returncode != 0:
-            raise RuntimeError(f"static_calls failed: {proc.stderr[-2000:]}")
-        calls = json.loads(proc.stdout)
-    return sorted({call["iam_action"] for call in calls})
+        if process.static_actions is None:
+            with tempfile.TemporaryDirectory(prefix="journey-clients-") as tmp:
+                out, log = Path(tmp, "calls.json"), Path(tmp, "stderr.log")
+                if process.request({"calls": str(out)}, log, timeout) != 0:
+                    raise RuntimeError(f"static_calls failed: {log.read_text()[-2000:]}")
+                process.static_actions = sorted({call["iam_action"] for call in json.loads(out.read_text())})
+        return list(process.static_actions)
+    proc = subprocess.run([python or sys.executable, "-m", "scripts.journey.clients", "calls", "--json"],
+                          cwd=REPO_ROOT, capture_output=True, text=True, timeout=timeout, env=_env())
+    if proc.returncode != 0:
+        raise RuntimeError(f"static_calls failed: {proc.stderr[-2000:]}")
+    return sorted({call["iam_action"] for call in json.loads(proc.stdout)})
