@@ -100,12 +100,15 @@ _SHARED: dict[tuple[str, str], ClientProcess] = {}
 
 def shared(python: str, endpoint_url: str) -> ClientProcess:
     """This Python process's client process for ``python`` and the emulator at ``endpoint_url``, ended at
-    exit: the journeys one process runs (the tests', ``loop``'s) share it. What it holds does not change
-    from run to run (the guard and the libraries it imported); each run is a fresh child of it."""
+    exit or when another emulator's is asked for (one at a time: each holds ~200 MB): the journeys one
+    process runs (the tests', ``loop``'s) share it. What it holds does not change from run to run (the
+    guard and the libraries it imported); each run is a fresh child of it."""
     key = (python, endpoint_url)
     if key not in _SHARED:
         import atexit
 
+        for other in list(_SHARED):
+            _SHARED.pop(other).close()
         _SHARED[key] = ClientProcess(python, endpoint_url)
         atexit.register(_SHARED[key].close)
     return _SHARED[key]
