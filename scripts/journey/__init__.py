@@ -58,8 +58,9 @@ def _steps(outputs: dict):
             ("terminate the cluster", steps.terminate_cluster)]
 
 
-def run_journey(target, tf, workspace: str, var_file: Path, progress) -> JourneyResult:
-    """Runs the steps against ``target``'s emulator with ``workspace`` applied."""
+def run_journey(target, tf, workspace: str, var_file: Path, progress, outputs: dict | None = None) -> JourneyResult:
+    """Runs the steps against ``target``'s emulator with ``workspace`` applied (``outputs``: its outputs,
+    read with ``tf`` when not given)."""
     from scripts.journey.studio_user import CallRecord, role_credentials, role_session
     from scripts.errors import CommandError
     from scripts.workspaces import read_region
@@ -68,7 +69,7 @@ def run_journey(target, tf, workspace: str, var_file: Path, progress) -> Journey
         raise CommandError("the journey runs on the emulator only (it launches a cluster and runs Studio's "
                            "client code against it).\nNext: leave out --target aws.")
     region = read_region(var_file)
-    outputs = tf.output_values(workspace)
+    outputs = tf.output_values(workspace) if outputs is None else outputs
     if not outputs.get("domain_id"):
         raise CommandError(f"workspace {workspace} is not applied on this emulator (no domain_id output).\n"
                            f"Next: scripts/platform apply {workspace} (with the persistent emulator up), or "
@@ -109,15 +110,16 @@ def run_steps(steps, state, found: dict, workspace: str, progress, terminate) ->
 
 
 def _ensure_applied(target, stack: str, workspace: str, var_file: Path, progress):
-    """Terraform of ``stack``, with ``workspace`` applied (now, unless it already is)."""
+    """Terraform of ``stack`` and the outputs of ``workspace``, applied (now, unless it already is)."""
     from scripts import lifecycle
     from scripts.platform_cmd import emulator_scope, say_left_out
+    from scripts.platform_cmd.terraform import managed_instances
 
     tf = target.terraform(stack)
     with progress.step(f"terraform init ({stack})"):
         tf.init()
-    applied = [a for a in tf.run(["state", "list"], workspace=workspace, check=False).stdout.split()
-               if not a.startswith("data.")]
+    state = tf.state(workspace)  # one read: what is applied, and the outputs when it is
+    applied = managed_instances(state)
     if not applied:
         targets, left_out = emulator_scope(tf.dir)
         say_left_out(left_out, progress)
@@ -125,10 +127,10 @@ def _ensure_applied(target, stack: str, workspace: str, var_file: Path, progress
             proc = tf.run(["apply", "-input=false", "-auto-approve", f"-var-file={var_file}", *targets],
                           workspace=workspace)
         print(lifecycle.closing_line(proc.stdout, "apply"))
-    else:
-        progress.say(f"{workspace} ({stack}) is applied on the persistent emulator ({len(applied)} resources): "
-                     "the journey uses it as it is")
-    return tf
+        return tf, tf.output_values(workspace)
+    progress.say(f"{workspace} ({stack}) is applied on the persistent emulator ({applied} resources): "
+                 "the journey uses it as it is")
+    return tf, tf.output_values(workspace, state)
 
 
 def cmd_journey(args, progress) -> int:
@@ -147,14 +149,14 @@ def cmd_journey(args, progress) -> int:
     across = getattr(args, "stack", PLATFORM_STACK) == EMR_ACCOUNT_STACK
     emr_var_file = check_workspace(root, args.workspace, EMR_ACCOUNT_STACK) if across else None
     with open_target(args, progress, read_region(var_file)) as target:
-        tf = _ensure_applied(target, PLATFORM_STACK, args.workspace, var_file, progress)
+        tf, outputs = _ensure_applied(target, PLATFORM_STACK, args.workspace, var_file, progress)
         if across:  # a JourneyFailure is a ScriptError: scripts/platform prints it as it is
             from scripts.journey.cross_account import run_cross_account_journey
 
-            emr_tf = _ensure_applied(target, EMR_ACCOUNT_STACK, args.workspace, emr_var_file, progress)
-            result = run_cross_account_journey(target, tf, emr_tf, args.workspace, emr_var_file,
+            _, emr_outputs = _ensure_applied(target, EMR_ACCOUNT_STACK, args.workspace, emr_var_file, progress)
+            result = run_cross_account_journey(target, outputs, emr_outputs, args.workspace, emr_var_file,
                                                read_region(var_file), progress)
         else:
-            result = run_journey(target, tf, args.workspace, var_file, progress)
+            result = run_journey(target, tf, args.workspace, var_file, progress, outputs)
         print(result.summary_line())
     return 0

@@ -135,12 +135,11 @@ def connect_across(x: CrossAccount) -> list[str]:
     _, rules = _master_rules(x)
     livy_open = all(any(_admits_cidr(r, c, LIVY_PORT) for r in rules) for c in _studio_cidrs(x))
     metadata = steps.open_jupyterlab(x.studio)
-    python = str(steps.studio_clients_python())
     result = clients.run(x.studio.emulator.url, x.studio.region, x.studio.credentials, x.emr.found["cluster_id"],
-                         ca_bundle=str(x.studio.emulator.ca_bundle), python=python, livy_port_open=livy_open,
-                         resource_metadata=metadata, assumable_role_arn=role)
+                         ca_bundle=str(x.studio.emulator.ca_bundle), process=x.studio.client_process(),
+                         livy_port_open=livy_open, resource_metadata=metadata, assumable_role_arn=role)
     x.emr.found["client_calls"] = result.get("aws_calls", [])
-    x.emr.found["static_actions"] = clients.static_actions(python)
+    x.emr.found["static_actions"] = clients.static_actions(process=x.studio.client_process())
     step = "connect a notebook"
     if result.get("refused"):
         raise JourneyFailure(step, "network guard", f"the clients tried to leave loopback: {result['refused']}",
@@ -210,7 +209,7 @@ def check_permissions_across(x: CrossAccount) -> list[str]:
 def _verdicts(j: Journey, calls: list[dict], step: str) -> list[dict]:
     from scripts.journey.policy_check import verdicts
 
-    results = verdicts(j.emulator.client("iam", j.region), j.outputs["studio_execution_role_arn"], j.region, calls)
+    results = verdicts(j, calls)
     denied = [v for v in results if not v["allowed"]]
     if denied:
         raise JourneyFailure(step, denied[0]["action"], "denied to the Studio execution role: " + "; ".join(
@@ -230,16 +229,16 @@ STEPS = [("assume the EMR account's role", assume_emr_role),
          ("check the roles' permissions", check_permissions_across), ("terminate the cluster", terminate_across)]
 
 
-def run_cross_account_journey(target, platform_tf, emr_tf, workspace: str, emr_var_file: Path, region: str,
+def run_cross_account_journey(target, platform: dict, emr: dict, workspace: str, emr_var_file: Path, region: str,
                               progress):
-    """Runs the steps with ``workspace`` applied in both stacks on ``target``'s emulator."""
+    """Runs the steps with ``workspace`` applied in both stacks on ``target``'s emulator (``platform``, ``emr``:
+    the outputs of each)."""
     import json
 
     from scripts.journey import run_steps
     from scripts.journey.studio_user import CallRecord, role_credentials, role_session
 
     emulator = target.emulator
-    platform, emr = platform_tf.output_values(workspace), emr_tf.output_values(workspace)
     studio_credentials = role_credentials(emulator, platform["studio_execution_role_arn"], region)
     studio_record = CallRecord()
     studio = Journey(emulator, region, platform, role_session(studio_credentials, region, studio_record),

@@ -148,13 +148,14 @@ def _account(role_arn: str) -> str:
     return role_arn.split(":")[4]
 
 
-def verdicts(iam, role_arn: str, region: str, calls: list[dict], cluster_tags: dict | None = None,
-             ui_targets: dict | None = None, source_identity: str | None = None) -> list[dict]:
+def verdicts(j, calls: list[dict], cluster_tags: dict | None = None, ui_targets: dict | None = None,
+             source_identity: str | None = None) -> list[dict]:
     """One verdict per distinct (action, resource, execution role) among ``calls`` (records of
-    ``scripts.journey.clients.netguard``'s shape: iam_action, params): allowed or not.
+    ``scripts.journey.clients.netguard``'s shape: iam_action, params), made as the journey ``j``'s role
+    (``studio_execution_role_arn`` of its outputs; its policies: ``j.role_node()``): allowed or not.
     ``source_identity``: the session's aws:SourceIdentity (the user profile's name, which SageMaker sets
     when the domain's ExecutionRoleIdentityConfig is USER_PROFILE_NAME)."""
-    node = role_node(iam, role_arn.rsplit("/", 1)[-1])
+    node, role_arn, region = j.role_node(), j.outputs["studio_execution_role_arn"], j.region
     seen, out = set(), []
     for call in calls:
         resource, context = request_for(call, region, _account(role_arn), cluster_tags, ui_targets)
@@ -182,8 +183,7 @@ def check_calls(j, calls: list[dict], step: str) -> list[dict]:
     cluster_arn = (f"arn:aws:elasticmapreduce:{j.region}:{_account(j.outputs['studio_execution_role_arn'])}:"
                    f"cluster/{j.found['cluster_id']}")
     ui_targets = {(c.get("params") or {}).get("PersistentAppUIId"): cluster_arn for c in calls}
-    results = verdicts(j.emulator.client("iam", j.region), j.outputs["studio_execution_role_arn"], j.region,
-                       calls, tags, ui_targets, session_user(j))
+    results = verdicts(j, calls, tags, ui_targets, session_user(j))
     denied = [v for v in results if not v["allowed"]]
     if denied:
         raise JourneyFailure(
@@ -231,7 +231,7 @@ def other_runtime_roles_denied(j, results: list[dict]) -> list[str]:
     if made is None or user is None:
         return []
     offered = set((j.outputs.get("user_emr_runtime_roles") or {}).get(user) or [])
-    node = role_node(j.emulator.client("iam", j.region), j.outputs["studio_execution_role_arn"].rsplit("/", 1)[-1])
+    node = j.role_node()
     lines = []
     for name, arn in sorted(j.outputs["emr_runtime_role_arns"].items()):
         if name in offered:

@@ -27,7 +27,7 @@ The application is left STARTED, as a user leaves it: the destroy that follows
 from __future__ import annotations
 
 from modules.input_rules import SERVERLESS_INTERFACE_ENDPOINTS as ENDPOINTS
-from scripts.journey.steps import Journey, JourneyFailure, close_jupyterlab, open_jupyterlab, studio_clients_python
+from scripts.journey.steps import Journey, JourneyFailure, close_jupyterlab, open_jupyterlab
 
 SERVICE = "emr-serverless.amazonaws.com"
 # What the Studio role may do only in the sessions of the users given the application's runtime role
@@ -64,7 +64,7 @@ def connect_application(j: Journey) -> list[str]:
     try:
         result = clients.run(j.emulator.url, j.region, j.credentials, None, application_id=app_id,
                              emr_execution_role_arn=role_arn, ca_bundle=str(j.emulator.ca_bundle),
-                             python=str(studio_clients_python()), resource_metadata=metadata)
+                             process=j.client_process(), resource_metadata=metadata)
     finally:
         close_jupyterlab(j)
         if earlier:
@@ -166,8 +166,7 @@ def check_permissions(j: Journey) -> list[str]:
              "phase": "livy"}]
     given, others = _users_of(j, role_arn)
     user = given[0] if given else None
-    results = verdicts(j.emulator.client("iam", j.region), j.outputs["studio_execution_role_arn"], j.region,
-                       sent + livy, app.get("tags") or {}, source_identity=user)
+    results = verdicts(j, sent + livy, app.get("tags") or {}, source_identity=user)
     denied = [v for v in results if not v["allowed"]]
     if denied:
         raise JourneyFailure(step, denied[0]["action"], f"denied to {user or 'the Studio execution role'}'s session: "
@@ -197,8 +196,7 @@ def _not_given_denied(j: Journey, step: str, calls: list[dict], app: dict, role_
 
     lines = []
     for user in others:
-        results = verdicts(j.emulator.client("iam", j.region), j.outputs["studio_execution_role_arn"], j.region,
-                           calls, app.get("tags") or {}, source_identity=user)
+        results = verdicts(j, calls, app.get("tags") or {}, source_identity=user)
         allowed = [v for v in results if v["allowed"]]
         if allowed:
             raise JourneyFailure(step, allowed[0]["action"], f"{user}'s session may {allowed[0]['action']} on "
@@ -219,8 +217,7 @@ def _other_application_denied(j: Journey, app: dict, user: str | None) -> list[s
     other = {**(app.get("tags") or {}), "sagemaker:domain-arn": app["tags"]["sagemaker:domain-arn"] + "-other"}
     calls = [{"iam_action": f"emr-serverless:{a}", "params": {"applicationId": "00000000000000other"}}
              for a in ("StartApplication", "GetApplication", "AccessLivyEndpoints")]
-    results = verdicts(j.emulator.client("iam", j.region), j.outputs["studio_execution_role_arn"], j.region,
-                       calls, other, source_identity=user)
+    results = verdicts(j, calls, other, source_identity=user)
     allowed = [v["action"] for v in results if v["allowed"]]
     if allowed:
         raise JourneyFailure("check the EMR Serverless permissions", allowed[0],

@@ -39,9 +39,28 @@ class Journey:
     record: object
     found: dict = field(default_factory=dict)
     """What the steps found: product, artifact, record, cluster ..."""
+    _role_node: object = field(default=None, repr=False)
 
     def client(self, service: str):
         return self.session.client(service, endpoint_url=self.emulator.url, verify=str(self.emulator.ca_bundle))
+
+    def client_process(self):
+        """The process of AWS's client packages each of their runs is a fresh child of
+        (``clients.shared``: one for every journey on this emulator in this process)."""
+        from scripts.journey import clients
+
+        return clients.shared(str(studio_clients_python()), self.emulator.url)
+
+    def role_node(self):
+        """principalmapper's node of the role (``studio_execution_role_arn``) with its policies as the
+        emulator holds them (``policy_check.role_node``), read at the first check: nothing in a journey
+        changes them."""
+        from scripts.journey.policy_check import role_node
+
+        if self._role_node is None:
+            self._role_node = role_node(self.emulator.client("iam", self.region),
+                                        self.outputs["studio_execution_role_arn"].rsplit("/", 1)[-1])
+        return self._role_node
 
 
 def _error_code(exc) -> str:
@@ -285,14 +304,14 @@ def connect_notebook(j: Journey) -> list[str]:
     metadata = open_jupyterlab(j)
     runtime_role = user_runtime_role(j, j.found["user"])
     result = clients.run(j.emulator.url, j.region, j.credentials, j.found["cluster_id"],
-                         ca_bundle=str(j.emulator.ca_bundle), python=str(studio_clients_python()),
+                         ca_bundle=str(j.emulator.ca_bundle), process=j.client_process(),
                          livy_port_open=livy_open, resource_metadata=metadata,
                          # The client's runtime-role path: Basic_Access with the role, whose session
                          # credentials (GetClusterSessionCredentials) it sends to Livy as basic auth.
                          **({"emr_execution_role_arn": runtime_role, "auth_type": "Basic_Access"}
                             if runtime_role else {}))
     j.found["client_calls"] = result.get("aws_calls", [])
-    j.found["static_actions"] = clients.static_actions(str(studio_clients_python()))
+    j.found["static_actions"] = clients.static_actions(process=j.client_process())
     lines = [f"{c['outcome'] or 'not sent':<8} {c['iam_action']}  (aimed at {c['aimed_at']}; "
              f"{c['phase']}, {c.get('caller') or '?'})" for c in j.found["client_calls"]]
     if result.get("refused"):
@@ -311,7 +330,7 @@ def connect_notebook(j: Journey) -> list[str]:
     lines.append(f"Livy endpoint the notebook would open: {result['livy_url']} "
                  f"({', '.join(r['method'] + ' ' + r['url'] for r in livy) or 'no request'}); "
                  "no Livy server runs here, the request is recorded, not sent")
-    lines.append(f"clients ran in {result.get('timings', {}).get('total_s', '?')}s")
+    lines.append(f"clients ran in {result.get('timings', {}).get('total_s', '?')}s" + clients.waits_note(result))
     if runtime_role:
         sessions = [c for c in j.found["client_calls"]
                     if c["iam_action"] == "elasticmapreduce:GetClusterSessionCredentials" and c["outcome"] == "ok"]

@@ -67,9 +67,22 @@ class Terraform:
         args = ["output", "-json"] + ([name] if name else [])
         return json.loads(self.run(args, workspace=workspace).stdout)
 
-    def output_values(self, workspace: str) -> dict:
-        """Every output of ``workspace``: name => value (without type and sensitivity)."""
-        return {name: (o or {}).get("value") for name, o in self.output(workspace).items()}
+    def output_values(self, workspace: str, state: dict | None = None) -> dict:
+        """Every output of ``workspace``: name => value (without type and sensitivity); read from
+        ``state`` (:meth:`state`'s) when given."""
+        outputs = state.get("outputs", {}) if state is not None else self.output(workspace)
+        return {name: (o or {}).get("value") for name, o in outputs.items()}
+
+    def state(self, workspace: str) -> dict:
+        """``workspace``'s state (``terraform state pull``): its resources and outputs in one read, without
+        starting a provider; {} when the workspace has none (or does not exist)."""
+        proc = self.run(["state", "pull"], workspace=workspace, check=False)
+        return json.loads(proc.stdout) if proc.returncode == 0 and proc.stdout.strip() else {}
+
+
+def managed_instances(state: dict) -> int:
+    """How many resource instances ``state`` holds (what ``terraform state list`` lists, data sources aside)."""
+    return sum(len(r.get("instances", [])) for r in state.get("resources", []) if r.get("mode") == "managed")
 
 
 def plan_args(var_file: Path, plan_file: Path | None = None, targets: Sequence[str] = ()) -> list[str]:

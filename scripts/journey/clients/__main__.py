@@ -49,6 +49,8 @@ def main(argv=None) -> int:
     child = sub.add_parser("_child")  # used by scripts.journey.clients.run
     child.add_argument("spec")
     child.add_argument("out")
+    serve = sub.add_parser("_serve")  # used by scripts.journey.clients.ClientProcess
+    serve.add_argument("endpoint_url")
     args = parser.parse_args(argv)
 
     if args.cmd == "calls":
@@ -61,6 +63,11 @@ def main(argv=None) -> int:
             for call in calls:
                 print(f"{call.iam_action:50} {call.services:15} {call.package}/{call.file}:{call.line} {call.function}")
         return 0
+
+    if args.cmd == "_serve":
+        from .server import serve
+
+        return serve(args.endpoint_url)
 
     from .runner import run_in_process
 

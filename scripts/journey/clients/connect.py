@@ -20,7 +20,13 @@ sagemaker-studio-sparkmagic-lib ``EMRCluster`` lookups and sparkmagic's
   8998: the journey proves that from the applied rules) and ``livy_tls``
   (our security configuration leaves in-transit encryption off), and every
   probe is recorded;
-- logs: the magic's service log goes to a scratch folder, not /var/log.
+- logs: the magic's service log goes to a scratch folder, not /var/log;
+- the magic's fixed waits (``sleep(3)`` after GetClusterSessionCredentials,
+  "for EMR token propagation" across AWS's fleet): recorded with where they
+  were asked for, not slept. The emulator's session credentials are valid as
+  soon as they are answered, and nothing the journey checks depends on the
+  clock; the waits of its polls (EMR Serverless's GetApplication until
+  STARTED) are untouched, they follow the emulator's states.
 
 Run it in a process of its own (``python -m scripts.journey.clients``): the
 packages keep module-level state (an STS call at import, singletons,
@@ -98,6 +104,18 @@ def _stand_in_probes(module, probes: list, livy_port_open: bool, livy_tls: bool)
     module.is_ssl_enabled = is_ssl_enabled
 
 
+def _stand_in_waits(module, waits: list) -> None:
+    """The magic module's own ``sleep`` (``from time import sleep``): each wait is recorded, not slept."""
+    import sys
+
+    def sleep(seconds):
+        caller = sys._getframe(1)
+        waits.append({"seconds": seconds, "where": f"{caller.f_code.co_filename.rsplit('site-packages/', 1)[-1]}:"
+                                                   f"{caller.f_lineno} {caller.f_code.co_name}"})
+
+    module.sleep = sleep
+
+
 def _responses(printed: str) -> list[dict]:
     """The JSON replies the magic echoes to the notebook (`_build_response`)."""
     found = []
@@ -132,6 +150,7 @@ def run_connect(recorder, cluster_id: str, auth_type: str = "None", language: st
     Application.instance().kernel = IPythonKernel()
 
     probes: list[dict] = []
+    waits: list[dict] = []
     printed = io.StringIO()
     cell = cell or connect_cell(cluster_id, auth_type, language, assumable_role_arn, emr_execution_role_arn)
     error = None
@@ -142,6 +161,7 @@ def run_connect(recorder, cluster_id: str, auth_type: str = "None", language: st
         # GetCallerIdentity, for its service metrics): inside the guard.
         module = importlib.import_module(ANALYTICS_MODULE)
         _stand_in_probes(module, probes, livy_port_open, livy_tls)
+        _stand_in_waits(module, waits)
         module.SAGEMAKER_ANALYTICS_LOG_BASE_DIRECTORY = os.path.join(scratch, "sagemaker_analytics_logs")
         result = shell.run_cell(cell, store_history=False)
         if result.error_before_exec or result.error_in_exec:
@@ -163,6 +183,7 @@ def run_connect(recorder, cluster_id: str, auth_type: str = "None", language: st
         "error": error,
         "replies": replies,
         "livy_probes": probes,
+        "waits": waits,
         "livy_requests": list(recorder.livy),
         "livy_url": livy_url,
         "printed": printed.getvalue()[-6000:],
