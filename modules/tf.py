@@ -10,12 +10,17 @@ Two forms of an expression meet here. *Tokens* (:func:`string`,
 :func:`string_list`, :func:`number`, :func:`string_map`, :func:`template`, and
 CDKTF's own: resource attributes, ``Fn.*``) are what constructs hand each
 other: a token resolves to ``${...}`` where it stands alone or inside a text
-(a policy document, a quoted name) and to the bare expression inside another
-expression (``Fn.*``, :func:`template`), so composing them never pastes HCL
-text. *Bare expressions* (``"var.region"``, ``"local.network_vpc_id"``) are
-the older form some constructs still pass; :func:`expr` and the other
-``expr_*`` helpers wrap them for a resource argument and leave tokens as they
-are. Keeping this in one module keeps a later move from CDKTF to CDK Terrain a
+(a policy document, a quoted name) and to the bare expression inside
+:func:`template` (and CDKTF's tokens inside ``Fn.*`` too), so composing them
+never pastes HCL text. Compose this module's tokens with :func:`template`, not
+``Fn.*``: one whose text is known when it is made (no CDKTF token among its
+parts) is handed to CDKTF as that text, which CDKTF then writes as it is, even
+inside ``Fn.*`` (``join(",", [${var.a}])``: Terraform refuses it), so that a
+synthesis does not call back into Python for each of its uses. *Bare
+expressions* (``"var.region"``, ``"local.network_vpc_id"``) are the older
+form some constructs still pass; :func:`expr` and the other ``expr_*``
+helpers wrap them for a resource argument and leave tokens as they are.
+Keeping this in one module keeps a later move from CDKTF to CDK Terrain a
 small change.
 """
 import json
@@ -58,12 +63,33 @@ class _Expression:
             text = text.format(**{name: self._part(context, value) for name, value in self._parts.items()})
         return '"' + text + '"' if self._quoted else text
 
+    def known_text(self):
+        """:meth:`bare` when no part needs CDKTF to resolve it (None when one does)."""
+        try:
+            return self.bare(_WITHOUT_CDKTF)
+        except _NeedsCdktf:
+            return None
+
     def _part(self, context, value) -> str:
         bare = _bare(context, value)
         return "${" + bare + "}" if self._quoted else bare
 
     def to_string(self) -> str:
         return _typed(Token.as_string, self)
+
+
+class _NeedsCdktf(Exception):
+    """A part of an expression is a CDKTF token: only CDKTF can resolve it, at synthesis."""
+
+
+class _WithoutCdktf:
+    """The context :meth:`_Expression.known_text` resolves in: a CDKTF token stops it."""
+
+    def resolve(self, value):
+        raise _NeedsCdktf(value)
+
+
+_WITHOUT_CDKTF = _WithoutCdktf()
 
 
 def _bare(context, value) -> str:
@@ -113,11 +139,15 @@ def _token_key(value):
 
 def _typed(as_type, expression):
     """``as_type(expression)`` (``Token.as_string``, ...); when ``expression`` is ours, its token is
-    recorded and asked of CDKTF's runtime once."""
+    recorded and asked of CDKTF's runtime once, of its text when that is known (see the module's doc)."""
     if not isinstance(expression, _Expression):
         return as_type(expression)
     if as_type not in expression._tokens:
-        expression._tokens[as_type] = token = as_type(expression)
+        text = expression.known_text()
+        # Known now: CDKTF holds "${text}" itself and never calls back into Python for it (about 860 calls
+        # back per synthesis, each two calls into CDKTF's runtime); inside template() Python puts in the text.
+        token = as_type(expression if text is None else Token.as_any("${" + text + "}"))
+        expression._tokens[as_type] = token
         _OWN_TOKENS[_token_key(token)] = expression
     token = expression._tokens[as_type]
     return list(token) if isinstance(token, list) else dict(token) if isinstance(token, dict) else token

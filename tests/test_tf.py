@@ -1,6 +1,7 @@
-"""modules/tf.py: tokens composed into expressions. A part that is one of tf.py's own tokens is
-put in by Python (no call into CDKTF's runtime); CDKTF's tokens and functions by CDKTF. Either
-way the text is what CDKTF writes (checked against the synthesis before that shortcut)."""
+"""modules/tf.py: tokens composed into expressions. A token of tf.py whose text is known when it is
+made is handed to CDKTF as that text, and put into template() by Python; one with a CDKTF token
+among its parts is resolved by CDKTF calling back into Python. Either way the text is what CDKTF
+wrote when every token of tf.py was resolved by calling back (the expected values below)."""
 
 import json
 
@@ -21,7 +22,9 @@ def test_composed_tokens_synthesize_to_cdktfs_text(tmp_path):
         "list": template("concat({ids}, [{first}])", ids=ids, first=template("{ids}[0]", ids=ids)),
         "count": count_when(template("{n} > 0", n=number("var.n"))),
         "in_text": f"arn:aws:s3:::{string('var.bucket')}/*",
-        "in_fn": Fn.join(",", [string("var.a"), name]),
+        "cdktf_part": template("upper({n})", n=native),
+        "cdktf_fn": Fn.join(",", [native, "b"]),
+        "in_cdktf_fn": Fn.jsonencode(template("[{n}, {name}]", n=native, name=name)),
     }
     for key, value in outputs.items():
         TerraformOutput(stack, key, value=value)
@@ -33,5 +36,7 @@ def test_composed_tokens_synthesize_to_cdktfs_text(tmp_path):
         "list": "${concat(var.ids, [var.ids[0]])}",
         "count": "${var.n > 0 ? 1 : 0}",
         "in_text": "arn:aws:s3:::${var.bucket}/*",
-        "in_fn": '${join(",", [var.a, "${var.prefix}-studio"])}',
+        "cdktf_part": "${upper(local.native)}",
+        "cdktf_fn": '${join(",", [local.native, "b"])}',
+        "in_cdktf_fn": '${jsonencode([local.native, "${var.prefix}-studio"])}',
     }
