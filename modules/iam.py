@@ -26,7 +26,6 @@ from dataclasses import dataclass
 from typing import Optional
 
 from constructs import Construct
-from cdktf import Fn
 from cdktf_cdktf_provider_aws.iam_instance_profile import IamInstanceProfile
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
@@ -210,7 +209,7 @@ class PlatformIam(Construct):
             Statement("AssumeEmrAccountRoles", ["sts:AssumeRole"], roles),
         ), lifecycle=checked(pre=[(
             template("length({own}) == 0", own=own),
-            f"emr_assumable_role_arns = {Fn.jsonencode(own)} are roles of this domain's account "
+            f"emr_assumable_role_arns = {template('jsonencode({own})', own=own)} are roles of this domain's account "
             f"{account}: assumable roles are for EMR clusters in other accounts (the emr-account stack); "
             "this account's clusters need none.")]))
 

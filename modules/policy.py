@@ -13,9 +13,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, Optional, Sequence, Union
 
-from cdktf import Fn
-
-from modules.tf import is_token
+from modules.tf import is_token, template
 
 VERSION = "2012-10-17"
 
@@ -57,7 +55,7 @@ def document(*statements: Statement) -> str:
 def _json(value, depth: int) -> str:
     """``json.dumps(value, indent=2)`` at nesting ``depth``, a list token as its ``jsonencode``."""
     if _is_list_token(value):
-        return Fn.jsonencode(value)
+        return template("jsonencode({list})", list=value)
     pad, inner = "  " * depth, "  " * (depth + 1)
     if isinstance(value, dict) and value:
         items = [f"{inner}{json.dumps(k)}: {_json(v, depth + 1)}" for k, v in value.items()]

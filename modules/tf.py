@@ -10,12 +10,17 @@ Two forms of an expression meet here. *Tokens* (:func:`string`,
 :func:`string_list`, :func:`number`, :func:`string_map`, :func:`template`, and
 CDKTF's own: resource attributes, ``Fn.*``) are what constructs hand each
 other: a token resolves to ``${...}`` where it stands alone or inside a text
-(a policy document, a quoted name) and to the bare expression inside another
-expression (``Fn.*``, :func:`template`), so composing them never pastes HCL
-text. *Bare expressions* (``"var.region"``, ``"local.network_vpc_id"``) are
-the older form some constructs still pass; :func:`expr` and the other
-``expr_*`` helpers wrap them for a resource argument and leave tokens as they
-are. Keeping this in one module keeps a later move from CDKTF to CDK Terrain a
+(a policy document, a quoted name) and to the bare expression inside
+:func:`template` (and CDKTF's tokens inside ``Fn.*`` too), so composing them
+never pastes HCL text. Compose this module's tokens with :func:`template`, not
+``Fn.*``: one whose text is known when it is made (no CDKTF token among its
+parts) is handed to CDKTF as that text, which CDKTF then writes as it is, even
+inside ``Fn.*`` (``join(",", [${var.a}])``: Terraform refuses it), so that a
+synthesis does not call back into Python for each of its uses. *Bare
+expressions* (``"var.region"``, ``"local.network_vpc_id"``) are the older
+form some constructs still pass; :func:`expr` and the other ``expr_*``
+helpers wrap them for a resource argument and leave tokens as they are.
+Keeping this in one module keeps a later move from CDKTF to CDK Terrain a
 small change.
 """
 import json
@@ -41,22 +46,50 @@ class _Expression:
 
     def __init__(self, text: str, parts: dict = None, quoted: bool = False) -> None:
         self._text, self._parts, self._quoted = text, parts, quoted
+        self._tokens = {}  # Token.as_string, ... => its token (see _typed)
         self.creation_stack = []
 
     def resolve(self, context):
+        text = self.bare(context)
+        # jsii.get: one call into CDKTF's runtime; ``context.suppress_braces`` on jsii's interface proxy
+        # makes two (hasattr, then getattr), and every resolution of a token asks.
+        return text if jsii.get(context, "suppressBraces") else "${" + text + "}"
+
+    def bare(self, context) -> str:
+        """The expression without ``${}``: what CDKTF's ``context.resolve`` of its token gives, braces
+        stripped, made here without crossing into CDKTF's runtime for it."""
         text = self._text
         if self._parts is not None:
             text = text.format(**{name: self._part(context, value) for name, value in self._parts.items()})
-        if self._quoted:
-            text = '"' + text + '"'
-        return text if context.suppress_braces else "${" + text + "}"
+        return '"' + text + '"' if self._quoted else text
+
+    def known_text(self):
+        """:meth:`bare` when no part needs CDKTF to resolve it (None when one does)."""
+        try:
+            return self.bare(_WITHOUT_CDKTF)
+        except _NeedsCdktf:
+            return None
 
     def _part(self, context, value) -> str:
         bare = _bare(context, value)
         return "${" + bare + "}" if self._quoted else bare
 
     def to_string(self) -> str:
-        return Token.as_string(self)
+        return _typed(Token.as_string, self)
+
+
+class _NeedsCdktf(Exception):
+    """A part of an expression is a CDKTF token: only CDKTF can resolve it, at synthesis."""
+
+
+class _WithoutCdktf:
+    """The context :meth:`_Expression.known_text` resolves in: a CDKTF token stops it."""
+
+    def resolve(self, value):
+        raise _NeedsCdktf(value)
+
+
+_WITHOUT_CDKTF = _WithoutCdktf()
 
 
 def _bare(context, value) -> str:
@@ -64,6 +97,9 @@ def _bare(context, value) -> str:
     dict, number, bool or None of those (a literal string: ``hcl("text")``)."""
     if isinstance(value, str) and _may_hold_token(value) and not is_token(value):
         raise ValueError(f"{value!r} mixes text and tokens: write it with template() or quoted(), the token a part")
+    own = _OWN_TOKENS.get(_token_key(value))
+    if own is not None:  # one of ours: its text, without a round trip through CDKTF's runtime
+        return own.bare(context)
     if is_token(value):
         resolved = context.resolve(value)
         if not isinstance(resolved, str):
@@ -83,6 +119,38 @@ def _bare(context, value) -> str:
 
 
 _EXPRESSIONS = {}
+_OWN_TOKENS = {}
+"""Each token this module made of an ``_Expression`` (its key: :func:`_token_key`) => the expression."""
+
+
+def _token_key(value):
+    """What identifies a token alone among :data:`_OWN_TOKENS`: a string token, a list token's one
+    element, a map token's one key, a number token (None for anything else)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list) and len(value) == 1 and isinstance(value[0], str):
+        return "list", value[0]
+    if isinstance(value, dict) and len(value) == 1:
+        return "map", next(iter(value))
+    if isinstance(value, float):
+        return "number", value
+    return None
+
+
+def _typed(as_type, expression):
+    """``as_type(expression)`` (``Token.as_string``, ...); when ``expression`` is ours, its token is
+    recorded and asked of CDKTF's runtime once, of its text when that is known (see the module's doc)."""
+    if not isinstance(expression, _Expression):
+        return as_type(expression)
+    if as_type not in expression._tokens:
+        text = expression.known_text()
+        # Known now: CDKTF holds "${text}" itself and never calls back into Python for it (about 860 calls
+        # back per synthesis, each two calls into CDKTF's runtime); inside template() Python puts in the text.
+        token = as_type(expression if text is None else Token.as_any("${" + text + "}"))
+        expression._tokens[as_type] = token
+        _OWN_TOKENS[_token_key(token)] = expression
+    token = expression._tokens[as_type]
+    return list(token) if isinstance(token, list) else dict(token) if isinstance(token, dict) else token
 
 
 def _expression(text: str, parts: dict = None, quoted: bool = False) -> "_Expression":
@@ -100,6 +168,9 @@ def _expression(text: str, parts: dict = None, quoted: bool = False) -> "_Expres
 
 def _value(expression):
     """The resolvable behind a token, a bare expression's, or a Python list's or dict's (of those)."""
+    own = _OWN_TOKENS.get(_token_key(expression))
+    if own is not None:
+        return own
     if not is_token(expression):
         return _expression(expression) if isinstance(expression, str) else _Expression("{v}", {"v": expression})
     if isinstance(expression, str):
@@ -113,29 +184,29 @@ def _value(expression):
 
 def string(expression: str) -> str:
     """The bare Terraform ``expression`` as a string token (a token: as a string token)."""
-    return Token.as_string(_value(expression))
+    return _typed(Token.as_string, _value(expression))
 
 
 def string_list(expression: str) -> list:
     """The bare Terraform ``expression`` as a list token (a token: as a list token)."""
-    return Token.as_list(_value(expression))
+    return _typed(Token.as_list, _value(expression))
 
 
 def number(expression: str) -> float:
     """The bare Terraform ``expression`` as a number token (a token: as a number token)."""
-    return Token.as_number(_value(expression))
+    return _typed(Token.as_number, _value(expression))
 
 
 def string_map(expression: str) -> dict:
     """The bare Terraform ``expression`` as a map token (a token: as a map token)."""
-    return Token.as_any_map(_value(expression))
+    return _typed(Token.as_any_map, _value(expression))
 
 
 def quoted(template: str, **parts) -> str:
     """An HCL quoted template ``"text"`` whose ``{name}`` fields are interpolations of ``parts``
     (as in :func:`template`), as a string token: ``quoted("{name}-studio", name=prefix)`` is
     ``"${local.prefix}-studio"``. Literal braces are doubled."""
-    return Token.as_string(_expression(template, parts, quoted=True))
+    return _typed(Token.as_string, _expression(template, parts, quoted=True))
 
 
 def template(expression: str, **parts) -> str:
@@ -143,12 +214,12 @@ def template(expression: str, **parts) -> str:
     expression: a token, a bare expression (a Python string), or a Python list, dict, number, bool or
     None of those; a string token. For what ``Fn.*`` reads worse in (``for`` expressions, conditions
     of validations and preconditions). Literal braces are doubled."""
-    return Token.as_string(_expression(expression, parts))
+    return _typed(Token.as_string, _expression(expression, parts))
 
 
 def list_template(expression: str, **parts) -> list:
     """:func:`template` of a list expression, as a list token."""
-    return Token.as_list(_expression(expression, parts))
+    return _typed(Token.as_list, _expression(expression, parts))
 
 
 # CDKTF's encoded string and list tokens (``${TfToken[TOKEN.1]}``, ``#{TfToken[TOKEN.2]}``): told apart
@@ -183,13 +254,18 @@ def is_token(value) -> bool:
 
 
 def address(resource: TerraformResource) -> str:
-    """The Terraform address of a resource, e.g. ``aws_vpc.network_vpc_1A2B3C``."""
-    return f"{resource.terraform_resource_type}.{resource.friendly_unique_id}"
+    """The Terraform address of a resource, e.g. ``aws_vpc.network_vpc_1A2B3C``. Asked of CDKTF's
+    runtime once per resource (a stack names some resources a dozen times): override a resource's
+    logical id before its address is first taken."""
+    known = resource.__dict__.get("_tf_address")
+    if known is None:
+        known = resource._tf_address = f"{resource.terraform_resource_type}.{resource.friendly_unique_id}"
+    return known
 
 
 def data_address(source: TerraformDataSource) -> str:
-    """The Terraform address of a data source."""
-    return f"data.{source.terraform_resource_type}.{source.friendly_unique_id}"
+    """The Terraform address of a data source (as :func:`address`, asked once)."""
+    return "data." + address(source)
 
 
 def expr(expression: str) -> str:
