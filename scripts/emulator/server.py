@@ -51,11 +51,14 @@ class Emulator(EmulatorClients):
         region: str = "us-east-1",
         python: str | None = None,
         log_dir: Path | str | None = None,
-        start_timeout: float = 60.0,
+        start_timeout: float = 180.0,
     ) -> None:
         self.region = region
         self.python = python or sys.executable
         self.log_dir = Path(log_dir) if log_dir else CACHE_DIR / "emulator"
+        # Seconds for a started server to answer. A server that dies is seen at once (its exit); the
+        # wait is for a live one, which on two busy cores (the tests' six workers starting their applies
+        # together) answered only after more than 60 s: it needs about 4 CPU-s to import and answer.
         self.start_timeout = start_timeout
         self.port: int | None = None
         self.log_path: Path | None = None
