@@ -667,3 +667,17 @@ def test_ruff_rules_catch_the_mistakes_they_are_chosen_for(tmp_path):
     proc = run_ruff(str(bad))
     found = set(re.findall(r": ([A-Z]+\d+) ", proc.stdout))
     assert proc.returncode == 1 and {"F401", "B023", "B905", "BLE001"} <= found, proc.stdout
+
+
+def test_emulator_that_never_answers_is_tried_again_on_new_ports(tmp_path):
+    # A server that starts (the certificate is made by the real interpreter) and never answers.
+    fake_python = tmp_path / "python"
+    fake_python.write_text(f"#!/bin/sh\ncase \"$*\" in\n  *scripts.moto_ext.tls*) exec {sys.executable} \"$@\" ;;\n"
+                           "  *) echo ' * Running on nothing'; exec sleep 60 ;;\nesac\n")
+    fake_python.chmod(0o755)
+    emu = Emulator(python=str(fake_python), log_dir=tmp_path, start_timeout=1)
+    with pytest.raises(EmulatorError) as info:
+        emu.start()
+    assert "did not answer" in str(info.value) and "Running on nothing" in str(info.value)
+    assert len(list(tmp_path.glob("moto-*.log"))) == 3  # three tries, each on its own port
+    assert not emu.running

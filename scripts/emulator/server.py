@@ -43,6 +43,11 @@ def _no_proxy_opener(ca_bundle: Path | str | None = None) -> urllib.request.Open
     return urllib.request.build_opener(*handlers)
 
 
+def _timed_out(error: EmulatorError) -> EmulatorError:
+    error.timed_out = True  # start() tries again, on another port
+    return error
+
+
 class Emulator(EmulatorClients):
     """``with Emulator() as emu:`` runs a moto server on 127.0.0.1:<free port>."""
 
@@ -51,14 +56,14 @@ class Emulator(EmulatorClients):
         region: str = "us-east-1",
         python: str | None = None,
         log_dir: Path | str | None = None,
-        start_timeout: float = 180.0,
+        start_timeout: float = 120.0,
     ) -> None:
         self.region = region
         self.python = python or sys.executable
         self.log_dir = Path(log_dir) if log_dir else CACHE_DIR / "emulator"
-        # Seconds for a started server to answer. A server that dies is seen at once (its exit); the
-        # wait is for a live one, which on two busy cores (the tests' six workers starting their applies
-        # together) answered only after more than 60 s: it needs about 4 CPU-s to import and answer.
+        # Seconds for a started server to answer before it is stopped and another started (start()).
+        # A server that dies is seen at once (its exit); a live one needs about 4 CPU-s to import and
+        # answer, more than 60 s on two cores busy with the tests' six workers starting their applies.
         self.start_timeout = start_timeout
         self.port: int | None = None
         self.log_path: Path | None = None
@@ -128,7 +133,9 @@ class Emulator(EmulatorClients):
         self._detached = detached
         self.log_dir.mkdir(parents=True, exist_ok=True)
         last_error: EmulatorError | None = None
-        # The port may be taken between our probe and moto's bind: retry a few times.
+        # The port may be taken between our probe and moto's bind, and a started server has (twice in
+        # fresh-clone suites, on two cores loaded by six workers starting their applies) printed that it
+        # runs and then answered nothing for minutes: retry a few times, each on a new port.
         for _ in range(3):
             try:
                 self._spawn()
@@ -137,7 +144,7 @@ class Emulator(EmulatorClients):
             except EmulatorError as exc:
                 last_error = exc
                 self.stop()
-                if "Address already in use" not in self._log_text():
+                if not (getattr(exc, "timed_out", False) or "Address already in use" in self._log_text()):
                     break
         assert last_error is not None
         raise last_error
@@ -220,11 +227,11 @@ class Emulator(EmulatorClients):
             except (urllib.error.URLError, ConnectionError, OSError, TimeoutError):
                 pass
             if time.monotonic() > deadline:
-                raise EmulatorError(
+                raise _timed_out(EmulatorError(
                     f"the emulator did not answer {probe} within {self.start_timeout:.0f}s.\n"
                     f"Log {self.log_path}:\n{self._log_tail()}\n"
                     f"Next: read the log at {self.log_path}."
-                )
+                ))
             time.sleep(0.1)
 
     @property
