@@ -158,18 +158,34 @@ def test_emulator_stops_its_server(tmp_path):
     assert not emu.running
 
 
-def test_emulator_start_failure_points_at_the_log(tmp_path):
-    # An interpreter that makes the certificate (the real one does) but whose server dies at once.
+def _server_python(tmp_path, server: str) -> str:
+    """An interpreter that makes the certificate (the real one does) and runs ``server`` (sh) as the server."""
     fake_python = tmp_path / "python"
     fake_python.write_text(f"#!/bin/sh\ncase \"$*\" in\n  *scripts.moto_ext.tls*) exec {sys.executable} \"$@\" ;;\n"
-                           "  *) echo 'no moto here' >&2; exit 3 ;;\nesac\n")
+                           f"  *) {server} ;;\nesac\n")
     fake_python.chmod(0o755)
-    emu = Emulator(python=str(fake_python), log_dir=tmp_path, start_timeout=10)
+    return str(fake_python)
+
+
+def test_emulator_start_failure_points_at_the_log(tmp_path):
+    # A server that dies at once.
+    emu = Emulator(python=_server_python(tmp_path, "echo 'no moto here' >&2; exit 3"), log_dir=tmp_path,
+                   start_timeout=10)
     with pytest.raises(Exception) as info:
         emu.start()
     msg = str(info.value)
     assert "exited with code 3" in msg and str(emu.log_path) in msg and "no moto here" in msg
 
+
+def test_emulator_that_never_answers_is_tried_again_on_new_ports(tmp_path):
+    # A server that starts and never answers.
+    emu = Emulator(python=_server_python(tmp_path, "echo ' * Running on nothing'; exec sleep 60"), log_dir=tmp_path,
+                   start_timeout=1)
+    with pytest.raises(EmulatorError) as info:
+        emu.start()
+    assert "did not answer" in str(info.value) and "Running on nothing" in str(info.value)
+    assert len(list(tmp_path.glob("moto-*.log"))) == 3  # three tries, each on its own port
+    assert not emu.running
 
 def test_emulator_without_its_certificate_says_what_to_install(tmp_path):
     fake_python = tmp_path / "python"
@@ -667,17 +683,3 @@ def test_ruff_rules_catch_the_mistakes_they_are_chosen_for(tmp_path):
     proc = run_ruff(str(bad))
     found = set(re.findall(r": ([A-Z]+\d+) ", proc.stdout))
     assert proc.returncode == 1 and {"F401", "B023", "B905", "BLE001"} <= found, proc.stdout
-
-
-def test_emulator_that_never_answers_is_tried_again_on_new_ports(tmp_path):
-    # A server that starts (the certificate is made by the real interpreter) and never answers.
-    fake_python = tmp_path / "python"
-    fake_python.write_text(f"#!/bin/sh\ncase \"$*\" in\n  *scripts.moto_ext.tls*) exec {sys.executable} \"$@\" ;;\n"
-                           "  *) echo ' * Running on nothing'; exec sleep 60 ;;\nesac\n")
-    fake_python.chmod(0o755)
-    emu = Emulator(python=str(fake_python), log_dir=tmp_path, start_timeout=1)
-    with pytest.raises(EmulatorError) as info:
-        emu.start()
-    assert "did not answer" in str(info.value) and "Running on nothing" in str(info.value)
-    assert len(list(tmp_path.glob("moto-*.log"))) == 3  # three tries, each on its own port
-    assert not emu.running
