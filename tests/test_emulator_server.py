@@ -134,3 +134,30 @@ def test_the_emulator_sends_headers_and_body_in_one_tls_record(emulator):
         assert len(body) == length, (len(body), length)
     else:
         assert body, "the first record held the headers only"
+
+
+@pytest.mark.emulator
+def test_a_client_that_connects_and_says_nothing_stops_nobody_else(emulator):
+    """A connection that never starts its TLS handshake (a browser's speculative
+    connection, a port check that stays open, a client stopped mid-connect) holds
+    its own thread only: the server still answers everyone else at once. With the
+    handshake in werkzeug's accept loop, one such client stopped the whole server
+    for as long as it stayed connected."""
+    silent = [socket.create_connection(("127.0.0.1", emulator.port), timeout=10) for _ in range(3)]
+    try:
+        for _ in range(3):
+            assert emulator.answers(timeout=5), "the server stopped answering while silent clients were connected"
+    finally:
+        for conn in silent:
+            conn.close()
+
+
+@pytest.mark.emulator
+def test_the_server_writes_its_threads_into_its_log_when_asked(emulator):
+    """What a start that times out puts into its error (scripts/emulator/server.py): every
+    thread's stack, the accept loop's among them; the server answers on afterwards."""
+    before = emulator.log_path.stat().st_size
+    emulator._dump_threads()
+    dump = emulator.log_path.read_text(errors="replace")[before:]
+    assert "most recent call first" in dump and "serve_forever" in dump, dump[-2000:]
+    assert emulator.answers(timeout=5)

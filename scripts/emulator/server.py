@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import ssl
 import subprocess
@@ -227,12 +228,25 @@ class Emulator(EmulatorClients):
             except (urllib.error.URLError, ConnectionError, OSError, TimeoutError):
                 pass
             if time.monotonic() > deadline:
+                self._dump_threads()
                 raise _timed_out(EmulatorError(
                     f"the emulator did not answer {probe} within {self.start_timeout:.0f}s.\n"
-                    f"Log {self.log_path}:\n{self._log_tail()}\n"
+                    f"Log {self.log_path} (the server's threads last):\n{self._log_tail(60)}\n"
                     f"Next: read the log at {self.log_path}."
                 ))
             time.sleep(0.1)
+
+    def _dump_threads(self) -> None:
+        """Has the server write every thread's stack into its log (SIGUSR1: scripts/moto_ext/__main__.py)."""
+        if self._proc is None or self._proc.poll() is not None:
+            return
+        size = self.log_path.stat().st_size if self.log_path and self.log_path.exists() else 0
+        self._proc.send_signal(signal.SIGUSR1)
+        deadline = time.monotonic() + 5
+        while (time.monotonic() < deadline and self._proc.poll() is None and self.log_path
+               and self.log_path.stat().st_size == size):
+            time.sleep(0.1)
+        time.sleep(0.2)  # the rest of the dump
 
     @property
     def pid(self) -> int | None:

@@ -35,12 +35,18 @@ in 6,012 after.
 from __future__ import annotations
 
 import argparse
+import faulthandler
 import os
 import signal
+import ssl
 import sys
 import threading
 
 from scripts.moto_ext import copies, install
+
+# Seconds a connection may take over each step of its TLS handshake: ample for any client that speaks
+# (Go's HTTP clients give up a handshake after 10 s), and the bound of a silent one's thread.
+HANDSHAKE_SECONDS = 30
 
 
 class SerializedApp:
@@ -86,6 +92,18 @@ def one_write_handler():
             self._continued = True
             return True
 
+        def handle(self) -> None:
+            # The listening socket accepts without a handshake (handshake_per_connection).
+            if isinstance(self.connection, ssl.SSLSocket):
+                try:
+                    self.connection.settimeout(HANDSHAKE_SECONDS)
+                    self.connection.do_handshake()
+                    self.connection.settimeout(None)
+                except OSError as exc:  # ssl.SSLError, a timeout, a reset
+                    self.log_error("TLS handshake not completed: %s", exc)
+                    return
+            super().handle()
+
         def run_wsgi(self) -> None:
             if self.headers.get("Expect", "").lower().strip(" \t") == "100-continue":
                 if not getattr(self, "_continued", False):
@@ -95,6 +113,15 @@ def one_write_handler():
             super().run_wsgi()
 
     return OneWriteHandler
+
+
+def handshake_per_connection(server, context: ssl.SSLContext) -> None:
+    """Serves TLS on ``server`` (werkzeug's, made without ``ssl_context``) with each
+    connection's handshake left to its own thread (``OneWriteHandler.handle``):
+    werkzeug's own TLS wraps the listening socket so that ``accept`` does the
+    handshake, with no time limit, before the next connection is accepted."""
+    server.socket = context.wrap_socket(server.socket, server_side=True, do_handshake_on_connect=False)
+    server.ssl_context = context  # werkzeug: https in wsgi.url_scheme and the start line
 
 
 def _exit_now(*_) -> None:
@@ -117,13 +144,16 @@ def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("MOTO_PORT", str(args.port))  # moto builds some URLs from it
     install()
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
-    from werkzeug.serving import make_server
+    from werkzeug.serving import load_ssl_context, make_server
 
     # Stopped: out at once. Unwinding the interpreter (moto's thousands of modules and
     # models) took 0.5-0.8 s of every stop; the state dies with the process anyway.
     signal.signal(signal.SIGTERM, _exit_now)
+    # Every thread's stack into the log on SIGUSR1: what a server that stopped answering is doing
+    # (scripts/emulator/server.py asks for it before it gives up on a start).
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
     app = DomainDispatcherApplication(create_backend_app)
-    ssl_context = (args.ssl_cert, args.ssl_key) if args.ssl else None
+    tls = load_ssl_context(args.ssl_cert, args.ssl_key) if args.ssl else None
 
     def serve(sock=None) -> None:
         """This server, or a copy of it on ``sock`` (copies.py); never returns."""
@@ -132,7 +162,9 @@ def main(argv: list[str] | None = None) -> None:
 
         server = make_server(args.host, args.port if sock is None else sock.getsockname()[1],
                              SerializedApp(app, copy), threaded=True, request_handler=one_write_handler(),
-                             ssl_context=ssl_context, fd=None if sock is None else sock.fileno())
+                             fd=None if sock is None else sock.fileno())
+        if tls is not None:
+            handshake_per_connection(server, tls)
         print(f" * Running on {'https' if args.ssl else 'http'}://{args.host}:{server.server_address[1]}", flush=True)
         server.serve_forever()
 
