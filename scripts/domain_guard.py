@@ -263,20 +263,28 @@ def run_plan(tf, workspace: str, plan_args: Sequence[str], plan_file, check: boo
     users: modules/domain_replacement.py), it plans again with the switch, only to show
     what the plan would do: that plan says ``allow_domain_replacement = false`` again (so
     the guard refuses it with its full message) and its file is deleted (nobody applies it)."""
-    proc = tf.run(list(plan_args), workspace=workspace, check=False)
-    refused = proc.returncode != 0 and PRECONDITION_MARK in proc.stdout + proc.stderr
-    if refused:
-        proc = tf.run([*plan_args, f"-var={ALLOW_VARIABLE}=true"], workspace=workspace, check=False)
-    if proc.returncode != 0:
-        if check:
-            raise CommandError(f"`terraform plan` of {workspace} failed (exit {proc.returncode}):\n"
-                               f"{(proc.stderr or proc.stdout)[-4000:]}\nNext: fix the error above and re-run.")
-        return proc, None
-    try:
-        plan = json.loads(tf.run(["show", "-json", str(plan_file)], workspace=workspace).stdout)
-    finally:
+    from scripts.terraform_env.show_provider import ShowProvider
+
+    with ShowProvider(tf.dir, tf.env) as show_provider:  # the show's provider, started while the plan runs
+        proc = tf.run(list(plan_args), workspace=workspace, check=False)
+        refused = proc.returncode != 0 and PRECONDITION_MARK in proc.stdout + proc.stderr
         if refused:
-            plan_file.unlink(missing_ok=True)
+            proc = tf.run([*plan_args, f"-var={ALLOW_VARIABLE}=true"], workspace=workspace, check=False)
+        if proc.returncode != 0:
+            if check:
+                raise CommandError(f"`terraform plan` of {workspace} failed (exit {proc.returncode}):\n"
+                                   f"{(proc.stderr or proc.stdout)[-4000:]}\nNext: fix the error above and re-run.")
+            return proc, None
+        try:
+            show = ["show", "-json", str(plan_file)]
+            attached = show_provider.env(tf.env)
+            shown = tf.run(show, workspace=workspace, check=False, env=attached) if attached else None
+            if shown is None or shown.returncode != 0:  # a failure attached: once more as before, with its errors
+                shown = tf.run(show, workspace=workspace)
+            plan = json.loads(shown.stdout)
+        finally:
+            if refused:
+                plan_file.unlink(missing_ok=True)
     if refused:
         plan.setdefault("variables", {})[ALLOW_VARIABLE] = {"value": False}
     return proc, plan

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import Mapping, Sequence
 
 from scripts import terraform_env
 from scripts.errors import CommandError
@@ -22,8 +22,10 @@ class Terraform:
     env: dict
 
     def run(self, args: Sequence[str], workspace: str | None = None, check: bool = True,
-            stream: bool = False, timeout: float | None = 3600) -> subprocess.CompletedProcess:
-        env = dict(self.env)
+            stream: bool = False, timeout: float | None = 3600,
+            env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess:
+        """``terraform ARGS`` in this directory, with this environment (or ``env``, one derived from it)."""
+        env = dict(self.env if env is None else env)
         env.pop("TF_WORKSPACE", None)
         if workspace is not None:
             # Per process, so that plans of several workspaces can run side by side.
