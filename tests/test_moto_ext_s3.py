@@ -309,3 +309,31 @@ def test_certificate_is_made_once_and_reused(tmp_path):
     assert tls.ensure_certificate(tmp_path) == first
     assert [p.stat().st_mtime_ns for p in first] == mtimes
     assert oct(first[1].stat().st_mode & 0o777) == "0o600"
+
+
+def _first_pair(directory, start, out) -> None:
+    """In a child: waits for ``start``, makes (or finds) the certificate and records the pair it got,
+    as its server would load it."""
+    start.wait()
+    cert, key = tls.ensure_certificate(directory)
+    out.put((cert.read_bytes(), key.read_bytes()))
+
+
+def test_servers_started_at_once_all_get_the_certificate_their_clients_trust(tmp_path):
+    """Workers that start emulators at the same moment in a fresh clone each ask for the certificate.
+    Each must get the pair that stays on disk (the one every client trusts): two of them once made a
+    pair each, and the server of the first served a certificate that the second had replaced on disk,
+    so that every client refused it (TLSV1_ALERT_UNKNOWN_CA) until its start timed out."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    start, out = context.Event(), context.Queue()
+    children = [context.Process(target=_first_pair, args=(tmp_path, start, out)) for _ in range(8)]
+    for child in children:
+        child.start()
+    start.set()
+    pairs = [out.get(timeout=60) for _ in children]
+    for child in children:
+        child.join(10)
+    on_disk = ((tmp_path / tls.CERT_FILE).read_bytes(), (tmp_path / tls.KEY_FILE).read_bytes())
+    assert all(pair == on_disk for pair in pairs), f"{sum(pair != on_disk for pair in pairs)} of 8 got another pair"

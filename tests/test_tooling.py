@@ -14,6 +14,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 import ssl
 import urllib.error
 import urllib.request
@@ -188,6 +189,32 @@ def test_emulator_that_never_answers_is_tried_again_on_new_ports(tmp_path):
     assert "Thread 0x01 (most recent call first): accept" in str(info.value)  # what the server was doing
     assert len(list(tmp_path.glob("moto-*.log"))) == 3  # three tries, each on its own port
     assert not emu.running
+
+
+def test_emulator_with_another_certificate_is_tried_again_at_once(tmp_path):
+    # A server that answers with a certificate that the one on disk is not: refused at its first
+    # answer and tried again on a new port, not waited for until the start times out.
+    from scripts.moto_ext import tls
+
+    cert, key = tls.ensure_certificate(tmp_path / "another")
+    serve = tmp_path / "serve.py"
+    serve.write_text("import http.server, ssl, sys\n"
+                     "server = http.server.HTTPServer(('127.0.0.1', int(sys.argv[1])),\n"
+                     "                                http.server.BaseHTTPRequestHandler)\n"
+                     "context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)\n"
+                     f"context.load_cert_chain('{cert}', '{key}')\n"
+                     "server.socket = context.wrap_socket(server.socket, server_side=True)\n"
+                     "print(' * Running on another certificate', flush=True)\n"
+                     "server.serve_forever()\n")
+    # "$@" is: -m scripts.moto_ext -H HOST -p PORT --ssl -c CERT -k KEY
+    emu = Emulator(python=_server_python(tmp_path, f'exec {sys.executable} {serve} "$6"'), log_dir=tmp_path,
+                   start_timeout=60)
+    started = time.monotonic()
+    with pytest.raises(EmulatorError) as info:
+        emu.start()
+    assert "presents a certificate that" in str(info.value) and str(emu.ca_bundle) in str(info.value)
+    assert len(list(tmp_path.glob("moto-*.log"))) == 3  # three tries, each on its own port
+    assert time.monotonic() - started < 30, "waited for the start to time out"
 
 
 def test_emulator_without_its_certificate_says_what_to_install(tmp_path):

@@ -44,8 +44,8 @@ def _no_proxy_opener(ca_bundle: Path | str | None = None) -> urllib.request.Open
     return urllib.request.build_opener(*handlers)
 
 
-def _timed_out(error: EmulatorError) -> EmulatorError:
-    error.timed_out = True  # start() tries again, on another port
+def _try_again(error: EmulatorError) -> EmulatorError:
+    error.try_again = True  # start() tries again, on another port
     return error
 
 
@@ -63,8 +63,9 @@ class Emulator(EmulatorClients):
         self.python = python or sys.executable
         self.log_dir = Path(log_dir) if log_dir else CACHE_DIR / "emulator"
         # Seconds for a started server to answer before it is stopped and another started (start()).
-        # A server that dies is seen at once (its exit); a live one needs about 4 CPU-s to import and
-        # answer, more than 60 s on two cores busy with the tests' six workers starting their applies.
+        # A server that dies is seen at once (its exit), one with another certificate at its first
+        # answer; a live one needs about 4 CPU-s to import and answer, on two cores shared with the
+        # tests' six workers at a run's start.
         self.start_timeout = start_timeout
         self.port: int | None = None
         self.log_path: Path | None = None
@@ -134,9 +135,10 @@ class Emulator(EmulatorClients):
         self._detached = detached
         self.log_dir.mkdir(parents=True, exist_ok=True)
         last_error: EmulatorError | None = None
-        # The port may be taken between our probe and moto's bind, and a started server has (twice in
-        # fresh-clone suites, on two cores loaded by six workers starting their applies) printed that it
-        # runs and then answered nothing for minutes: retry a few times, each on a new port.
+        # Tried again, each time on a new port: a port taken between our probe and moto's bind; a server
+        # whose certificate is not the one on disk (servers started at once each made a certificate
+        # before scripts/moto_ext/tls.py took a lock: every client refused the first one's); one that
+        # does not answer within start_timeout.
         for _ in range(3):
             try:
                 self._spawn()
@@ -145,7 +147,7 @@ class Emulator(EmulatorClients):
             except EmulatorError as exc:
                 last_error = exc
                 self.stop()
-                if not (getattr(exc, "timed_out", False) or "Address already in use" in self._log_text()):
+                if not (getattr(exc, "try_again", False) or "Address already in use" in self._log_text()):
                     break
         assert last_error is not None
         raise last_error
@@ -225,11 +227,18 @@ class Emulator(EmulatorClients):
                 with opener.open(probe, timeout=2) as resp:
                     if resp.status == 200:
                         return
-            except (urllib.error.URLError, ConnectionError, OSError, TimeoutError):
+            except urllib.error.URLError as exc:
+                if isinstance(exc.reason, ssl.SSLCertVerificationError):  # it answers: with another certificate
+                    raise _try_again(EmulatorError(
+                        f"the emulator at {self.url} presents a certificate that {self.ca_bundle} does not hold "
+                        f"({exc.reason.verify_message}): it was replaced on disk after the server read it.\n"
+                        f"Next: run the command again; if it repeats, delete {self.ca_bundle.parent} "
+                        "(it is made again).")) from None
+            except (ConnectionError, OSError, TimeoutError):
                 pass
             if time.monotonic() > deadline:
                 self._dump_threads()
-                raise _timed_out(EmulatorError(
+                raise _try_again(EmulatorError(
                     f"the emulator did not answer {probe} within {self.start_timeout:.0f}s.\n"
                     f"Log {self.log_path} (the server's threads last):\n{self._log_tail(60)}\n"
                     f"Next: read the log at {self.log_path}."
