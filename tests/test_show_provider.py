@@ -5,6 +5,7 @@ last test attaches a real ``terraform show -json`` to the real hashicorp/aws."""
 from __future__ import annotations
 
 import json
+import os
 import time
 from pathlib import Path
 
@@ -45,6 +46,16 @@ def test_the_show_attaches_to_the_provider_started_during_the_plan_and_it_is_sto
         proc = provider._proc
     assert env == {"PATH": "/bin", REATTACH: ANNOUNCE}
     assert proc.poll() is not None, "the provider outlived the with block"
+
+
+def test_the_provider_gets_none_of_the_plans_credentials(tmp_path):
+    stack = _stack_with_provider(tmp_path, f"env > {tmp_path / 'env'}; cat $SAYS; exec sleep 60",
+                                 f"TF_REATTACH_PROVIDERS='{ANNOUNCE}'")
+    plan_env = {"PATH": os.environ["PATH"], "AWS_SECRET_ACCESS_KEY": "secret", "AWS_PROFILE": "prod"}
+    with ShowProvider(stack, plan_env, start_after=0) as provider:
+        assert provider.env(plan_env) is not None
+    seen = (tmp_path / "env").read_text()
+    assert "AWS_" not in seen and "secret" not in seen
 
 
 def test_a_plan_shorter_than_the_delay_starts_no_provider(tmp_path):

@@ -37,6 +37,7 @@ from scripts.terraform_env.providers import AWS_PROVIDER_SOURCE, AWS_PROVIDER_VE
 REATTACH = "TF_REATTACH_PROVIDERS"
 START_AFTER = 2.0  # seconds into the plan: past the variable checks, well before a plan of the stack ends
 READY_WAIT = 10.0  # seconds the show waits for a started provider to say where it listens
+PROVIDER_ENV = ("PATH", "HOME", "TMPDIR", "GOGC", "LANG")
 _ANNOUNCED = re.compile(r"TF_REATTACH_PROVIDERS='([^']+)'")
 
 
@@ -55,7 +56,8 @@ class ShowProvider:
     def __init__(self, stack_dir: Path, env: Mapping[str, str], start_after: float = START_AFTER) -> None:
         self._binary = None if env.get(REATTACH) else installed_binary(Path(stack_dir), env)
         self._start_after = start_after
-        self._env = dict(env)
+        # Only what a process needs to start: never the credentials of the plan's environment.
+        self._env = {k: env[k] for k in PROVIDER_ENV if k in env}
         self._proc: subprocess.Popen | None = None
         self._out = None
         self._lock = threading.Lock()  # _start (the timer's thread) against __exit__
