@@ -100,7 +100,9 @@ def test_newcomer_breakdown_reads_bootstrap_timings_and_platform_steps():
 def test_arguments(capsys):
     args = benchmark.parse_args(["--repeat", "1", "--no-suite", "--only", "synth,plan", "--baseline", "HEAD"])
     assert (args.repeat, args.no_suite, args.only, args.baseline) == (1, True, ["synth", "plan"], ["HEAD"])
+    assert benchmark.parse_args([]).rounds == 1
     for bad, message in ((["--repeat", "0"], "--repeat must be at least 1"),
+                         (["--rounds", "0"], "--rounds must be at least 1"),
                          (["--only", "synth,warp"], "--only: unknown row(s) warp"),
                          (["--baseline", "no-such-revision"], "--baseline no-such-revision: not a git revision")):
         with pytest.raises(SystemExit) as exit_info:
@@ -129,6 +131,32 @@ def test_header_names_the_command_the_machine_and_how_revisions_are_measured(mon
     header = benchmark_report.run_header("scripts/benchmark --baseline be21232", 3)
     assert header.startswith("Run of `scripts/benchmark --baseline be21232` on ")
     assert "Terraform v0; Python 3" in header and "fresh clone" in header and "3 run(s) per figure" in header
+
+
+def test_rounds_take_the_revisions_in_the_other_order_each_time_and_count_every_run(monkeypatch):
+    from scripts.benchmarks.cli import round_order
+    from scripts.benchmarks.report import merge_rounds
+
+    assert [round_order(["base", "this"], r) for r in range(3)] == [["base", "this"], ["this", "base"],
+                                                                     ["base", "this"]]
+    first = Revision("this tree", "abc", rows={
+        "synth": {**_row(3.0), "seconds": [3.0, 3.2], "runs": 2, "peak_mib": 500.0},
+        "plan": {"skipped": "the emulator session failed"},
+        "loop": {"skipped": "this revision has no loop"}}, notes=["HEAD only"], breakdown=[("synth", 9.0)])
+    second = Revision("this tree", "abc", rows={
+        "synth": {**_row(3.6), "seconds": [3.6, 4.0], "runs": 2, "peak_mib": 600.0},
+        "plan": {**_row(5.0), "seconds": [5.0], "runs": 1},
+        "loop": {"skipped": "this revision has no loop"}}, notes=["HEAD only"], breakdown=[("synth", 8.0)])
+    merged = merge_rounds([first, second])
+    synth = merged.rows["synth"]
+    assert (synth["runs"], synth["min"], synth["max"], synth["peak_mib"]) == (4, 3.0, 4.0, 600.0)
+    assert synth["median"] == pytest.approx(3.4)
+    assert merged.rows["plan"]["median"] == 5.0  # measured in one round: that round's runs
+    assert merged.rows["loop"] == {"skipped": "this revision has no loop"}
+    assert merged.notes == ["HEAD only"] and merged.breakdown == [("synth", 9.0)]
+    monkeypatch.setattr(benchmark_report, "versions", lambda: "Terraform v0")
+    assert "in the other order each round" in benchmark_report.run_header("scripts/benchmark", 1, rounds=2)
+    assert "other order" not in benchmark_report.run_header("scripts/benchmark", 1)
 
 
 def test_the_suites_terraform_runs_are_counted_with_their_cpu(tmp_path):

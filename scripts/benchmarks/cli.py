@@ -22,7 +22,11 @@ In each clone, in this order:
    them out).
 
 Every figure but 1, 6 and 7 is run ``--repeat`` times (median, spread, peak
-memory). Ratios are per revision, of rows of the same run. A row whose command
+memory). Ratios are per revision, of rows of the same run. ``--rounds N``
+measures every revision N times, in the other order each round (A B, B A):
+revisions measured one after the other see a machine that drifts (one run of
+this session's: the same synthesis floor 8 % and the same ``terraform plan``
+15 % slower for the second revision); the rounds' runs count together. A row whose command
 a revision lacks, or whose command fails, is left empty with why; nothing here
 fails on a slow machine (report.py: the report).
 """
@@ -37,7 +41,7 @@ import tempfile
 from pathlib import Path
 
 from scripts.benchmarks.report import (
-    LABELS, render, run_header)
+    LABELS, merge_rounds, render, run_header)
 from scripts.errors import run_main
 from scripts.repo import REPO_ROOT
 from scripts.benchmarks.measure import RESULT, git
@@ -47,6 +51,8 @@ from scripts.benchmarks.rows import measure_revision
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="scripts/benchmark", description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=3, help="runs per figure (default 3; at least 1)")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="measure every revision this many times, in the other order each round (default 1)")
     parser.add_argument("--no-suite", action="store_true", help="leave out the unit part and the full test suite")
     parser.add_argument("--baseline", metavar="REF", action="append", default=[],
                         help="also measure git revision REF, for a before/after table (repeatable)")
@@ -57,6 +63,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.repeat < 1:
         parser.error("--repeat must be at least 1")
+    if args.rounds < 1:
+        parser.error("--rounds must be at least 1")
     unknown = [key for key in args.only or [] if key not in LABELS]
     if unknown:
         parser.error(f"--only: unknown row(s) {', '.join(unknown)}; rows: {', '.join(LABELS)}")
@@ -65,6 +73,11 @@ def parse_args(argv=None) -> argparse.Namespace:
                           capture_output=True).returncode != 0:
             parser.error(f"--baseline {ref}: not a git revision of this repository (try a commit hash or tag)")
     return args
+
+
+def round_order(items: list, round_: int) -> list:
+    """The revisions in the order of round ``round_`` (from 0): as given, then reversed, in turn."""
+    return items if round_ % 2 == 0 else items[::-1]
 
 
 def main(argv=None) -> int:
@@ -78,17 +91,20 @@ def _run(args: argparse.Namespace, argv: list) -> int:
     dirty = [line for line in git("status", "--porcelain", "--untracked-files=no").splitlines() if line.strip()]
     plan = [(ref, git("rev-parse", f"{ref}^{{commit}}"), False) for ref in args.baseline] + [("this tree", head, True)]
     work = Path(tempfile.mkdtemp(prefix="benchmark-"))
-    revisions = []
+    rounds: dict[str, list] = {label: [] for label, _, _ in plan}
     try:
-        for number, (label, sha, this_tree) in enumerate(plan):
-            print(f"[benchmark] {label}: a fresh clone at {sha[:7]}", file=sys.stderr, flush=True)
-            revisions.append(measure_revision(label, sha, work / f"rev-{number}", args, this_tree))
+        for round_ in range(args.rounds):
+            for number, (label, sha, this_tree) in round_order(list(enumerate(plan)), round_):
+                print(f"[benchmark] {label}: a fresh clone at {sha[:7]} (round {round_ + 1} of {args.rounds})",
+                      file=sys.stderr, flush=True)
+                rounds[label].append(measure_revision(label, sha, work / f"rev-{number}-{round_}", args, this_tree))
     finally:
         shutil.rmtree(work, ignore_errors=True)
+    revisions = [merge_rounds(rounds[label]) for label, _, _ in plan]
     if dirty:
         revisions[-1].notes.append(f"HEAD only: {len(dirty)} file(s) with uncommitted changes in the checkout "
                                    "were not measured")
-    header = run_header(" ".join(["scripts/benchmark", *argv]), args.repeat)
+    header = run_header(" ".join(["scripts/benchmark", *argv]), args.repeat, args.rounds)
     text = render(revisions, header)
     print(text)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)

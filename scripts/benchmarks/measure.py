@@ -102,7 +102,7 @@ def measure(command: list, env: dict, cwd: Path, repeat: int, logs: Path, warmup
         seconds.append(elapsed)
         peaks.append(int(proc.stdout.strip().splitlines()[-1]) / 1024)
     row = {"median": statistics.median(seconds), "min": min(seconds), "max": max(seconds),
-           "peak_mib": max(peaks), "runs": repeat}
+           "peak_mib": max(peaks), "runs": repeat, "seconds": seconds}
     return {**row, "note": note} if note else row
 
 

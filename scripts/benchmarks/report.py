@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import platform
+import statistics
 import re
 import subprocess
 from dataclasses import dataclass, field
@@ -70,6 +71,28 @@ class Revision:
     notes: list = field(default_factory=list)
     terraform: dict = field(default_factory=dict)
     """The suite's ``terraform`` runs by subcommand (terraform_accounting.summary)."""
+
+
+def merge_rounds(rounds: list[Revision]) -> Revision:
+    """One revision's rounds as one: each row's runs of every round together (median, spread,
+    count); the newcomer's breakdown and the suite's Terraform figures of the first round that has
+    them; every round's notes once. A row measured in no round keeps the first round's reason."""
+    merged = Revision(rounds[0].label, rounds[0].sha)
+    for round_ in rounds:
+        for key, row in round_.rows.items():
+            have = merged.rows.get(key)
+            if "seconds" not in row or have is None or "seconds" not in have:
+                if have is None or ("seconds" in row and "seconds" not in have):
+                    merged.rows[key] = dict(row)
+                continue
+            seconds = have["seconds"] + row["seconds"]
+            merged.rows[key] = {**have, "seconds": seconds, "median": statistics.median(seconds),
+                                "min": min(seconds), "max": max(seconds), "runs": len(seconds),
+                                "peak_mib": max(have["peak_mib"], row["peak_mib"])}
+        merged.breakdown = merged.breakdown or round_.breakdown
+        merged.terraform = merged.terraform or round_.terraform
+        merged.notes += [note for note in round_.notes if note not in merged.notes]
+    return merged
 
 
 def median(rows: dict, key: str) -> float | None:
@@ -142,11 +165,15 @@ def versions() -> str:
             "(this checkout's; each clone installs its own lock)")
 
 
-def run_header(command: str, repeat: int) -> str:
+def run_header(command: str, repeat: int, rounds: int = 1) -> str:
+    order = ("" if rounds == 1 else
+             f" In {rounds} rounds, the revisions in turn and in the other order each round (A B, B A, ...),"
+             " so that a machine that drifts during the run weighs on each revision alike; each figure"
+             " counts the runs of every round.")
     return (f"Run of `{command}` on {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC; {platform.machine()}, "
             f"{os.cpu_count()} cores; {versions()}. Each revision is measured in a fresh clone (made outside "
             f"this checkout), set up by its own `scripts/bootstrap.sh`; {repeat} run(s) per figure, except "
-            "the first plan, the set-up, loop, apply, journey and the suite (one each).")
+            f"the first plan, the set-up, loop, apply, journey and the suite (one each), per round.{order}")
 
 
 def _row(label: str, r: dict) -> str:
