@@ -43,9 +43,11 @@ def test_the_show_attaches_to_the_provider_started_during_the_plan_and_it_is_sto
     stack = _stack_with_provider(tmp_path, "cat $SAYS; exec sleep 60", f"TF_REATTACH_PROVIDERS='{ANNOUNCE}'")
     with ShowProvider(stack, {}, start_after=0) as provider:
         env = provider.env({"PATH": "/bin"})
-        proc = provider._proc
+        proc, folder = provider._proc, Path(provider._dir)
+        assert folder.is_dir() and oct(folder.stat().st_mode & 0o777) == "0o700"
     assert env == {"PATH": "/bin", REATTACH: ANNOUNCE}
     assert proc.poll() is not None, "the provider outlived the with block"
+    assert not folder.exists(), "the folder of its socket outlived it"
 
 
 def test_the_provider_gets_none_of_the_plans_credentials(tmp_path):
@@ -56,6 +58,7 @@ def test_the_provider_gets_none_of_the_plans_credentials(tmp_path):
         assert provider.env(plan_env) is not None
     seen = (tmp_path / "env").read_text()
     assert "AWS_" not in seen and "secret" not in seen
+    assert "TMPDIR=" in seen and "show-provider-" in seen  # its socket in a folder of its own
 
 
 def test_a_plan_shorter_than_the_delay_starts_no_provider(tmp_path):

@@ -17,7 +17,9 @@ What makes it safe to leave on:
   before, with a provider of its own (:meth:`ShowProvider.env` answers None, the caller
   runs it again);
 * a ``TF_REATTACH_PROVIDERS`` of the user's own is left alone: nothing is started;
-* the provider is stopped when the ``with`` block ends, whatever happened.
+* the provider is stopped when the ``with`` block ends, whatever happened, and the
+  folder of its socket removed (its own, mode 0700: no other user of the machine
+  reaches it).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import tempfile
 import threading
@@ -37,7 +40,7 @@ from scripts.terraform_env.providers import AWS_PROVIDER_SOURCE, AWS_PROVIDER_VE
 REATTACH = "TF_REATTACH_PROVIDERS"
 START_AFTER = 2.0  # seconds into the plan: past the variable checks, well before a plan of the stack ends
 READY_WAIT = 10.0  # seconds the show waits for a started provider to say where it listens
-PROVIDER_ENV = ("PATH", "HOME", "TMPDIR", "GOGC", "LANG")
+PROVIDER_ENV = ("PATH", "HOME", "GOGC", "LANG")
 _ANNOUNCED = re.compile(r"TF_REATTACH_PROVIDERS='([^']+)'")
 
 
@@ -60,6 +63,7 @@ class ShowProvider:
         self._env = {k: env[k] for k in PROVIDER_ENV if k in env}
         self._proc: subprocess.Popen | None = None
         self._out = None
+        self._dir: str | None = None
         self._lock = threading.Lock()  # _start (the timer's thread) against __exit__
         self._closed = False
         self._timer = threading.Timer(start_after, self._start)
@@ -82,15 +86,20 @@ class ShowProvider:
             proc.wait()
         if self._out is not None:
             self._out.close()
+        if self._dir is not None:  # with the socket it listened on (a killed provider leaves it)
+            shutil.rmtree(self._dir, ignore_errors=True)
 
     def _start(self) -> None:
         with self._lock:
             if self._closed:
                 return
             self._out = tempfile.TemporaryFile(mode="w+")
+            # Its socket goes into a folder of its own (mode 0700: no other user reaches it), removed at the end.
+            self._dir = tempfile.mkdtemp(prefix="show-provider-")
             try:
                 self._proc = subprocess.Popen([str(self._binary), "-debug"], stdin=subprocess.DEVNULL,
-                                              stdout=self._out, stderr=subprocess.STDOUT, env=self._env)
+                                              stdout=self._out, stderr=subprocess.STDOUT,
+                                              env={**self._env, "TMPDIR": self._dir})
             except OSError:
                 self._proc = None
 
