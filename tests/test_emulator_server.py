@@ -157,7 +157,7 @@ def test_the_server_writes_its_threads_into_its_log_when_asked(emulator):
     """What a start that times out puts into its error (scripts/emulator/server.py): every
     thread's stack, the accept loop's among them; the server answers on afterwards."""
     before = emulator.log_path.stat().st_size
-    emulator._dump_threads()
+    emulator.dump_threads()
     dump = emulator.log_path.read_text(errors="replace")[before:]
     assert "most recent call first" in dump and "serve_forever" in dump, dump[-2000:]
     assert emulator.answers(timeout=5)

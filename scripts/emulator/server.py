@@ -231,13 +231,14 @@ class Emulator(EmulatorClients):
                 if isinstance(exc.reason, ssl.SSLCertVerificationError):  # it answers: with another certificate
                     raise _try_again(EmulatorError(
                         f"the emulator at {self.url} presents a certificate that {self.ca_bundle} does not hold "
-                        f"({exc.reason.verify_message}): it was replaced on disk after the server read it.\n"
+                        f"({exc.reason.verify_message}): the file changed after the server read it, or the server is "
+                        "not this project's.\n"
                         f"Next: run the command again; if it repeats, delete {self.ca_bundle.parent} "
                         "(it is made again).")) from None
             except (ConnectionError, OSError, TimeoutError):
                 pass
             if time.monotonic() > deadline:
-                self._dump_threads()
+                self.dump_threads()
                 raise _try_again(EmulatorError(
                     f"the emulator did not answer {probe} within {self.start_timeout:.0f}s.\n"
                     f"Log {self.log_path} (the server's threads last):\n{self._log_tail(60)}\n"
@@ -245,7 +246,7 @@ class Emulator(EmulatorClients):
                 ))
             time.sleep(0.1)
 
-    def _dump_threads(self) -> None:
+    def dump_threads(self) -> None:
         """Has the server write every thread's stack into its log (SIGUSR1: scripts/moto_ext/__main__.py)."""
         if self._proc is None or self._proc.poll() is not None:
             return

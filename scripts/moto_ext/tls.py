@@ -2,9 +2,8 @@
 
 Why: a bucket policy's ``aws:SecureTransport`` is true only for requests that
 really came over TLS (see ``scripts/moto_ext/s3/conditions.py``), and our
-buckets deny everything else. moto's server serves TLS with
-``--ssl -c CERT -k KEY`` (moto/server.py hands both to werkzeug's
-``run_simple(ssl_context=(cert, key))``); clients trust the certificate by
+buckets deny everything else. The server (``scripts/moto_ext/__main__.py``)
+serves TLS with ``--ssl -c CERT -k KEY``; clients trust the certificate by
 file: the aws provider's and the S3 backend's ``custom_ca_bundle``, boto3's
 ``verify=`` or ``AWS_CA_BUNDLE``.
 
