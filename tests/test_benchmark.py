@@ -157,6 +157,8 @@ def test_rounds_take_the_revisions_in_the_other_order_each_time_and_count_every_
     monkeypatch.setattr(benchmark_report, "versions", lambda: "Terraform v0")
     assert "in the other order each round" in benchmark_report.run_header("scripts/benchmark", 1, rounds=2)
     assert "other order" not in benchmark_report.run_header("scripts/benchmark", 1)
+    assert "per round" not in benchmark_report.run_header("scripts/benchmark", 1)
+    assert "(one each), per round." in benchmark_report.run_header("scripts/benchmark", 1, rounds=2)
 
 
 def test_the_suites_terraform_runs_are_counted_with_their_cpu(tmp_path):

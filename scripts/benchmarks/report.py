@@ -173,7 +173,8 @@ def run_header(command: str, repeat: int, rounds: int = 1) -> str:
     return (f"Run of `{command}` on {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC; {platform.machine()}, "
             f"{os.cpu_count()} cores; {versions()}. Each revision is measured in a fresh clone (made outside "
             f"this checkout), set up by its own `scripts/bootstrap.sh`; {repeat} run(s) per figure, except "
-            f"the first plan, the set-up, loop, apply, journey and the suite (one each), per round.{order}")
+            f"the first plan, the set-up, loop, apply, journey and the suite (one each)"
+            f"{'' if rounds == 1 else ', per round'}.{order}")
 
 
 def _row(label: str, r: dict) -> str:
