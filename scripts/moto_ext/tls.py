@@ -16,10 +16,11 @@ that runs the emulator).
 from __future__ import annotations
 
 import datetime
-import fcntl
 import ipaddress
 import os
 from pathlib import Path
+
+from scripts.made_once import made_once
 
 CERT_FILE = "emulator-cert.pem"
 KEY_FILE = "emulator-key.pem"
@@ -32,25 +33,20 @@ def ensure_certificate(directory: Path | str) -> tuple[Path, Path]:
     """(cert_path, key_path) of a certificate for 127.0.0.1 and localhost,
     created in ``directory`` on the first call and reused afterwards.
 
-    Made under an exclusive lock (``LOCK_FILE``), and looked for again once
-    the lock is held: servers started at the same moment (the tests' workers,
-    in a fresh clone) must all get the one pair that stays on disk, because
+    Made once (``made_once``, under an exclusive lock on ``LOCK_FILE``):
+    servers started at the same moment (the tests' workers, in a fresh
+    clone) must all get the one pair that stays on disk, because
     every client trusts the certificate by that file. Without the lock each
     made a pair of its own; a server that loaded the first pair served a
     certificate that the next had already replaced on disk, and every client
     refused it (TLSV1_ALERT_UNKNOWN_CA) until its start timed out."""
     directory = Path(directory)
     cert_path, key_path = directory / CERT_FILE, directory / KEY_FILE
-    if _usable(cert_path, key_path):
-        return cert_path, key_path
-    directory.mkdir(parents=True, exist_ok=True)
-    with open(directory / LOCK_FILE, "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
-        if _usable(cert_path, key_path):  # made by whoever held the lock before us
-            return cert_path, key_path
+
+    def make() -> None:
         cert_pem, key_pem = _self_signed()
         # Temporary names, then rename (atomic on one filesystem): a reader without the
-        # lock (the check above) never sees a half-written file.
+        # lock (made_once's first look) never sees a half-written file.
         suffix = f".{os.getpid()}.tmp"
         tmp_key, tmp_cert = key_path.with_name(key_path.name + suffix), cert_path.with_name(cert_path.name + suffix)
         fd = os.open(tmp_key, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -59,6 +55,9 @@ def ensure_certificate(directory: Path | str) -> tuple[Path, Path]:
         tmp_cert.write_bytes(cert_pem)
         os.replace(tmp_key, key_path)
         os.replace(tmp_cert, cert_path)
+
+    directory.mkdir(parents=True, exist_ok=True)
+    made_once(directory / LOCK_FILE, lambda: _usable(cert_path, key_path), make)
     return cert_path, key_path
 
 

@@ -3,7 +3,6 @@ plugin cache filled once, and ``terraform init`` against the lock file."""
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import os
@@ -13,6 +12,7 @@ import tempfile
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
+from scripts.made_once import made_once
 from scripts.repo import REPO_ROOT, TERRAFORM_LOCK_FILE_NAME
 from scripts.terraform_env import cli_config, provider_lock, providers
 from scripts.terraform_env.providers import (
@@ -86,12 +86,7 @@ def _first_install(rc: Path, environ: Mapping[str, str]) -> None:
         return (cached.is_dir() and any(cached.iterdir())
                 and provider_lock.lock_to_use(providers.LOCK_FILE, local) == local)
 
-    if done():
-        return
-    with open(rc.parent / "plugin-cache.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
-        if done():
-            return  # another process did it while this one waited
+    def make() -> None:
         source = AWS_PROVIDER_SOURCE.split("/", 1)[1]
         config = {"terraform": {"required_providers": {"aws": {"source": source, "version": AWS_PROVIDER_VERSION}}}}
         with tempfile.TemporaryDirectory(prefix="first-install-") as work:
@@ -105,6 +100,8 @@ def _first_install(rc: Path, environ: Mapping[str, str]) -> None:
                 raise TerraformError(f"{exc}.\nNext: check that {providers.LOCK_FILE} pins hashicorp/aws "
                                      f"{AWS_PROVIDER_VERSION}, then re-run.") from None
         _write_if_changed(local, derived)
+
+    made_once(rc.parent / "plugin-cache.lock", done, make)
 
 
 def build_env(
