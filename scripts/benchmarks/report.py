@@ -81,9 +81,10 @@ def merge_rounds(rounds: list[Revision]) -> Revision:
     for round_ in rounds:
         for key, row in round_.rows.items():
             have = merged.rows.get(key)
-            if "seconds" not in row or have is None or "seconds" not in have:
-                if have is None or ("seconds" in row and "seconds" not in have):
-                    merged.rows[key] = dict(row)
+            if have is None or ("seconds" in row and "seconds" not in have):  # the first figure, or reason
+                merged.rows[key] = dict(row)
+                continue
+            if "seconds" not in row:  # not measured this round: the other rounds' runs stand
                 continue
             seconds = have["seconds"] + row["seconds"]
             merged.rows[key] = {**have, "seconds": seconds, "median": statistics.median(seconds),
