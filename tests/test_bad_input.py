@@ -1,12 +1,18 @@
 """Bad workspace values are refused at plan time, before anything is created,
 with a message that names the variable, the value and the rule.
 
-Each case changes the dev workspace file. A plan costs seconds, mostly
-provider start-up, so cases that touch unrelated inputs share one plan:
-Terraform reports every failed variable rule at once, and a rule is only
-skipped when an input it reads is itself invalid, which the grouping below
-rules out. The plans run in parallel once per module; each test reads the
-output of its case's plan.
+Each case changes the dev workspace file. Most rules are validations of the
+variables: those cases are planned on the stack's variables alone
+(``terraform_runs.variable_rules``: the same rules, evaluated by Terraform
+without the provider, about 0.2 CPU-s a plan). The rules that are conditions
+of data sources and resources read what the provider answers, so their cases
+(CONDITION_CASES) are planned on the whole stack against the emulator, about
+5 CPU-s a plan, as are the cases whose error must be the only one (ALONE).
+
+Cases that touch unrelated inputs share one plan: Terraform reports every
+failed rule at once, and a rule is only skipped when an input it reads is
+itself invalid, which the grouping below rules out. The plans run once per
+module; each test reads the output of its case's plan.
 """
 import json
 import re
@@ -16,7 +22,7 @@ import pytest
 from modules.input_limits import IAM_MANAGED_POLICY, MAX_ALLOWED_S3_BUCKETS
 from modules.inputs import INPUT_NAMES
 from modules.input_rules import MAX_SERVICE_CATALOG_TAGS, STACK_TAGS_PER_SERVICE_CATALOG_RESOURCE
-from terraform_runs import plan_many
+from terraform_runs import plan_many, variable_rules
 
 BASE = "dev"
 
@@ -307,6 +313,12 @@ CASE_READS.update({name: RUNTIME_ROLE_INPUTS for name in (
 # names or other rules read reaches them as null, and only its own rule may speak.
 ALONE = ("domain_name_missing", "region_missing", "user_profiles_missing")
 CASE_READS.update({name: set(INPUT_NAMES) for name in ALONE})
+# Rules that are conditions of data sources (the region's zones, EMR's releases and instance types) or of
+# resources (modules/input_limits.py, modules/input_rules.py), not validations of a variable.
+CONDITION_CASES = ("az_count_beyond_region", "private_subnets_too_small", "emr_release_unknown",
+                   "emr_instance_type_unknown", "emr_instance_type_not_in_cluster_zone",
+                   "runtime_role_grant_too_large", "runtime_roles_beyond_the_managed_policy_quota")
+ON_THE_STACK = (*CONDITION_CASES, *ALONE)
 
 
 def _footprint(name: str, changes: dict) -> frozenset:
@@ -338,6 +350,7 @@ def batches(cases: dict) -> list:
 
 def test_batches_never_mix_related_inputs():
     changes = {n: c for n, (c, _) in CASES.items()}
+    assert set(ON_THE_STACK) <= set(CASES)
     grouped = batches(changes)
     assert sorted(n for names in grouped for n in names) == sorted(CASES)
     for names in grouped:
@@ -345,23 +358,30 @@ def test_batches_never_mix_related_inputs():
 
 
 @pytest.fixture(scope="module")
-def results(emulator_stack, repo_root, tmp_path):
-    stack_dir, env = emulator_stack
+def results(request, synthesized_dir, terraform_env, repo_root, tmp_path):
     base = json.loads((repo_root / "workspaces" / f"{BASE}.tfvars.json").read_text())
     changes = {n: c for n, (c, _) in CASES.items()}
-    plans = {f"bad{i}": names for i, names in enumerate(batches(changes))}
-    plans.update({name: [name] for name in GOOD})
     changes.update(GOOD)
-    files = {}
-    for plan_name, names in plans.items():
-        merged = dict(base)
-        for name in names:
-            merged.update(changes[name])
-        merged = {k: v for k, v in merged.items() if v is not MISSING}
-        files[plan_name] = tmp_path / f"{plan_name}.tfvars.json"
-        files[plan_name].write_text(json.dumps(merged))
+
+    def var_files(level: str, grouped: list) -> tuple[dict, dict]:
+        """(case names by plan, variable file by plan) of ``grouped``, the cases of one level."""
+        plans = {f"{level}{i}": names for i, names in enumerate(grouped)}
+        files = {}
+        for plan_name, names in plans.items():
+            merged = dict(base)
+            for name in names:
+                merged.update(changes[name])
+            files[plan_name] = tmp_path / f"{plan_name}.tfvars.json"
+            files[plan_name].write_text(json.dumps({k: v for k, v in merged.items() if v is not MISSING}))
+        return plans, files
+
     # Each in the workspace its file names (default_workspace's is "default").
-    runs = plan_many(stack_dir, files, env)
+    plans, files = var_files("variables", batches({n: changes[n] for n in CASES if n not in ON_THE_STACK}))
+    runs = plan_many(variable_rules(synthesized_dir, tmp_path / "variables"), files, terraform_env)
+    stack_plans, files = var_files("stack", [*batches({n: changes[n] for n in ON_THE_STACK}), *([n] for n in GOOD)])
+    stack_dir, env = request.getfixturevalue("emulator_stack")
+    runs.update(plan_many(stack_dir, files, env))
+    plans.update(stack_plans)
     return {name: runs[plan_name] for plan_name, names in plans.items() for name in names}
 
 
@@ -380,8 +400,9 @@ def test_bad_value_is_refused_with_a_clear_message(results, case):
     run = results[case]
     text = _messages(run.output)
     assert run.exit_code != 0, f"{case} was accepted"
-    # Rules across inputs are conditions of what they are about (modules/input_limits.py).
-    assert re.search("Invalid value for variable|Resource (pre|post)condition failed", text), text[-2000:]
+    # Rules that read what AWS answers are conditions of what they are about (modules/input_limits.py).
+    rule = "Resource (pre|post)condition failed" if case in CONDITION_CASES else "Invalid value for variable"
+    assert re.search(rule, text), text[-2000:]
     for fragment in CASES[case][1]:
         assert fragment in text, f"{case}: {fragment!r} not in:\n{text[-2000:]}"
     assert "Traceback" not in run.output

@@ -10,7 +10,7 @@ from modules.emr_account_inputs import EMR_ACCOUNT_STACK, TRUST_POLICY_CHARACTER
 from scripts import security_scan as scan
 from scripts.platform_cmd import Terraform
 from synthesized import SynthesizedStack, policy, statements
-from terraform_runs import by_type, plan_many
+from terraform_runs import by_type, plan_many, variable_rules
 
 # The account of workspaces/emr-account/prod.tfvars.json's deployment_role_arn; the emulator's
 # platform account is moto's default, 123456789012.
@@ -25,7 +25,8 @@ def emr_stack(synthesized_dir: Path) -> SynthesizedStack:
 
 @pytest.fixture(scope="module")
 def emr_plans(synthesized_dir, emulator, terraform_env, repo_root, tmp_path_factory) -> dict:
-    """prod's emr-account plan (``prod``) and bad-value variants of it, on the emulator."""
+    """prod's emr-account plan (``prod``), on the emulator, and bad-value variants of it, each rule a
+    validation of a variable, on the stack's variables alone (terraform_runs.variable_rules)."""
     copy = tmp_path_factory.mktemp("emr-account") / "cdktf.out" / "stacks" / EMR_ACCOUNT_STACK
     shutil.copytree(synthesized_dir.parent / EMR_ACCOUNT_STACK, copy)
     emulator.write_provider_override(copy)
@@ -34,12 +35,13 @@ def emr_plans(synthesized_dir, emulator, terraform_env, repo_root, tmp_path_fact
     terraform.init()
     terraform.ensure_workspace("prod")
     prod = repo_root / "workspaces" / EMR_ACCOUNT_STACK / "prod.tfvars.json"
-    files = {"prod": prod}
     base = json.loads(prod.read_text())
+    bad = {}
     for name, (changes, _) in BAD.items():
-        files[name] = copy.parent / f"{name}.tfvars.json"
-        files[name].write_text(json.dumps({**base, **changes}))
-    return {"dir": copy, "env": env, **plan_many(copy, files, env, copy.parent)}
+        bad[name] = copy.parent / f"{name}.tfvars.json"
+        bad[name].write_text(json.dumps({**base, **changes}))
+    bad_runs = plan_many(variable_rules(copy, copy.parent / "variables"), bad, terraform_env)
+    return {"dir": copy, "env": env, **plan_many(copy, {"prod": prod}, env, copy.parent), **bad_runs}
 
 
 def test_studio_role_trusts_exactly_the_domains_execution_roles(emr_stack: SynthesizedStack):
@@ -135,6 +137,7 @@ def test_bad_values_are_refused_at_plan(emr_plans, case):
     run = emr_plans[case]
     assert run.exit_code != 0, f"{case} was accepted"
     text = " ".join(run.output.split())
+    assert "Invalid value for variable" in text, run.output[-3000:]
     for fragment in BAD[case][1]:
         assert fragment in text, f"{case}: {fragment!r} not in:\n{run.output[-3000:]}"
 

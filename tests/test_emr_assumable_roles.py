@@ -6,7 +6,7 @@ import pytest
 
 from modules.inputs import MAX_ASSUMABLE_ROLES
 from synthesized import SynthesizedStack, as_list, policy, statements
-from terraform_runs import by_type, plan_many
+from terraform_runs import by_type, plan_many, variable_rules
 
 EMR_ACCOUNT_ROLE = "arn:aws:iam::111122223333:role/ml-prod-emr-eu-west-1-studio-assumable"
 
@@ -68,16 +68,24 @@ BAD = {
 }
 
 
+# The one rule that reads what AWS answers (the account, from aws_caller_identity): a condition of the
+# policy it is about, planned on the stack against the emulator. The others are validations of the variable,
+# planned on the stack's variables alone (terraform_runs.variable_rules).
+CONDITION_CASES = ("own_account",)
+
+
 @pytest.fixture(scope="module")
-def bad_plans(emulator_stack, repo_root, tmp_path_factory):
-    stack_dir, env = emulator_stack
+def bad_plans(request, synthesized_dir, terraform_env, repo_root, tmp_path_factory):
     out = tmp_path_factory.mktemp("assumable")
     dev = json.loads((repo_root / "workspaces" / "dev.tfvars.json").read_text())
     files = {}
     for name, (value, _) in BAD.items():
         files[name] = out / f"{name}.tfvars.json"
         files[name].write_text(json.dumps({**dev, "emr_assumable_role_arns": value}))
-    return plan_many(stack_dir, files, env, out)
+    runs = plan_many(variable_rules(synthesized_dir, out / "variables"),
+                     {n: f for n, f in files.items() if n not in CONDITION_CASES}, terraform_env)
+    stack_dir, env = request.getfixturevalue("emulator_stack")
+    return {**runs, **plan_many(stack_dir, {n: files[n] for n in CONDITION_CASES}, env, out)}
 
 
 @pytest.mark.parametrize("case", sorted(BAD))
@@ -85,5 +93,7 @@ def test_bad_assumable_roles_are_refused_at_plan_naming_the_rule(bad_plans, case
     run = bad_plans[case]
     assert run.exit_code != 0, f"{case} was accepted"
     text = " ".join(run.output.split())
+    rule = "Resource precondition failed" if case in CONDITION_CASES else "Invalid value for variable"
+    assert rule in text, run.output[-3000:]
     for fragment in BAD[case][1]:
         assert fragment in text, f"{case}: {fragment!r} not in:\n{run.output[-3000:]}"
