@@ -44,11 +44,19 @@ def pytest_configure(config):
     In registry mode they take the provider from the plugin cache (use_the_plugin_cache_as_mirror)."""
     import tempfile
 
-    os.environ[emulator_persistent.HOME_VARIABLE] = tempfile.mkdtemp(prefix="platform-emulator-home-")
+    config._platform_emulator_home = tempfile.mkdtemp(prefix="platform-emulator-home-")
+    os.environ[emulator_persistent.HOME_VARIABLE] = config._platform_emulator_home
     try:
         use_the_plugin_cache_as_mirror(os.environ)
     except _terraform_env.TerraformError as exc:
         raise pytest.UsageError(str(exc)) from None
+
+
+def pytest_unconfigure(config):
+    """Removes the persistent-emulator home pytest_configure made (each worker and the controller
+    make one), stopping a server still recorded in it."""
+    if getattr(config, "_platform_emulator_home", None):
+        emulator_persistent.down_home(Path(config._platform_emulator_home))
 
 
 def use_the_plugin_cache_as_mirror(environ) -> None:
@@ -69,24 +77,23 @@ def use_the_plugin_cache_as_mirror(environ) -> None:
 
 
 # The longest files, longest first: wall seconds of each (setup, calls, teardown) in a full run on two
-# cores and six workers (fresh clone of 58e898c, --durations=0; test_remote_state.py less the 120 s its
-# emulator's start then lost to the certificate race that scripts/moto_ext/tls.py now locks against).
+# cores and six workers (b3ffcd1, --durations=0, 593 s in all).
 # Started first, so that no long file starts last and runs alone at the end (longest first, then the rest).
 LONGEST_FIRST = (
-    "test_studio_leftovers.py",  # 531 s: a copy of dev applied once, then dev with carol and iso applied
-    "test_remote_state.py",  # 427 s: the state backend, dev and prod applied through it, locked, destroyed
-    "test_loop.py",  # 338 s: one test, the whole loop
-    "test_domain_guard_switches.py",  # 338 s
-    "test_journey_serverless.py",  # 297 s, with the wait for the run's one apply of prod
-    "test_domain_guard_network.py",  # 256 s
-    "test_product_versions.py",  # 217 s
-    "test_journey_emr_account.py",  # 212 s
-    "test_domain_guard.py",  # 182 s
-    "test_emr_account.py",  # 130 s
-    "test_tooling.py",  # 122 s
-    "test_bad_input.py",  # 119 s: 25 plans
-    "test_journey.py",  # 105 s
-    "test_emr_assumable_roles.py",  # 91 s
+    "test_studio_leftovers.py",  # 490 s: a copy of dev applied once, then dev with carol and iso applied
+    "test_remote_state.py",  # 351 s: the state backend, dev and prod applied through it, locked, destroyed
+    "test_domain_guard_switches.py",  # 313 s
+    "test_loop.py",  # 287 s: one test, the whole loop
+    "test_journey_serverless.py",  # 279 s, with the wait for the run's one apply of prod
+    "test_domain_guard_network.py",  # 275 s
+    "test_journey_emr_account.py",  # 226 s
+    "test_product_versions.py",  # 196 s
+    "test_domain_guard.py",  # 137 s
+    "test_journey.py",  # 87 s
+    "test_tooling.py",  # 85 s
+    "test_emr_account.py",  # 77 s
+    "test_bad_input.py",  # 73 s: 8 plans of the stack, 18 of its variables alone
+    "test_emr_assumable_roles.py",  # 57 s
 )
 
 
