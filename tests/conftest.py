@@ -5,6 +5,7 @@
 * ``emulator``: one local AWS emulator (moto server on 127.0.0.1) per session.
 * ``synthesized_dir`` / ``stack``: the platform stack, synthesized once per run
   (read-only: copy it to change it).
+* ``variable_rules_dir``: its ``variable`` blocks alone, planned with no provider (bad input).
 * ``initialized_stack``: a copy of it after one ``terraform init``.
 * ``emulator_stack``: that copy pointed at the emulator, and the env to use.
 
@@ -36,7 +37,10 @@ from scripts import terraform_env as _terraform_env  # noqa: E402
 from scripts.emulator import Emulator  # noqa: E402
 from scripts.platform_cmd import PLATFORM_STACK, Terraform, available_workspaces  # noqa: E402
 from synthesized import SynthesizedStack  # noqa: E402
-from terraform_runs import applied_copy, new_root, once_per_run, stop_templates  # noqa: E402
+from terraform_runs import applied_copy, new_root, once_per_run, stop_templates, variable_rules  # noqa: E402
+
+
+EMULATOR_HOME = pytest.StashKey[str]()  # the persistent-emulator home of this pytest process
 
 
 def pytest_configure(config):
@@ -44,8 +48,8 @@ def pytest_configure(config):
     In registry mode they take the provider from the plugin cache (use_the_plugin_cache_as_mirror)."""
     import tempfile
 
-    config._platform_emulator_home = tempfile.mkdtemp(prefix="platform-emulator-home-")
-    os.environ[emulator_persistent.HOME_VARIABLE] = config._platform_emulator_home
+    config.stash[EMULATOR_HOME] = tempfile.mkdtemp(prefix="platform-emulator-home-")
+    os.environ[emulator_persistent.HOME_VARIABLE] = config.stash[EMULATOR_HOME]
     try:
         use_the_plugin_cache_as_mirror(os.environ)
     except _terraform_env.TerraformError as exc:
@@ -55,8 +59,8 @@ def pytest_configure(config):
 def pytest_unconfigure(config):
     """Removes the persistent-emulator home pytest_configure made (each worker and the controller
     make one), stopping a server still recorded in it."""
-    if getattr(config, "_platform_emulator_home", None):
-        emulator_persistent.down_home(Path(config._platform_emulator_home))
+    if EMULATOR_HOME in config.stash:
+        emulator_persistent.down_home(Path(config.stash[EMULATOR_HOME]))
 
 
 def use_the_plugin_cache_as_mirror(environ) -> None:
@@ -166,6 +170,13 @@ def synthesized_dir(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def stack(synthesized_dir: Path) -> SynthesizedStack:
     return SynthesizedStack(synthesized_dir)
+
+
+@pytest.fixture(scope="session")
+def variable_rules_dir(synthesized_dir: Path, tmp_path_factory) -> Path:
+    """The platform stack's variables alone (terraform_runs.variable_rules), for the bad-input tests
+    whose rule is a variable's validation: planned with no provider and no emulator."""
+    return variable_rules(synthesized_dir, tmp_path_factory.mktemp("variable-rules"))
 
 
 @pytest.fixture(scope="session")

@@ -22,7 +22,7 @@ import pytest
 from modules.input_limits import IAM_MANAGED_POLICY, MAX_ALLOWED_S3_BUCKETS
 from modules.inputs import INPUT_NAMES
 from modules.input_rules import MAX_SERVICE_CATALOG_TAGS, STACK_TAGS_PER_SERVICE_CATALOG_RESOURCE
-from terraform_runs import plan_many, variable_rules
+from terraform_runs import plan_many
 
 BASE = "dev"
 
@@ -358,7 +358,7 @@ def test_batches_never_mix_related_inputs():
 
 
 @pytest.fixture(scope="module")
-def results(request, synthesized_dir, terraform_env, repo_root, tmp_path):
+def results(request, variable_rules_dir, terraform_env, repo_root, tmp_path):
     base = json.loads((repo_root / "workspaces" / f"{BASE}.tfvars.json").read_text())
     changes = {n: c for n, (c, _) in CASES.items()}
     changes.update(GOOD)
@@ -377,7 +377,7 @@ def results(request, synthesized_dir, terraform_env, repo_root, tmp_path):
 
     # Each in the workspace its file names (default_workspace's is "default").
     plans, files = var_files("variables", batches({n: changes[n] for n in CASES if n not in ON_THE_STACK}))
-    runs = plan_many(variable_rules(synthesized_dir, tmp_path / "variables"), files, terraform_env)
+    runs = plan_many(variable_rules_dir, files, terraform_env)
     stack_plans, files = var_files("stack", [*batches({n: changes[n] for n in ON_THE_STACK}), *([n] for n in GOOD)])
     stack_dir, env = request.getfixturevalue("emulator_stack")
     runs.update(plan_many(stack_dir, files, env))

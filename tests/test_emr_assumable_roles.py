@@ -6,7 +6,7 @@ import pytest
 
 from modules.inputs import MAX_ASSUMABLE_ROLES
 from synthesized import SynthesizedStack, as_list, policy, statements
-from terraform_runs import by_type, plan_many, variable_rules
+from terraform_runs import by_type, plan_many
 
 EMR_ACCOUNT_ROLE = "arn:aws:iam::111122223333:role/ml-prod-emr-eu-west-1-studio-assumable"
 
@@ -75,15 +75,14 @@ CONDITION_CASES = ("own_account",)
 
 
 @pytest.fixture(scope="module")
-def bad_plans(request, synthesized_dir, terraform_env, repo_root, tmp_path_factory):
+def bad_plans(request, variable_rules_dir, terraform_env, repo_root, tmp_path_factory):
     out = tmp_path_factory.mktemp("assumable")
     dev = json.loads((repo_root / "workspaces" / "dev.tfvars.json").read_text())
     files = {}
     for name, (value, _) in BAD.items():
         files[name] = out / f"{name}.tfvars.json"
         files[name].write_text(json.dumps({**dev, "emr_assumable_role_arns": value}))
-    runs = plan_many(variable_rules(synthesized_dir, out / "variables"),
-                     {n: f for n, f in files.items() if n not in CONDITION_CASES}, terraform_env)
+    runs = plan_many(variable_rules_dir, {n: f for n, f in files.items() if n not in CONDITION_CASES}, terraform_env)
     stack_dir, env = request.getfixturevalue("emulator_stack")
     return {**runs, **plan_many(stack_dir, {n: files[n] for n in CONDITION_CASES}, env, out)}
 
