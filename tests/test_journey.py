@@ -8,7 +8,8 @@ The loop test runs the journey inside `loop dev --journey` too."""
 import pytest
 
 from journeys import REGION, journey, journey_with_policy, no_cluster_left, without, without_source_identity
-from scripts.journey.steps import VISIBILITY_TAG
+from scripts.journey import clients
+from scripts.journey.steps import VISIBILITY_TAG, studio_clients_python
 
 pytestmark = [pytest.mark.emulator, pytest.mark.applies]
 
@@ -44,6 +45,8 @@ def test_the_journey_passes_with_aws_studio_clients(applied_prod, capsys):
     for number in range(1, 10):
         assert f"[platform] journey {number}/9: " in err and "done in" in err
     no_cluster_left(emu)
+    # Each run of the clients removes its scratch folders (sparkmagic's, IPython's, the metadata file).
+    assert not any(clients.shared(str(studio_clients_python()), emu.url).tmpdir.iterdir())
 
 
 def test_the_journey_fails_when_the_role_loses_a_permission_the_clients_need(applied_prod, capsys):

@@ -48,6 +48,9 @@ class ClientProcess:
         self._proc: subprocess.Popen | None = None
         self._tmp = tempfile.TemporaryDirectory(prefix="journey-clients-")
         self._log = Path(self._tmp.name, "server.log")
+        # The TMPDIR of the process and of its runs: what they leave there goes with the process.
+        self.tmpdir = Path(self._tmp.name, "tmp")
+        self.tmpdir.mkdir()
         self.static_actions: list[str] | None = None
         """:func:`static_actions` of the packages, once read (they do not change under a running process)."""
 
@@ -87,7 +90,8 @@ class ClientProcess:
         if self._proc is None or self._proc.poll() is not None:
             with open(self._log, "w") as err:
                 self._proc = subprocess.Popen([self.python, "-m", "scripts.journey.clients", "_serve",
-                                               self.endpoint_url], cwd=REPO_ROOT, env=_env(), text=True,
+                                               self.endpoint_url], cwd=REPO_ROOT, text=True,
+                                              env={**_env(), "TMPDIR": str(self.tmpdir)},
                                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err)
             self._reply(timeout)  # {"ready": true}: the preload is done
         self._proc.stdin.write(json.dumps({**request, "log": str(log)}) + "\n")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import tempfile
 import time
 import traceback
@@ -64,58 +65,62 @@ def run_in_process(endpoint_url: str, region: str, credentials: dict, cluster_id
     connect``) and run the extension's serverless view, instead of the cluster ``cluster_id``'s."""
     started = time.monotonic()
     scratch = tempfile.mkdtemp(prefix="journey-clients-")
-    _prepare_env(region, credentials, ca_bundle, scratch, resource_metadata)
-    recorder = netguard.install(endpoint_url)
-    timings: dict[str, float] = {}
-    errors: list[str] = []
-
-    from . import connect
-
-    recorder.phase = "connect"
-    t0 = time.monotonic()
     try:
-        cell = connect.serverless_connect_cell(application_id, language, assumable_role_arn,
-                                               emr_execution_role_arn) if application_id else None
-        connected = connect.run_connect(recorder, cluster_id, auth_type, language, assumable_role_arn,
-                                        emr_execution_role_arn, livy_port_open, livy_tls, scratch, cell=cell)
-        if connected["error"]:
-            errors.append(f"connect: {connected['error']}")
-    except Exception as exc:  # noqa: BLE001 - reported, the run goes on to the view
-        connected = {"error": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc()}
-        errors.append(f"connect: {connected['error']}")
-    timings["connect_s"] = round(time.monotonic() - t0, 2)
+        _prepare_env(region, credentials, ca_bundle, scratch, resource_metadata)
+        recorder = netguard.install(endpoint_url)
+        timings: dict[str, float] = {}
+        errors: list[str] = []
 
-    viewed = None
-    if view:
-        from . import cluster_view
+        from . import connect
 
-        recorder.phase = "cluster_view"
+        recorder.phase = "connect"
         t0 = time.monotonic()
         try:
-            # Another account's cluster: the frontend sends the assumable role as
-            # RoleArn, and the extension assumes it (sts:AssumeRole) per request.
-            viewed = cluster_view.run_serverless_view(
-                application_id, with_roles=bool(resource_metadata), role_arn=assumable_role_arn
-            ) if application_id else cluster_view.run_cluster_view(
-                cluster_id, with_roles=bool(resource_metadata), with_app_ui=app_ui, role_arn=assumable_role_arn)
-            errors.extend(f"cluster view: {s['route']} answered {s['status']}: {str(s['reply'])[:300]}"
-                          for s in viewed["steps"] if s["status"] != 200)
-        except Exception as exc:  # noqa: BLE001
-            viewed = {"error": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc()}
-            errors.append(f"cluster view: {viewed['error']}")
-        timings["cluster_view_s"] = round(time.monotonic() - t0, 2)
+            cell = connect.serverless_connect_cell(application_id, language, assumable_role_arn,
+                                                   emr_execution_role_arn) if application_id else None
+            connected = connect.run_connect(recorder, cluster_id, auth_type, language, assumable_role_arn,
+                                            emr_execution_role_arn, livy_port_open, livy_tls, scratch, cell=cell)
+            if connected["error"]:
+                errors.append(f"connect: {connected['error']}")
+        except Exception as exc:  # noqa: BLE001 - reported, the run goes on to the view
+            connected = {"error": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc()}
+            errors.append(f"connect: {connected['error']}")
+        timings["connect_s"] = round(time.monotonic() - t0, 2)
 
-    connect_calls = [c for c in recorder.calls if c["phase"] in ("start", "connect")]
-    timings["total_s"] = round(time.monotonic() - started, 2)
-    return {
-        # The connect path reached the point of opening Livy with every AWS call answered.
-        "connect_ok": bool(recorder.livy) and all(c["outcome"] == "ok" for c in connect_calls),
-        "livy_url": connected.get("livy_url"),
-        "livy_note": "no Livy server here: the request sparkmagic would send is recorded, not sent",
-        "aws_calls": recorder.calls,
-        "refused": recorder.refused,
-        "connect": connected,
-        "cluster_view": viewed,
-        "errors": errors,
-        "timings": timings,
-    }
+        viewed = None
+        if view:
+            from . import cluster_view
+
+            recorder.phase = "cluster_view"
+            t0 = time.monotonic()
+            try:
+                # Another account's cluster: the frontend sends the assumable role as
+                # RoleArn, and the extension assumes it (sts:AssumeRole) per request.
+                viewed = cluster_view.run_serverless_view(
+                    application_id, with_roles=bool(resource_metadata), role_arn=assumable_role_arn
+                ) if application_id else cluster_view.run_cluster_view(
+                    cluster_id, with_roles=bool(resource_metadata), with_app_ui=app_ui, role_arn=assumable_role_arn)
+                errors.extend(f"cluster view: {s['route']} answered {s['status']}: {str(s['reply'])[:300]}"
+                              for s in viewed["steps"] if s["status"] != 200)
+            except Exception as exc:  # noqa: BLE001
+                viewed = {"error": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc()}
+                errors.append(f"cluster view: {viewed['error']}")
+            timings["cluster_view_s"] = round(time.monotonic() - t0, 2)
+
+        connect_calls = [c for c in recorder.calls if c["phase"] in ("start", "connect")]
+        timings["total_s"] = round(time.monotonic() - started, 2)
+        return {
+            # The connect path reached the point of opening Livy with every AWS call answered.
+            "connect_ok": bool(recorder.livy) and all(c["outcome"] == "ok" for c in connect_calls),
+            "livy_url": connected.get("livy_url"),
+            "livy_note": "no Livy server here: the request sparkmagic would send is recorded, not sent",
+            "aws_calls": recorder.calls,
+            "refused": recorder.refused,
+            "connect": connected,
+            "cluster_view": viewed,
+            "errors": errors,
+            "timings": timings,
+        }
+    finally:
+        # Its folders (sparkmagic's configuration and logs, IPython's, the metadata file) were read above.
+        shutil.rmtree(scratch, ignore_errors=True)
