@@ -80,31 +80,41 @@ def use_the_plugin_cache_as_mirror(environ) -> None:
     Path(environ["TF_PLUGIN_CACHE_DIR"]).mkdir(exist_ok=True)
 
 
-# The longest files, longest first: wall seconds of each (setup, calls, teardown) in a full run on two
-# cores and six workers (b3ffcd1, --durations=0, 593 s in all).
-# Started first, so that no long file starts last and runs alone at the end (longest first, then the rest).
-LONGEST_FIRST = (
-    "test_studio_leftovers.py",  # 490 s: a copy of dev applied once, then dev with carol and iso applied
-    "test_remote_state.py",  # 351 s: the state backend, dev and prod applied through it, locked, destroyed
-    "test_domain_guard_switches.py",  # 313 s
-    "test_loop.py",  # 287 s: one test, the whole loop
-    "test_journey_serverless.py",  # 279 s, with the wait for the run's one apply of prod
-    "test_domain_guard_network.py",  # 275 s
-    "test_journey_emr_account.py",  # 226 s
-    "test_product_versions.py",  # 196 s
-    "test_domain_guard.py",  # 137 s
-    "test_journey.py",  # 87 s
-    "test_tooling.py",  # 85 s
-    "test_emr_account.py",  # 77 s
-    "test_bad_input.py",  # 73 s: 8 plans of the stack, 18 of its variables alone
-    "test_emr_assumable_roles.py",  # 57 s
+# The order the files start in: wall seconds of each (setup, calls, teardown) in a full run on two cores
+# and six workers (2fbfa05, --durations=0, 589 s in all). Each of the six workers gets one of the first
+# six at once (pytest.ini: --dist loadfile; a file of one or two tests gets the next one too), then the
+# next file whenever it runs low. Two rules:
+# - the first six never wait for another worker: two apply the run's templates (the first to ask for one
+#   applies it; terraform_runs.applied_copy), two apply their own, and two are plans on the CPU that the
+#   applies leave idle while the provider waits on S3 (a minute per apply), and two more wait behind
+#   those two until the dev template is applied. Before, the guard's files were among the first six and
+#   waited for the dev template: 0.16 of the 2 cores were busy at 60-90 s, and the run took 589 s;
+#   in this order, 1.78 or more in every 30 s but the first and the last, 536 s (both runs 2fbfa05);
+# - then the longest first, so that no long file starts last and runs alone at the end.
+FIRST = (
+    "test_studio_leftovers.py",  # 488 s: applies the dev template, then dev with carol and iso on a copy
+    "test_remote_state.py",  # 321 s: the state backend, dev and prod applied through it, locked, destroyed
+    "test_bad_input.py",  # 75 s: 8 plans of the stack, 18 of its variables alone
+    "test_loop.py",  # 290 s: one test, the whole loop (so the next file is queued behind it at once)
+    "test_journey_serverless.py",  # 263 s: applies the prod template
+    "test_emr_assumable_roles.py",  # 53 s: plans
+    "test_domain_guard.py",  # 95 s: behind the loop, on a copy of the dev template
+    "test_input_limits.py",  # 48 s: plans, while the dev template is still being applied
+    "test_pr_plan.py",  # 38 s: plans, the same
+    "test_domain_guard_switches.py",  # 300 s
+    "test_domain_guard_network.py",  # 268 s
+    "test_journey_emr_account.py",  # 230 s
+    "test_product_versions.py",  # 211 s
+    "test_tooling.py",  # 130 s
+    "test_journey.py",  # 69 s
+    "test_emr_account.py",  # 45 s
 )
 
 
 def pytest_collection_modifyitems(items):
     """Marks `emulator` every test whose fixtures (however indirectly) include
     the emulator; tests that start one themselves carry the mark in their file.
-    Then orders the files: LONGEST_FIRST, then the others marked `applies`, then
+    Then orders the files: FIRST, then the others marked `applies`, then
     the rest, each in file order. pytest.ini's --no-loadscope-reorder keeps that
     order for the workers (xdist would otherwise start the files with the most
     tests first, and the one-test loop last)."""
@@ -114,9 +124,9 @@ def pytest_collection_modifyitems(items):
 
     def rank(item) -> int:
         name = item.path.name
-        if name in LONGEST_FIRST:
-            return LONGEST_FIRST.index(name)
-        return len(LONGEST_FIRST) + (item.get_closest_marker("applies") is None)
+        if name in FIRST:
+            return FIRST.index(name)
+        return len(FIRST) + (item.get_closest_marker("applies") is None)
 
     items.sort(key=rank)
 
