@@ -92,7 +92,7 @@ def use_the_plugin_cache_as_mirror(environ) -> None:
 #   in this order, 1.78 or more in every 30 s but the first and the last, 536 s (both runs 2fbfa05);
 # - then the longest first, so that no long file starts last and runs alone at the end.
 FIRST = (
-    "test_studio_leftovers.py",  # 488 s: applies the dev template, then dev with carol and iso on a copy
+    "test_studio_leftovers.py",  # 383 s: applies the dev template, then the leftovers template on a copy
     "test_remote_state.py",  # 321 s: the state backend, dev and prod applied through it, locked, destroyed
     "test_bad_input.py",  # 75 s: 8 plans of the stack, 18 of its variables alone
     "test_loop.py",  # 290 s: one test, the whole loop (so the next file is queued behind it at once)
@@ -103,8 +103,9 @@ FIRST = (
     "test_pr_plan.py",  # 38 s: plans, the same
     "test_domain_guard_switches.py",  # 300 s
     "test_domain_guard_network.py",  # 268 s
-    "test_journey_emr_account.py",  # 230 s
-    "test_product_versions.py",  # 211 s
+    "test_journey_emr_account.py",  # 211 s
+    "test_product_versions.py",  # 172 s
+    "test_studio_leftovers_destroy.py",  # 87 s, on a copy of the leftovers template (ready after about 240 s)
     "test_tooling.py",  # 130 s
     "test_journey.py",  # 69 s
     "test_emr_account.py",  # 45 s
@@ -132,7 +133,7 @@ def pytest_collection_modifyitems(items):
 
 
 def pytest_sessionfinish(session):
-    """Stops the emulators applied once for the run (terraform_runs.applied_copy) when the run
+    """Stops the emulators applied once for the run (terraform_runs.template) when the run
     ends: in the controller with workers (they share them), else in the one process."""
     if not hasattr(session.config, "workerinput"):
         stop_templates(session.config._tmp_path_factory.getbasetemp())

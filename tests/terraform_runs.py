@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, Iterator, Mapping, Optional, Sequence
+from typing import Callable, Dict, Iterator, Mapping, Optional, Sequence
 
 from scripts import platform_cmd, terraform_env
 from scripts.repo import REPO_ROOT
@@ -129,42 +129,64 @@ def new_root(path: Path) -> Path:
     return path
 
 
-@contextmanager
-def applied_copy(tmp_path_factory, synthesized_app: Path, workspaces: Sequence[str], region: str,
-                 root: Path) -> Iterator:
-    """The repository's example ``workspaces`` (``workspaces/<name>.tfvars.json``) applied once per
-    run from ``synthesized_app`` (the run's synthesis, ``cdktf.out``), and a copy of the result as
-    the persistent emulator of ``root``, for the caller (a test module) to change as it likes;
-    yields that copy, stopped on exit.
+def example_template(tmp_path_factory, synthesized_app: Path, workspaces: Sequence[str], region: str) -> Path:
+    """The home of the run's template emulator on which the repository's example ``workspaces``
+    (``workspaces/<name>.tfvars.json``) are applied from ``synthesized_app`` (the run's synthesis,
+    ``cdktf.out``; ``scripts/platform apply``): the first worker that asks applies, the others wait."""
+    def make(template_root: Path) -> None:
+        shutil.copytree(REPO_ROOT / "workspaces", template_root / "workspaces", dirs_exist_ok=True)
+        emulator_persistent.up(template_root, region)
+        apply_workspaces(template_root, synthesized_app, workspaces)
 
-    The first worker that asks applies (``scripts/platform apply``) on a persistent emulator whose
-    home, like its root, is in the run's shared folder: the template, never changed, which the
-    others wait for; each caller gets a copy of its server and of its Terraform state
-    (``persistent.copy``), a second or two where an apply takes a minute or more. The templates
-    are stopped when the run ends (conftest's pytest_sessionfinish: :func:`stop_templates`)."""
-    with once_per_run(tmp_path_factory, APPLIED_PREFIX + "-".join(workspaces)) as (folder, done):
-        template = folder / "home"
+    return template(tmp_path_factory, "-".join(workspaces), make)
+
+
+def template(tmp_path_factory, name: str, make: Callable[[Path], None]) -> Path:
+    """The home of the run's template emulator ``name``: the first worker that asks makes it,
+    ``make(template_root)`` with the persistent emulator's home set to it (``make`` starts or copies
+    the emulator of ``template_root``, then applies on it); the others wait for it. A template is
+    never changed: callers get copies (:func:`template_copy`). Templates are stopped when the run
+    ends (conftest's pytest_sessionfinish: :func:`stop_templates`)."""
+    with once_per_run(tmp_path_factory, APPLIED_PREFIX + name) as (folder, done):
+        home = folder / "home"
         if not done:
-            template_root = new_root(folder / "root")
-            shutil.copytree(REPO_ROOT / "workspaces", template_root / "workspaces", dirs_exist_ok=True)
-            args = ["--root", str(template_root), "--outdir", str(synthesized_app), "--no-synth"]
-            with _emulator_home(template):
+            with _emulator_home(home):
                 try:
-                    emulator_persistent.up(template_root, region)
-                    for workspace in workspaces:
-                        assert platform_cmd.main(["apply", workspace, "--auto-approve", *args]) == 0, workspace
+                    make(new_root(folder / "root"))
                 except BaseException:
-                    emulator_persistent.down_home(template)
+                    emulator_persistent.down_home(home)
                     raise
-    emu = emulator_persistent.copy(template, root)
+    return home
+
+
+def apply_workspaces(root: Path, synthesized_app: Path, workspaces: Sequence[str]) -> None:
+    """``scripts/platform apply`` of each of ``workspaces`` of ``root``, in turn, on its persistent emulator."""
+    args = ["--root", str(root), "--outdir", str(synthesized_app), "--no-synth"]
+    for workspace in workspaces:
+        assert platform_cmd.main(["apply", workspace, "--auto-approve", *args]) == 0, workspace
+
+
+@contextmanager
+def template_copy(template_home: Path, root: Path) -> Iterator:
+    """A copy of the template emulator at ``template_home`` as the persistent emulator of ``root``,
+    for the caller (a test module) to change as it likes: a copy of its server and of its Terraform
+    state (``persistent.copy``), a second or two where an apply takes a minute or more; yields it,
+    stopped on exit."""
+    emu = emulator_persistent.copy(template_home, root)
     try:
         yield emu
     finally:
         emulator_persistent.down(root)
 
 
+def applied_copy(tmp_path_factory, synthesized_app: Path, workspaces: Sequence[str], region: str, root: Path):
+    """A copy (:func:`template_copy`) of the run's one apply of the example ``workspaces``
+    (:func:`example_template`) as the persistent emulator of ``root``."""
+    return template_copy(example_template(tmp_path_factory, synthesized_app, workspaces, region), root)
+
+
 def stop_templates(shared: Path) -> None:
-    """Stops the template emulators of :func:`applied_copy` under ``shared``."""
+    """Stops the template emulators (:func:`template`) under ``shared``."""
     for home in shared.glob(f"{APPLIED_PREFIX}*/home"):
         emulator_persistent.down_home(home)
 

@@ -66,7 +66,7 @@ def test_apply_stops_before_anything_changes(applied, capsys):
 
 def test_apply_with_the_flag_replaces_the_domain(applied, capsys):
     """Last: it changes the state (a third zone, a new domain). (Destroy with the switch: the
-    loop, tests/test_studio_leftovers.py and tests/test_remote_state.py.)"""
+    loop, tests/test_studio_leftovers_destroy.py and tests/test_remote_state.py.)"""
     root = applied[0]
     before = domain_ids(root)
     code, out, err = run(applied, capsys, "apply", {"az_count": 3}, "--auto-approve", "--allow-domain-replacement")

@@ -72,7 +72,7 @@ def test_the_persistent_emulator_of_a_root_becomes_a_copy_with_its_state(tmp_pat
 
 def test_the_runs_templates_stop_when_the_run_ends(tmp_path, monkeypatch):
     """conftest's pytest_sessionfinish stops the emulators applied once for the run
-    (terraform_runs.applied_copy keeps them under <shared folder>/applied-<workspaces>/home)."""
+    (terraform_runs.template keeps them under <shared folder>/applied-<name>/home)."""
     home = tmp_path / f"{terraform_runs.APPLIED_PREFIX}dev" / "home"
     monkeypatch.setenv(emulator_persistent.HOME_VARIABLE, str(home))
     emulator_persistent.up(tmp_path, REGION)
