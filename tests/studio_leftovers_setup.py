@@ -52,8 +52,12 @@ def applied(root, synthesized_dir, tmp_path_factory):
         terraform_runs.apply_workspaces(template_root, app, ["dev", "iso"])  # carol, then iso
 
     home = terraform_runs.template(tmp_path_factory, "leftovers", make)
+    args = ["--root", str(root), "--outdir", str(app), "--no-synth"]
     with terraform_runs.template_copy(home, root) as emu:
-        yield emu, ["--root", str(root), "--outdir", str(app), "--no-synth"]
+        # The CLI's copy of the stack, initialized, as any command leaves it: the cdktf flow's
+        # Terraform runs there (terraform_runs.cli_stack), whichever test runs first.
+        assert platform_cmd.main(["output", "dev", *args]) == 0
+        yield emu, args
 
 
 @pytest.fixture(scope="module")
