@@ -80,17 +80,19 @@ def use_the_plugin_cache_as_mirror(environ) -> None:
     Path(environ["TF_PLUGIN_CACHE_DIR"]).mkdir(exist_ok=True)
 
 
-# The order the files start in: wall seconds of each (setup, calls, teardown) in a full run on two cores
-# and six workers (2fbfa05, --durations=0, 589 s in all). Each of the six workers gets one of the first
-# six at once (pytest.ini: --dist loadfile; a file of one or two tests gets the next one too), then the
-# next file whenever it runs low. Two rules:
-# - the first six never wait for another worker: two apply the run's templates (the first to ask for one
-#   applies it; terraform_runs.applied_copy), two apply their own, and two are plans on the CPU that the
-#   applies leave idle while the provider waits on S3 (a minute per apply), and two more wait behind
-#   those two until the dev template is applied. Before, the guard's files were among the first six and
-#   waited for the dev template: 0.16 of the 2 cores were busy at 60-90 s, and the run took 589 s;
-#   in this order, 1.78 or more in every 30 s but the first and the last, 536 s (both runs 2fbfa05);
-# - then the longest first, so that no long file starts last and runs alone at the end.
+# The order the files start in, with each file's wall seconds (setup, calls, teardown) in a full run on
+# two cores and six workers (--durations=0). Each of the six workers gets one of the first six at once
+# (pytest.ini: --dist loadfile; a file of one or two tests gets the next one too), then the next file
+# whenever it runs low. Two rules:
+# - the first six never wait for another worker: two apply the run's templates (the first to ask for
+#   one applies it: terraform_runs.template), two apply their own workspaces, and two only plan, on the
+#   CPU that the applies leave idle while the provider waits on S3 (a minute per apply); two more plan
+#   files come next, before the files that copy the dev template. Before (LONGEST_FIRST), the guard's
+#   files were among the first six and waited for the dev template: 0.16 of the 2 cores were busy at
+#   60-90 s, and the run took 589 s (2fbfa05); in this order, 1.78 or more in every 30 s but the first
+#   and the last, 536 s (8c9e443);
+# - then the longest first, so that no long file starts last and runs alone at the end; the leftovers'
+#   destroy after the longer ones, since its template is ready only after about 240 s.
 FIRST = (
     "test_studio_leftovers.py",  # 383 s: applies the dev template, then the leftovers template on a copy
     "test_remote_state.py",  # 321 s: the state backend, dev and prod applied through it, locked, destroyed
