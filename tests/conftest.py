@@ -37,7 +37,8 @@ from scripts import terraform_env as _terraform_env  # noqa: E402
 from scripts.emulator import Emulator  # noqa: E402
 from scripts.platform_cmd import PLATFORM_STACK, Terraform, available_workspaces  # noqa: E402
 from synthesized import SynthesizedStack  # noqa: E402
-from terraform_runs import applied_copy, new_root, once_per_run, stop_templates, variable_rules  # noqa: E402
+from terraform_runs import (applied_copy, new_root, once_per_run, stop_templates, variable_rules,  # noqa: E402
+                            write_dev)
 
 
 EMULATOR_HOME = pytest.StashKey[str]()  # the persistent-emulator home of this pytest process
@@ -258,15 +259,13 @@ def applied_prod(repo_root, synthesized_dir, tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def scratch_root(tmp_path_factory, repo_root):
+def scratch_root(tmp_path_factory):
     """A factory of temporary ``--root`` folders for tests that rewrite workspace files:
     ``scratch_root(name, **changes)`` holds ``workspaces/dev.tfvars.json`` (dev with
     ``changes``) and this repository's Terraform CLI config and plugin cache."""
-    dev = json.loads((repo_root / "workspaces" / "dev.tfvars.json").read_text())
-
     def make(name: str, **changes) -> Path:
         root = new_root(tmp_path_factory.mktemp(name))
-        (root / "workspaces" / "dev.tfvars.json").write_text(json.dumps({**dev, **changes}, indent=2))
+        write_dev(root, **changes)
         return root
 
     return make

@@ -14,7 +14,6 @@ import pytest
 import terraform_runs
 from scripts import platform_cmd
 from scripts.emulator import persistent as emulator_persistent
-from scripts.repo import REPO_ROOT
 
 REGION = "eu-west-1"  # workspaces/dev.tfvars.json
 USERS = {"dev": ("alice", "bob", "carol"), "iso": ("dora",)}
@@ -22,9 +21,7 @@ USERS = {"dev": ("alice", "bob", "carol"), "iso": ("dora",)}
 
 def write_workspaces(root) -> None:
     """``root``'s workspaces: dev (the example, with USERS["dev"]) and iso (its own domain and VPC)."""
-    dev = json.loads((REPO_ROOT / "workspaces" / "dev.tfvars.json").read_text())
-    dev["user_profiles"] = {user: {} for user in USERS["dev"]}
-    (root / "workspaces" / "dev.tfvars.json").write_text(json.dumps(dev, indent=2))
+    terraform_runs.write_dev(root, user_profiles={user: {} for user in USERS["dev"]})
     iso = platform_cmd.new_workspace(root, "iso", "dev", "ml-iso", None)
     (iso_values := json.loads(iso.read_text())).update(vpc_cidr="10.40.0.0/16",
                                                        user_profiles={user: {} for user in USERS["iso"]})
@@ -54,8 +51,8 @@ def applied(root, synthesized_dir, tmp_path_factory):
     home = terraform_runs.template(tmp_path_factory, "leftovers", make)
     args = ["--root", str(root), "--outdir", str(app), "--no-synth"]
     with terraform_runs.template_copy(home, root) as emu:
-        # The CLI's copy of the stack, initialized, as any command leaves it: the cdktf flow's
-        # Terraform runs there (terraform_runs.cli_stack), whichever test runs first.
+        # The CLI's copy of the stack, initialized, as any command leaves it: the tests' own Terraform
+        # runs there (terraform_runs.cli_stack: the cdktf flow, the outputs), whichever test runs first.
         assert platform_cmd.main(["output", "dev", *args]) == 0
         yield emu, args
 

@@ -120,6 +120,14 @@ def shared_folder(tmp_path_factory) -> Path:
 APPLIED_PREFIX = "applied-"
 
 
+def write_dev(root: Path, **changes) -> Path:
+    """``root``'s ``workspaces/dev.tfvars.json``: this repository's example dev with ``changes``."""
+    dev = json.loads((REPO_ROOT / "workspaces" / "dev.tfvars.json").read_text())
+    target = root / "workspaces" / "dev.tfvars.json"
+    target.write_text(json.dumps({**dev, **changes}, indent=2))
+    return target
+
+
 def new_root(path: Path) -> Path:
     """An empty ``--root`` at ``path``: a ``workspaces`` folder, and this repository's Terraform
     CLI config and plugin cache (``.cache/terraform``)."""

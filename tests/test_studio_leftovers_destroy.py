@@ -5,22 +5,21 @@ Studio does; `scripts/platform destroy dev` terminates and deletes what was laun
 dev's domain, and iso keeps everything. On a copy of the same applied start as
 tests/test_studio_leftovers.py, so that the two files run on two workers.
 """
-import json
-
 import pytest
+import terraform_runs
 from studio_leftovers_setup import REGION, applied, domains, root, sm, untouched, working  # noqa: F401 (fixtures)
 
 from scripts import platform_cmd
 from scripts.journey import steps
 from scripts.journey.studio_user import CallRecord, role_credentials, role_session
+from scripts.platform_cmd import PLATFORM_STACK, Terraform
 
 pytestmark = [pytest.mark.emulator, pytest.mark.applies]
 
 
-def _launch_cluster(emu, args, workspace: str, capsys) -> dict:
+def _launch_cluster(emu, tf: Terraform, workspace: str) -> dict:
     """A cluster launched from the workspace's product as Studio does (the journey's steps 1 and 2)."""
-    assert platform_cmd.main(["output", workspace, *args]) == 0
-    outputs = {name: o.get("value") for name, o in json.loads(capsys.readouterr().out).items()}
+    outputs = {name: o.get("value") for name, o in tf.output(workspace).items()}
     record = CallRecord()
     credentials = role_credentials(emu, outputs["studio_execution_role_arn"], REGION)
     journey = steps.Journey(emu, REGION, outputs, role_session(credentials, REGION, record), credentials, record)
@@ -29,10 +28,11 @@ def _launch_cluster(emu, args, workspace: str, capsys) -> dict:
     return {**journey.found, "outputs": outputs}
 
 
-def test_destroy_removes_what_studio_launched_in_its_domain_only(applied, sm, working, capsys):
+def test_destroy_removes_what_studio_launched_in_its_domain_only(applied, root, sm, working, capsys):
     emu, args = applied
     iso = working["ml-iso"]
-    launched = {ws: _launch_cluster(emu, args, ws, capsys) for ws in ("dev", "iso")}
+    tf = terraform_runs.cli_stack(root, emu, PLATFORM_STACK, REGION)
+    launched = {ws: _launch_cluster(emu, tf, ws) for ws in ("dev", "iso")}
     emr, catalog, efs = (emu.client(s, REGION) for s in ("emr", "servicecatalog", "efs"))
 
     code = platform_cmd.main(["destroy", "dev", "--auto-approve", "--allow-domain-replacement", *args])
