@@ -180,13 +180,13 @@ def test_emulator_start_failure_points_at_the_log(tmp_path):
 
 def test_emulator_that_never_answers_is_tried_again_on_new_ports(tmp_path):
     # A server that starts and never answers; asked for its threads (SIGUSR1), it writes them into its log.
-    server = ("trap 'echo \"Thread 0x01 (most recent call first): accept\"' USR1; echo ' * Running on nothing'; "
-              "while :; do sleep 0.1; done")
+    server = ("trap 'echo \"Thread 0x01 MainThread (most recent call last): accept\"' USR1; "
+              "echo ' * Running on nothing'; while :; do sleep 0.1; done")
     emu = Emulator(python=_server_python(tmp_path, server), log_dir=tmp_path, start_timeout=1)
     with pytest.raises(EmulatorError) as info:
         emu.start()
     assert "did not answer" in str(info.value) and "Running on nothing" in str(info.value)
-    assert "Thread 0x01 (most recent call first): accept" in str(info.value)  # what the server was doing
+    assert "Thread 0x01 MainThread (most recent call last): accept" in str(info.value)  # what the server was doing
     assert len(list(tmp_path.glob("moto-*.log"))) == 3  # three tries, each on its own port
     assert not emu.running
 
