@@ -48,7 +48,7 @@ def test_a_copy_holds_what_the_emulator_held_then_lives_its_own_life(tmp_path):
             _kill(pid)
 
 
-def test_the_persistent_emulator_of_a_root_becomes_a_copy_with_its_state(tmp_path, monkeypatch):
+def test_the_persistent_emulator_of_a_root_becomes_a_copy_with_its_state_and_initialized_stacks(tmp_path, monkeypatch):
     source_home, home = tmp_path / "source-home", tmp_path / "home"
     monkeypatch.setenv(emulator_persistent.HOME_VARIABLE, str(source_home))
     source, _ = emulator_persistent.up(tmp_path, REGION)
@@ -56,10 +56,20 @@ def test_the_persistent_emulator_of_a_root_becomes_a_copy_with_its_state(tmp_pat
         source.client("sqs", REGION).create_queue(QueueName="q")
         (source_home / "state").mkdir()
         (source_home / "state" / "platform.tfstate").write_text("{}")
+        # What init left in the source's stack copy: a link into the plugin cache and a stamp.
+        initialized = source_home / "stacks" / "platform" / ".terraform"
+        (initialized / "providers").mkdir(parents=True)
+        (initialized / "providers" / "aws").symlink_to(tmp_path / "plugin-cache")
+        (initialized / "platform-init.sha256").write_text("stamp")
+        (source_home / "stacks" / "platform" / "dev.tfplan").write_text("not init's")
         monkeypatch.setenv(emulator_persistent.HOME_VARIABLE, str(home))
         copy = emulator_persistent.copy(source_home, tmp_path)
         assert emulator_persistent.find(tmp_path).port == copy.port != source.port
         assert (home / "state" / "platform.tfstate").read_text() == "{}"
+        copied = home / "stacks" / "platform"
+        assert sorted(p.name for p in copied.iterdir()) == [".terraform"]
+        assert (copied / ".terraform" / "providers" / "aws").readlink() == tmp_path / "plugin-cache"
+        assert (copied / ".terraform" / "platform-init.sha256").read_text() == "stamp"
         assert [u.rsplit("/", 1)[1] for u in copy.client("sqs", REGION).list_queues()["QueueUrls"]] == ["q"]
         record = emulator_persistent.down(tmp_path)
         assert not home.exists() and not emulator_persistent._alive(record.pid)

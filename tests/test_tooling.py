@@ -440,6 +440,15 @@ def test_emulator_copies_keep_what_init_installed(tmp_path):
     assert (copy / "cdk.tf.json").read_text() == '{"resource": {}}'
     assert not (copy / "dev.tfplan").exists()
     assert not (scratch / "initialized").exists()
+    # The local backend's paths are relative to the stack: the same text in every scratch, so
+    # that a copy of one (persistent.copy) needs no init; they lead to this scratch's state.
+    override = json.loads((copy / "emulator_backend_override.tf.json").read_text())
+    local = override["terraform"]["backend"]["local"]
+    assert local == {"path": "../../state/platform.tfstate", "workspace_dir": "../../state/platform-workspaces"}
+    assert (copy / local["path"]).resolve() == (scratch / "state" / "platform.tfstate").resolve()
+    other = emulator_copies(synthesized, tmp_path / "other-scratch", Emu())["platform"]
+    assert (other / "emulator_backend_override.tf.json").read_text() == \
+        (copy / "emulator_backend_override.tf.json").read_text()
 
 
 # -- platform_cmd ----------------------------------------------------------------------

@@ -102,7 +102,8 @@ def up(root: Path, region: str) -> tuple[Emulator, bool]:
 
 def copy(source_home: Path, root: Path) -> Emulator:
     """Makes the persistent emulator of ``root`` a copy of the one whose home is ``source_home``:
-    the same resources (a copy of its server, ``Emulator.copy``) and the same Terraform state.
+    the same resources (a copy of its server, ``Emulator.copy``), the same Terraform state and
+    the same initialized stacks.
     The tests apply a workspace once per run and give each test file such a copy."""
     record = _read_home(source_home)
     source = find_home(source_home)
@@ -114,6 +115,10 @@ def copy(source_home: Path, root: Path) -> Emulator:
     home.mkdir(parents=True)
     if (source_home / "state").is_dir():
         shutil.copytree(source_home / "state", home / "state")
+    # What each stack's init installed (links into the plugin cache, the backend it configured):
+    # the copy's next command finds its init done (platform_cmd/targets.py, emulator_copies).
+    for initialized in sorted((source_home / "stacks").glob("*/.terraform")):
+        shutil.copytree(initialized, home / "stacks" / initialized.parent.name / ".terraform", symlinks=True)
     pid, emu = source.copy(home / "moto-copy.log")
     copied = ServerRecord(pid=pid, port=emu.port, region=record.region, started=time.time(), log=str(emu.log_path))
     (home / SERVER_FILE).write_text(json.dumps(asdict(copied), indent=2) + "\n")

@@ -108,9 +108,13 @@ class Target:
 
 
 def write_local_backend_override(stack: Path, state_dir: Path) -> None:
-    """Keeps a stack's local state in ``state_dir``, whatever its backend says."""
-    local = {"path": str(state_dir / f"{stack.name}.tfstate"),
-             "workspace_dir": str(state_dir / f"{stack.name}-workspaces")}
+    """Keeps a stack's local state in ``state_dir``, whatever its backend says. The paths are
+    relative to the stack (Terraform's working directory), so that a copy of an emulator's home
+    with its stacks' ``.terraform`` (persistent.copy) configures the same backend as the home
+    it came from, and ``terraform init`` is not needed again (terraform_env.init_fingerprint)."""
+    state = Path(os.path.relpath(Path(state_dir).resolve(), Path(stack).resolve()))
+    local = {"path": (state / f"{stack.name}.tfstate").as_posix(),
+             "workspace_dir": (state / f"{stack.name}-workspaces").as_posix()}
     doc = {"//": "Written by scripts/platform_cmd/targets.py for an emulator run; never commit.",
            "terraform": {"backend": {"local": local}}, **previous_outputs_override(stack, "local", local)}
     (stack / BACKEND_OVERRIDE_FILE).write_text(json.dumps(doc, indent=2) + "\n")
