@@ -277,10 +277,8 @@ def run_plan(tf, workspace: str, plan_args: Sequence[str], plan_file, check: boo
             return proc, None
         try:
             show = ["show", "-json", str(plan_file)]
-            attached = show_provider.env(tf.env)
-            shown = tf.run(show, workspace=workspace, check=False, env=attached) if attached else None
-            if shown is None or shown.returncode != 0:  # a failure attached: once more as before, with its errors
-                shown = tf.run(show, workspace=workspace)
+            shown = show_provider.show(lambda env, check: tf.run(show, workspace=workspace, check=check, env=env),
+                                       tf.env)
             plan = json.loads(shown.stdout)
         finally:
             if refused:

@@ -16,6 +16,7 @@ from typing import Callable, Dict, Iterator, Mapping, Optional, Sequence
 from scripts import platform_cmd, terraform_env
 from scripts.repo import REPO_ROOT
 from scripts.emulator import persistent as emulator_persistent
+from scripts.terraform_env.show_provider import ShowProvider
 
 PARALLEL_PLANS = 3
 
@@ -41,11 +42,14 @@ def plan(stack_dir: Path, var_file: Path, env: Mapping[str, str], plan_file: Opt
     if plan_file is not None:
         args.append(f"-out={plan_file}")
     env = {**env, "TF_WORKSPACE": workspace or workspace_of(var_file)}
-    proc = terraform_env.run_terraform(args, stack_dir, env=env, check=False, timeout=600)
-    shown = None
-    if proc.returncode == 0 and plan_file is not None:
-        show = terraform_env.run_terraform(["show", "-json", str(plan_file)], stack_dir, env=env, timeout=300)
-        shown = json.loads(show.stdout)
+    # The show attaches to a provider started while the plan runs, as scripts/platform's shows do.
+    with ShowProvider(stack_dir, env) as show_provider:
+        proc = terraform_env.run_terraform(args, stack_dir, env=env, check=False, timeout=600)
+        shown = None
+        if proc.returncode == 0 and plan_file is not None:
+            show = ["show", "-json", str(plan_file)]
+            shown = json.loads(show_provider.show(lambda run_env, check: terraform_env.run_terraform(
+                show, stack_dir, env=run_env, check=check, timeout=300), env).stdout)
     return PlanRun(proc.returncode, proc.stdout + proc.stderr, shown)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import time
 from pathlib import Path
 
@@ -87,6 +88,27 @@ def test_no_installed_provider_no_start(tmp_path):
     assert installed_binary(tmp_path, {}) is None
     with ShowProvider(tmp_path, {}, start_after=0) as provider:
         assert provider.env({}) is None
+
+
+def test_the_show_runs_attached_else_once_more_with_a_provider_of_its_own(tmp_path):
+    """ShowProvider.show: attached and unchecked when a provider is ready; otherwise, or when the
+    attached show fails, once more with the plan's environment and checked (its errors are the caller's)."""
+    stack = _stack_with_provider(tmp_path, "cat $SAYS; exec sleep 60", f"TF_REATTACH_PROVIDERS='{ANNOUNCE}'")
+
+    def runs(provider, codes):
+        calls = []
+
+        def run(env, check):
+            calls.append((env.get(REATTACH), check))
+            return subprocess.CompletedProcess([], codes[len(calls) - 1], "shown", "")
+        return provider.show(run, {"PATH": "/bin"}).stdout, calls
+
+    with ShowProvider(stack, {}, start_after=0) as provider:
+        assert runs(provider, [0]) == ("shown", [(ANNOUNCE, False)])
+    with ShowProvider(stack, {}, start_after=0) as provider:
+        assert runs(provider, [1, 0]) == ("shown", [(ANNOUNCE, False), (None, True)])
+    with ShowProvider(stack, {}, start_after=30) as provider:  # nothing started
+        assert runs(provider, [0]) == ("shown", [(None, True)])
 
 
 @pytest.mark.emulator

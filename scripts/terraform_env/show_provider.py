@@ -33,7 +33,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import Mapping
+from typing import Callable, Mapping
 
 from scripts.terraform_env.providers import AWS_PROVIDER_SOURCE, AWS_PROVIDER_VERSION, platform_id
 
@@ -102,6 +102,17 @@ class ShowProvider:
                                               env={**self._env, "TMPDIR": self._dir})
             except OSError:
                 self._proc = None
+
+    def show(self, run: Callable[[Mapping[str, str], bool], subprocess.CompletedProcess],
+             env: Mapping[str, str]) -> subprocess.CompletedProcess:
+        """The show, ``run(environment, check)``: attached to the provider started here when it is
+        ready (``check`` False); else, or when it failed attached, once more with ``env`` and a
+        provider of its own (``check`` True: its errors are the caller's to see)."""
+        attached = self.env(env)
+        shown = run(attached, False) if attached is not None else None
+        if shown is None or shown.returncode != 0:
+            shown = run(env, True)
+        return shown
 
     def env(self, env: Mapping[str, str]) -> dict | None:
         """``env`` for ``terraform show``, attached to the provider started here once it says where it
