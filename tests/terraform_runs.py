@@ -8,7 +8,7 @@ import json
 import os
 import shutil
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Dict, Iterator, Mapping, Optional, Sequence
@@ -42,8 +42,9 @@ def plan(stack_dir: Path, var_file: Path, env: Mapping[str, str], plan_file: Opt
     if plan_file is not None:
         args.append(f"-out={plan_file}")
     env = {**env, "TF_WORKSPACE": workspace or workspace_of(var_file)}
-    # The show attaches to a provider started while the plan runs, as scripts/platform's shows do.
-    with ShowProvider(stack_dir, env) as show_provider:
+    # The show attaches to a provider started while the plan runs, as scripts/platform's shows do
+    # (none started for a plan that is not saved: nothing shows it).
+    with ShowProvider(stack_dir, env) if plan_file is not None else nullcontext() as show_provider:
         proc = terraform_env.run_terraform(args, stack_dir, env=env, check=False, timeout=600)
         shown = None
         if proc.returncode == 0 and plan_file is not None:
