@@ -115,15 +115,20 @@ FIRST = (
 )
 
 
+# Fixtures that use the emulator without naming it as a parameter: ``plans`` asks for it with
+# request.getfixturevalue, in the one worker that makes the run's plans (the others only read them).
+USES_EMULATOR = frozenset({"emulator", "plans"})
+
+
 def pytest_collection_modifyitems(items):
     """Marks `emulator` every test whose fixtures (however indirectly) include
-    the emulator; tests that start one themselves carry the mark in their file.
+    the emulator (USES_EMULATOR); tests that start one themselves carry the mark.
     Then orders the files: FIRST, then the others marked `applies`, then
     the rest, each in file order. pytest.ini's --no-loadscope-reorder keeps that
     order for the workers (xdist would otherwise start the files with the most
     tests first, and the one-test loop last)."""
     for item in items:
-        if "emulator" in getattr(item, "fixturenames", ()):
+        if USES_EMULATOR.intersection(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.emulator)
 
     def rank(item) -> int:

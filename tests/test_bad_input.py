@@ -358,7 +358,7 @@ def test_batches_never_mix_related_inputs():
 
 
 @pytest.fixture(scope="module")
-def results(request, variable_rules_dir, terraform_env, repo_root, tmp_path):
+def results(variable_rules_dir, terraform_env, repo_root, tmp_path, emulator_stack):
     base = json.loads((repo_root / "workspaces" / f"{BASE}.tfvars.json").read_text())
     changes = {n: c for n, (c, _) in CASES.items()}
     changes.update(GOOD)
@@ -379,7 +379,7 @@ def results(request, variable_rules_dir, terraform_env, repo_root, tmp_path):
     plans, files = var_files("variables", batches({n: changes[n] for n in CASES if n not in ON_THE_STACK}))
     runs = plan_many(variable_rules_dir, files, terraform_env)
     stack_plans, files = var_files("stack", [*batches({n: changes[n] for n in ON_THE_STACK}), *([n] for n in GOOD)])
-    stack_dir, env = request.getfixturevalue("emulator_stack")
+    stack_dir, env = emulator_stack
     runs.update(plan_many(stack_dir, files, env))
     plans.update(stack_plans)
     return {name: runs[plan_name] for plan_name, names in plans.items() for name in names}

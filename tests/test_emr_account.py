@@ -163,6 +163,7 @@ def test_plan_summary_marks_the_stacks_required_inputs(emr_plans):
 # Its apply, second plan and destroy: tests/test_journey_emr_account.py, on a copy of the journeys' prod.
 
 
+@pytest.mark.emulator  # scripts/platform plan starts one of its own
 def test_the_cli_plans_the_emr_account_stack_from_its_own_variable_files(synthesized_dir, capsys):
     from scripts import platform_cmd
 

@@ -75,7 +75,7 @@ CONDITION_CASES = ("own_account",)
 
 
 @pytest.fixture(scope="module")
-def bad_plans(request, variable_rules_dir, terraform_env, repo_root, tmp_path_factory):
+def bad_plans(variable_rules_dir, terraform_env, repo_root, tmp_path_factory, emulator_stack):
     out = tmp_path_factory.mktemp("assumable")
     dev = json.loads((repo_root / "workspaces" / "dev.tfvars.json").read_text())
     files = {}
@@ -83,7 +83,7 @@ def bad_plans(request, variable_rules_dir, terraform_env, repo_root, tmp_path_fa
         files[name] = out / f"{name}.tfvars.json"
         files[name].write_text(json.dumps({**dev, "emr_assumable_role_arns": value}))
     runs = plan_many(variable_rules_dir, {n: f for n, f in files.items() if n not in CONDITION_CASES}, terraform_env)
-    stack_dir, env = request.getfixturevalue("emulator_stack")
+    stack_dir, env = emulator_stack
     return {**runs, **plan_many(stack_dir, {n: files[n] for n in CONDITION_CASES}, env, out)}
 
 
