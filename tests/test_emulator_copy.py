@@ -75,6 +75,7 @@ def test_the_persistent_emulator_of_a_root_becomes_a_copy_with_its_state_and_ini
         assert not home.exists() and not emulator_persistent._alive(record.pid)
         assert source.answers()
     finally:
+        emulator_persistent.down_home(home)  # the copy, when an assertion above failed before its down
         emulator_persistent.down_home(source_home)
     with pytest.raises(EmulatorError, match="no persistent emulator runs from"):
         emulator_persistent.copy(source_home, tmp_path)
