@@ -141,8 +141,13 @@ def _write_threads(*_) -> None:
     names = {thread.ident: thread.name for thread in threading.enumerate()}
     parts = [f"Thread {ident:#x} {names.get(ident, '(not started by threading)')} (most recent call last):\n"
              + "".join(traceback.format_stack(frame)) for ident, frame in sys._current_frames().items()]
-    sys.stdout.write("\n".join(parts) + "\n")
-    sys.stdout.flush()
+    # Straight to the log's file descriptor, not through sys.stdout: the signal may come while the
+    # main thread is inside sys.stdout's own write (a start's or a copy's first line), and buffered
+    # objects refuse a reentrant call from a signal handler with RuntimeError (Python's io docs,
+    # "Reentrancy"), which would end the server.
+    data = ("\n".join(parts) + "\n").encode(errors="replace")
+    while data:
+        data = data[os.write(sys.stdout.fileno(), data):]
 
 
 def _exit_now(*_) -> None:
