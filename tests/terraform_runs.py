@@ -182,9 +182,9 @@ def apply_workspaces(root: Path, synthesized_app: Path, workspaces: Sequence[str
 @contextmanager
 def template_copy(template_home: Path, root: Path) -> Iterator:
     """A copy of the template emulator at ``template_home`` as the persistent emulator of ``root``,
-    for the caller (a test module) to change as it likes: a copy of its server and of its Terraform
-    state (``persistent.copy``), a second or two where an apply takes a minute or more; yields it,
-    stopped on exit."""
+    for the caller (a test module) to change as it likes: a copy of its server, of its Terraform
+    state and of its initialized stacks (``persistent.copy``: no ``terraform init`` again), a second
+    or two where an apply takes a minute or more; yields it, stopped on exit."""
     emu = emulator_persistent.copy(template_home, root)
     try:
         yield emu
