@@ -19,7 +19,7 @@ pytestmark = [pytest.mark.emulator, pytest.mark.applies]
 
 def _launch_cluster(emu, tf: Terraform, workspace: str) -> dict:
     """A cluster launched from the workspace's product as Studio does (the journey's steps 1 and 2)."""
-    outputs = {name: o.get("value") for name, o in tf.output(workspace).items()}
+    outputs = tf.output_values(workspace)
     record = CallRecord()
     credentials = role_credentials(emu, outputs["studio_execution_role_arn"], REGION)
     journey = steps.Journey(emu, REGION, outputs, role_session(credentials, REGION, record), credentials, record)
