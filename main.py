@@ -22,10 +22,11 @@ from modules.account import StackContext
 from modules import domain_replacement
 from modules.emr_account import EmrAccount, EmrAccountInputs, EmrAccountProps
 from modules.emr_account_inputs import EMR_ACCOUNT_STACK
-from modules.emr_catalog import EmrCatalog, EmrCatalogProps, catalog_variables, template_names
+from modules.emr_catalog import EmrCatalog, EmrCatalogProps, catalog_variables
 from modules.emr_runtime_roles import EmrRuntimeRoles, EmrRuntimeRolesProps
 from modules.emr_security import EmrSecurity, EmrSecurityProps
-from modules.emr_serverless import EmrServerless, EmrServerlessProps, runtime_role_names
+from modules.emr_serverless import EmrServerless, EmrServerlessProps
+from modules.emr_values import runtime_role_names, template_names
 from modules.encryption import PlatformKey, PlatformKeyPolicyProps, PlatformKeyProps
 from modules.iam import PlatformIam, PlatformIamProps
 from modules.input_rules import interface_services

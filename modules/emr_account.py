@@ -52,7 +52,7 @@ class EmrAccountProps:
     templates_dir: str
     """Path, relative to the synthesized stack, of the ``emr_templates/`` asset."""
     template_names: tuple
-    """The product templates (``emr_catalog.template_names``)."""
+    """The product templates (``emr_values.template_names``)."""
 
 
 class EmrAccountInputs(Construct):

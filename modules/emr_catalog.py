@@ -23,7 +23,6 @@ can be deprecated and removed like the rest. The product depends on its
 versions: a destroy deletes the product (and with it every version) first,
 since Service Catalog refuses to delete a product's last version.
 """
-import os
 import re
 from dataclasses import dataclass
 from typing import Dict, List
@@ -44,6 +43,7 @@ from cdktf_cdktf_provider_aws.servicecatalog_product_portfolio_association impor
 from cdktf_cdktf_provider_aws.servicecatalog_provisioning_artifact import ServicecatalogProvisioningArtifact
 from cdktf_cdktf_provider_aws.ssm_parameter import SsmParameter
 
+from modules.emr_values import TEMPLATE_SUFFIX
 from modules.tf import (
     Expression, address, count_when, data_address, expr, expr_map, hcl, local, one, quoted, skip_checks, string,
     string_list, string_map, template)
@@ -54,15 +54,6 @@ SSM_PREFIX = "sagemaker-emr-platform"
 SSM_NOT_SECRET = (
     "It holds a subnet or security group id, which is no secret; CloudFormation's ssm dynamic references, "
     "which the product templates use, cannot read a SecureString parameter.")
-TEMPLATE_SUFFIX = ".yaml"
-
-
-def template_names(templates_source_dir: str) -> List[str]:
-    """Names of the product templates (file stems), sorted."""
-    return sorted(f[: -len(TEMPLATE_SUFFIX)] for f in os.listdir(templates_source_dir)
-                  if f.endswith(TEMPLATE_SUFFIX))
-
-
 def catalog_variables(var, emr_security, iam, storage, network, groups) -> Dict[str, Dict[str, str]]:
     """``template_variables`` and ``launch_time_variables`` of :class:`EmrCatalogProps` (as keyword
     arguments) from the constructs a stack with EMR has (``EmrSecurity``, ``PlatformIam``, ``Storage``,

@@ -48,18 +48,9 @@ from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
 
 from modules.account import StackContext
+from modules.emr_values import GLUE_ACTIONS, S3_READ_ACTIONS, S3_WRITE_ACTIONS
 from modules.policy import Statement, document
 from modules.tf import address, checked, count_when, expr, expr_map, local, quoted, string, string_list, template
-
-# Glue Data Catalog calls of Spark and Hive on a database's tables (read and write); Lake Formation's
-# GetDataAccess hands out the data credentials of tables it governs.
-GLUE_ACTIONS = (
-    "glue:BatchCreatePartition", "glue:BatchDeletePartition", "glue:BatchGetPartition", "glue:CreatePartition",
-    "glue:CreateTable", "glue:DeletePartition", "glue:DeleteTable", "glue:GetDatabase", "glue:GetDatabases",
-    "glue:GetPartition", "glue:GetPartitions", "glue:GetTable", "glue:GetTables", "glue:UpdatePartition",
-    "glue:UpdateTable")
-S3_READ_ACTIONS = ("s3:GetObject", "s3:GetObjectVersion")
-S3_WRITE_ACTIONS = ("s3:AbortMultipartUpload", "s3:DeleteObject", "s3:PutObject")
 
 
 @dataclass(frozen=True)

@@ -21,10 +21,8 @@ from dataclasses import dataclass
 from constructs import Construct
 from cdktf_cdktf_provider_aws.emr_security_configuration import EmrSecurityConfiguration
 
-from modules.hcl import interpolated
+from modules.emr_values import security_configuration
 from modules.tf import count_when, one, quoted, string, template
-
-IMDS_HOP_LIMIT = 1
 
 
 @dataclass(frozen=True)
@@ -39,29 +37,6 @@ class EmrSecurityProps:
     runtime_roles: str = "false"
     """Condition: EMR runtime roles exist (modules/emr_runtime_roles.py), so the clusters run each session
     with the role it names. Default: off."""
-
-
-def security_configuration(kms_key_arn: str, runtime_roles: bool = False) -> str:
-    """The configuration document (a JSON template Terraform fills in); ``runtime_roles``: with
-    application-scoped IAM roles, which runtime roles need
-    (https://docs.aws.amazon.com/emr/latest/ManagementGuide/emr-steps-runtime-roles.html, step 1)."""
-    key = interpolated(kms_key_arn)
-    authorization = ({"AuthorizationConfiguration": {"IAMConfiguration": {"EnableApplicationScopedIAMRole": True}}}
-                     if runtime_roles else {})
-    return json.dumps({
-        "EncryptionConfiguration": {
-            "EnableAtRestEncryption": True,
-            "EnableInTransitEncryption": False,
-            "AtRestEncryptionConfiguration": {
-                "S3EncryptionConfiguration": {"EncryptionMode": "SSE-KMS", "AwsKmsKey": key},
-                "LocalDiskEncryptionConfiguration": {
-                    "EncryptionKeyProviderType": "AwsKms", "AwsKmsKey": key, "EnableEbsEncryption": True},
-            },
-        },
-        "InstanceMetadataServiceConfiguration": {
-            "MinimumInstanceMetadataServiceVersion": 2, "HttpPutResponseHopLimit": IMDS_HOP_LIMIT},
-        **authorization,
-    }, indent=2)
 
 
 class EmrSecurity(Construct):

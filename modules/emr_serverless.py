@@ -38,13 +38,10 @@ from cdktf_cdktf_provider_aws.emrserverless_application import (
     EmrserverlessApplicationAutoStopConfiguration, EmrserverlessApplicationInteractiveConfiguration,
     EmrserverlessApplicationMaximumCapacity, EmrserverlessApplicationNetworkConfiguration)
 
+from modules.emr_values import DOMAIN_TAG, runtime_role_names
 from modules.input_rules import SERVERLESS_APPLICATION_SETTINGS
 from modules.tf import (
     address, expr, expr_bool, expr_list, expr_map, expr_number, local, quoted, string_list, string_map, template)
-
-# The tag Studio's EMR Serverless permissions are scoped by (SageMaker Developer Guide, "Set up the
-# permissions to enable listing and launching Amazon EMR applications from SageMaker Studio").
-DOMAIN_TAG = "sagemaker:domain-arn"
 
 
 @dataclass(frozen=True)
@@ -63,12 +60,6 @@ class EmrServerlessProps:
     """The Studio domain's ARN, tagged on each application as ``sagemaker:domain-arn``."""
     runtime_role_arns: str
     """Map: runtime-role name => ARN (``EmrRuntimeRoles.role_arns``)."""
-
-
-def runtime_role_names(applications: str) -> str:
-    """The runtime-role names ``applications`` (the input's expression) use, as a list expression: for the
-    runtime-role construct, which makes those roles trust EMR Serverless before any application exists."""
-    return f"distinct([for n, a in {applications} : a.runtime_role if try(a.runtime_role, null) != null])"
 
 
 class EmrServerless(Construct):

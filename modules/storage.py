@@ -37,12 +37,11 @@ from cdktf_cdktf_provider_aws.s3_bucket_versioning import (
 from cdktf_cdktf_provider_aws.s3_object import S3Object
 
 from modules.account import StackContext
+from modules.emr_values import EMR_LOG_PREFIX, STUDIO_SHARING_PREFIX
 from modules.policy import Statement, document
 from modules.tf import address, expr, expr_number, local, quoted, skip_checks
 
 BOOTSTRAP_SCRIPT = "install-python-libs.sh"
-EMR_LOG_PREFIX = "emr/logs/"
-STUDIO_SHARING_PREFIX = "studio/sharing/"
 SSE_KMS, SSE_S3 = "aws:kms", "AES256"
 # Overwritten or deleted objects stay recoverable this long, then go.
 NONCURRENT_VERSION_DAYS = 90

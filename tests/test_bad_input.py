@@ -19,7 +19,7 @@ import re
 
 import pytest
 
-from modules.input_limits import IAM_MANAGED_POLICY, MAX_ALLOWED_S3_BUCKETS
+from modules.aws_limits import IAM_MANAGED_POLICY, MAX_ALLOWED_S3_BUCKETS
 from modules.inputs import INPUT_NAMES
 from modules.input_rules import MAX_SERVICE_CATALOG_TAGS, STACK_TAGS_PER_SERVICE_CATALOG_RESOURCE
 from terraform_runs import plan_many

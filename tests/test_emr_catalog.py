@@ -1,7 +1,7 @@
 """Unit tests of modules/emr_catalog.py on the synthesized stack."""
 import re
 
-from modules.emr_catalog import template_names
+from modules.emr_values import template_names
 from synthesized import SynthesizedStack
 from test_emr_templates import TEMPLATE_CONTRACT
 

@@ -5,11 +5,9 @@ import re
 
 from synthesized import SynthesizedStack, policy
 
-from modules.emr_runtime_roles import GLUE_ACTIONS
-from modules.emr_serverless import runtime_role_names
-from modules.input_limits import KNOWN_REGIONS
+from modules.aws_limits import KNOWN_REGIONS
 from modules.emr_runtime_role_rules import EMR_RUNTIME_ROLE_NAME, PLATFORM_DATA_PREFIXES
-from modules.storage import EMR_LOG_PREFIX, STUDIO_SHARING_PREFIX
+from modules.emr_values import EMR_LOG_PREFIX, GLUE_ACTIONS, STUDIO_SHARING_PREFIX, runtime_role_names
 
 PROD = json.loads(open("workspaces/prod.tfvars.json").read())
 DEV = json.loads(open("workspaces/dev.tfvars.json").read())

@@ -1,7 +1,7 @@
 """Unit tests of modules/emr_security.py on the synthesized stack."""
 import json
 
-from modules.emr_security import security_configuration
+from modules.emr_values import security_configuration
 from synthesized import SynthesizedStack
 
 

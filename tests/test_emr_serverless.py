@@ -1,7 +1,7 @@
 """Unit tests of modules/emr_serverless.py (issue 12 part 2) and its wiring, on the synthesized stack."""
 import json
 
-from modules.emr_serverless import DOMAIN_TAG
+from modules.emr_values import DOMAIN_TAG
 from synthesized import SynthesizedStack
 
 

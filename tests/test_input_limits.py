@@ -15,20 +15,16 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from cdktf import App, DefaultTokenResolver, StringConcat, TerraformStack, Tokenization
 
-from modules.encryption import PlatformKeyPolicyProps, key_policy_document
-from modules.input_limits import (
-    IAM_INLINE_PER_ROLE, KEY_POLICY_BASE, KEY_POLICY_LIMIT, KNOWN_REGIONS, LONGEST_PARTITION,
+from modules.aws_limits import (
+    IAM_INLINE_PER_ROLE, KEY_POLICY_BASE, KEY_POLICY_LIMIT, LONGEST_PARTITION, LONGEST_REGION,
     MAX_ALLOWED_S3_BUCKETS, RUNTIME_ROLE_POLICIES_FIXED, S3_ARN_PER_BUCKET, S3_ENDPOINT_POLICY_BASE,
-    S3_ENDPOINT_POLICY_LIMIT, SERVERLESS_GRANT_FIXED, STUDIO_GRANT_FIXED, IAM_MANAGED_POLICY, studio_grant_sizes)
+    S3_ENDPOINT_POLICY_LIMIT, SERVERLESS_GRANT_FIXED, STUDIO_GRANT_FIXED, IAM_MANAGED_POLICY)
 from modules.inputs import MAX_ASSUMABLE_ROLES
-from modules.tf import string
-from modules.vpc_endpoints import s3_endpoint_policy
 from terraform_runs import plan_many
 
 PARTITION = LONGEST_PARTITION
-REGION = max(KNOWN_REGIONS, key=len)
+REGION = LONGEST_REGION
 ACCOUNT = "123456789012"
 DOMAIN = "d" * 24
 ROLE_ARN = f"arn:{PARTITION}:iam::{ACCOUNT}:role/" + "r" * 64
@@ -46,6 +42,13 @@ def _heredoc(name: str, template: str) -> str:
 @pytest.fixture(scope="module")
 def sizes(tmp_path_factory, terraform_env) -> dict:
     """Rendered lengths (characters) of the documents, by variant."""
+    # The constructs' modules are imported here, not at the top: every pytest worker imports every test
+    # file, and only the one that runs this one should load the AWS bindings (tests/test_collection.py).
+    from cdktf import App, DefaultTokenResolver, StringConcat, TerraformStack, Tokenization
+    from modules.encryption import PlatformKeyPolicyProps, key_policy_document
+    from modules.tf import string
+    from modules.vpc_endpoints import s3_endpoint_policy
+
     # The stack's context (modules/account.py) as these locals.
     context = SimpleNamespace(partition=string("local.partition"), region=string("local.region"),
                               account_id=string("local.account_id"))
@@ -194,6 +197,7 @@ USERS_PER_ROLE, USER_NAME = 50, 20
 
 
 def test_fifty_users_per_runtime_role_fit_the_studio_roles_managed_policy(tmp_path, terraform_env):
+    from modules.input_limits import studio_grant_sizes  # a constructs' module: see sizes()
     users = [f"{i:02d}".rjust(USER_NAME, "u") for i in range(USERS_PER_ROLE)]
     roles = {"cluster-only": users, "serverless": users, "one-more": users + ["u" * USER_NAME]}
     (tmp_path / "main.tf").write_text(

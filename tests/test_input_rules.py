@@ -3,7 +3,7 @@ tags the stack adds itself, and the longest names it derives from the inputs.
 (The rules themselves are exercised by plans in tests/test_bad_input.py.)"""
 import re
 
-from modules.input_limits import KNOWN_REGIONS
+from modules.aws_limits import KNOWN_REGIONS
 from modules.input_rules import (
     MAX_TAGS, S3_RESERVED_SUFFIXES, STACK_TAG_KEYS, STACK_TAGS_PER_RESOURCE, STACK_TAGS_PER_SERVICE_CATALOG_RESOURCE)
 

@@ -21,7 +21,7 @@ import pytest
 # The project's own renderer of emr_templates/*.yaml (Terraform's templatefile
 # forms) and its sample variables, and the platform's security configuration.
 from test_emr_templates import SAMPLE_VARS, TEMPLATES_DIR, render
-from modules.emr_security import security_configuration
+from modules.emr_values import security_configuration
 from aws_answers import refused, unique
 from scripts.lifecycle import emulator_leftovers
 
