@@ -120,6 +120,33 @@ FIRST = (
 USES_EMULATOR = frozenset({"emulator", "plans"})
 
 
+# What no test file may import when it is collected, since every worker collects every file: a jsii assembly
+# (the AWS bindings': about 4 CPU seconds and a Node process of 1 GB in each worker, for the whole run) or
+# cfn-lint (1.4 s). The tests that build constructs or lint templates import them where they use them.
+HEAVY_AT_COLLECTION = pytest.StashKey[dict]()  # test file name => the heavy modules its import loaded
+
+
+def _heavy_modules() -> set:
+    return {name for name in sys.modules if name.endswith("._jsii") or name == "cfnlint"}
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_make_collect_report(collector):
+    """Records, per test file, the heavy modules (HEAVY_AT_COLLECTION) that importing it loaded."""
+    before = _heavy_modules()
+    yield
+    if isinstance(collector, pytest.Module):
+        loaded = _heavy_modules() - before
+        if loaded:
+            collector.config.stash.setdefault(HEAVY_AT_COLLECTION, {})[collector.path.name] = sorted(loaded)
+
+
+@pytest.fixture
+def heavy_at_collection(request) -> dict:
+    """Test file name => the heavy modules its import loaded when this process collected it."""
+    return request.config.stash.get(HEAVY_AT_COLLECTION, {})
+
+
 def pytest_collection_modifyitems(items):
     """Marks `emulator` every test whose fixtures (however indirectly) include
     the emulator (USES_EMULATOR); tests that start one themselves carry the mark.

@@ -28,8 +28,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from cfnlint.api import lint
-from cfnlint.decode.decode import decode_str
 
 from scripts.repo import REPO_ROOT
 
@@ -202,7 +200,11 @@ def render(text: str, variables: dict) -> str:
 # --------------------------------------------------------------------------
 
 
+# cfn-lint is imported where it is used: importing it costs 1.4 s, and every pytest worker imports this file
+# (and the four that take its helpers) while only the workers that lint should pay (tests/test_collection.py).
 def _decode(rendered: str) -> dict:
+    from cfnlint.decode.decode import decode_str
+
     template, matches = decode_str(rendered)
     assert not matches, [str(m) for m in matches]
     assert isinstance(template, dict)
@@ -211,6 +213,8 @@ def _decode(rendered: str) -> dict:
 
 def _lint(rendered: str) -> list:
     """cfn-lint errors and warnings (informational findings left out)."""
+    from cfnlint.api import lint
+
     return [
         match
         for match in lint(rendered, regions=LINT_REGIONS)

@@ -5,12 +5,13 @@ wrote when every token of tf.py was resolved by calling back (the expected value
 
 import json
 
-from cdktf import App, Fn, TerraformLocal, TerraformOutput, TerraformStack
-
-from modules.tf import count_when, number, quoted, string, string_list, string_map, template
-
 
 def test_composed_tokens_synthesize_to_cdktfs_text(tmp_path):
+    # Imported here, not at the top: every pytest worker imports every test file, and only the one that runs
+    # this one should load CDKTF's jsii assembly (tests/test_collection.py).
+    from cdktf import App, Fn, TerraformLocal, TerraformOutput, TerraformStack
+    from modules.tf import count_when, number, quoted, string, string_list, string_map, template
+
     app = App(outdir=str(tmp_path))
     stack = TerraformStack(app, "tokens")
     native = TerraformLocal(stack, "native", "x").as_string  # CDKTF's own token
