@@ -54,6 +54,8 @@ SSM_PREFIX = "sagemaker-emr-platform"
 SSM_NOT_SECRET = (
     "It holds a subnet or security group id, which is no secret; CloudFormation's ssm dynamic references, "
     "which the product templates use, cannot read a SecureString parameter.")
+
+
 def catalog_variables(var, emr_security, iam, storage, network, groups) -> Dict[str, Dict[str, str]]:
     """``template_variables`` and ``launch_time_variables`` of :class:`EmrCatalogProps` (as keyword
     arguments) from the constructs a stack with EMR has (``EmrSecurity``, ``PlatformIam``, ``Storage``,
