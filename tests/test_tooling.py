@@ -26,6 +26,7 @@ import pytest
 from scripts import platform_cmd
 from scripts import terraform_env as tfe
 from scripts.emulator import ENDPOINT_SERVICES, HOST, OVERRIDE_FILE, Emulator, EmulatorError, free_loopback_port
+from scripts.emulator import server as server_module
 from scripts.repo import REPO_ROOT
 
 REQUIRED_ENDPOINTS = {
@@ -151,10 +152,18 @@ def test_emulator_env_never_points_at_a_real_account(emulator):
 
 @pytest.mark.emulator
 def test_emulator_stops_its_server(tmp_path):
+    # Logs of earlier servers: one nothing wrote to for longer than LOG_KEPT_FOR goes when a server starts.
+    old, recent, other = tmp_path / "moto-1111.log", tmp_path / "moto-2222.log", tmp_path / "notes.log"
+    for path in (old, recent, other):
+        path.write_text("127.0.0.1 - - GET /\n")
+    stale = time.time() - server_module.LOG_KEPT_FOR - 60
+    for path in (old, other):
+        os.utime(path, (stale, stale))
     emu = Emulator(log_dir=tmp_path)
     with emu:
         proc = emu._proc
         assert proc.poll() is None
+        assert not old.exists() and recent.exists() and other.exists() and emu.log_path.exists()
     assert proc.poll() is not None
     assert not emu.running
 

@@ -22,6 +22,9 @@ from scripts.emulator.overrides import HOST, EmulatorClients
 FAKE_ACCOUNT_ID = "123456789012"  # moto's default account
 # The emulator's certificate and key (made once, kept: outside persistent/, which `down` removes).
 TLS_CERT_FILE = "emulator-cert.pem"  # as scripts/moto_ext/tls.py names it
+# A server's log (moto-PORT.log, a new port each time) is removed when a server starts in its folder after
+# nothing wrote to it for this long: every test run leaves six or more, every scripts/plan one.
+LOG_KEPT_FOR = 24 * 3600.0
 
 
 class EmulatorError(ScriptError):
@@ -33,6 +36,19 @@ def free_loopback_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind((HOST, 0))
         return s.getsockname()[1]
+
+
+def prune_logs(log_dir: Path) -> None:
+    """Removes the servers' logs in ``log_dir`` that nothing wrote to for LOG_KEPT_FOR seconds.
+    A server writes a line to its log for every request it answers, so a log that old is not a running
+    server's (the persistent emulator keeps its log in its own folder, scripts/emulator/persistent.py)."""
+    cutoff = time.time() - LOG_KEPT_FOR
+    for log in log_dir.glob("moto-*.log"):
+        try:
+            if log.stat().st_mtime < cutoff:
+                log.unlink()
+        except OSError:  # removed meanwhile by another server's start
+            continue
 
 
 def _no_proxy_opener(ca_bundle: Path | str | None = None) -> urllib.request.OpenerDirector:
@@ -134,6 +150,7 @@ class Emulator(EmulatorClients):
             return self
         self._detached = detached
         self.log_dir.mkdir(parents=True, exist_ok=True)
+        prune_logs(self.log_dir)
         last_error: EmulatorError | None = None
         # Tried again, each time on a new port: a port taken between our probe and moto's bind; a server
         # whose certificate is not the one on disk (servers started at once each made a certificate
