@@ -5,7 +5,7 @@ import re
 
 from synthesized import SynthesizedStack, policy
 
-from modules.aws_limits import KNOWN_REGIONS
+from modules.aws_limits import LONGEST_REGION
 from modules.emr_runtime_role_rules import EMR_RUNTIME_ROLE_NAME, PLATFORM_DATA_PREFIXES
 from modules.emr_values import EMR_LOG_PREFIX, GLUE_ACTIONS, STUDIO_SHARING_PREFIX, runtime_role_names
 
@@ -38,7 +38,7 @@ def test_each_runtime_role_trusts_the_instance_role_and_emr_serverless_only_when
 def test_runtime_role_names_are_1_to_20_characters():
     """tests/test_input_rules.py checks the role names with the longest (20) against IAM's 64."""
     assert re.match(EMR_RUNTIME_ROLE_NAME, "r" * 20) and not re.match(EMR_RUNTIME_ROLE_NAME, "r" * 21)
-    assert len("d" * 24 + "-" + max(KNOWN_REGIONS, key=len) + "-rt-" + "r" * 20) <= 64
+    assert len("d" * 24 + "-" + LONGEST_REGION + "-rt-" + "r" * 20) <= 64
 
 
 def _policy(stack, name):

@@ -3,7 +3,7 @@ tags the stack adds itself, and the longest names it derives from the inputs.
 (The rules themselves are exercised by plans in tests/test_bad_input.py.)"""
 import re
 
-from modules.aws_limits import KNOWN_REGIONS
+from modules.aws_limits import LONGEST_REGION
 from modules.input_rules import (
     MAX_TAGS, S3_RESERVED_SUFFIXES, STACK_TAG_KEYS, STACK_TAGS_PER_RESOURCE, STACK_TAGS_PER_SERVICE_CATALOG_RESOURCE)
 
@@ -11,7 +11,6 @@ SERVICE_CATALOG_TAGGED = ("aws_servicecatalog_portfolio", "aws_servicecatalog_pr
 # domain_name's rule allows 3 to 24 characters (modules/inputs.py); an account id has 12 digits.
 LONGEST_DOMAIN_NAME = "d" * 24
 ACCOUNT_ID = "123456789012"
-LONGEST_REGION = max(KNOWN_REGIONS, key=len)
 # emr_runtime_roles' names: 1 to 20 characters (EMR_RUNTIME_ROLE_NAME).
 LONGEST_RUNTIME_ROLE_NAME = "r" * 20
 # "Bucket names must be between 3 (min) and 63 (max) characters long"
